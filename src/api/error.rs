@@ -1,0 +1,123 @@
+//! Every way a request can fail, with one stable code and one HTTP status each.
+
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+
+use crate::github::GitHubError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("missing query parameter `{name}`")]
+    MissingParameter { name: &'static str },
+    #[error("invalid `{name}`: {reason}")]
+    InvalidParameter { name: &'static str, reason: String },
+    #[error("GitHub user `{login}` not found")]
+    UserNotFound { login: String },
+    #[error("GitHub rate limit reached; try again after {retry_at}")]
+    RateLimited { retry_at: DateTime<Utc> },
+    #[error("GitHub is unavailable: {0}")]
+    Upstream(GitHubError),
+    #[error("no GitHub token configured")]
+    NotConfigured,
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    /// Stable, machine-readable; clients may match on it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::MissingParameter { .. } | AppError::InvalidParameter { .. } => "BAD_USER_INPUT",
+            AppError::UserNotFound { .. } => "NOT_FOUND",
+            AppError::RateLimited { .. } => "RATE_LIMITED",
+            AppError::Upstream(_) => "UPSTREAM_UNAVAILABLE",
+            AppError::NotConfigured => "NOT_CONFIGURED",
+            AppError::Internal(_) => "INTERNAL",
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::MissingParameter { .. } | AppError::InvalidParameter { .. } => StatusCode::BAD_REQUEST,
+            AppError::UserNotFound { .. } => StatusCode::NOT_FOUND,
+            AppError::RateLimited { .. } | AppError::NotConfigured => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Upstream(_) => StatusCode::BAD_GATEWAY,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Seconds a client should wait before retrying, when we know.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::RateLimited { retry_at } => Some((*retry_at - Utc::now()).num_seconds().max(1) as u64),
+            AppError::Upstream(_) => Some(60),
+            _ => None,
+        }
+    }
+
+    /// Title, message and hint for a visitor: never internals (5xx causes are logged instead).
+    pub fn public_text(&self) -> (&'static str, String, Option<String>) {
+        match self {
+            AppError::MissingParameter { .. } | AppError::InvalidParameter { .. } => {
+                ("Invalid request", self.to_string(), Some("Example: ?username=octocat&type=wide".to_owned()))
+            }
+            AppError::UserNotFound { .. } => ("User not found", self.to_string(), None),
+            AppError::RateLimited { retry_at } => (
+                "Rate limited",
+                "GitHub's rate limit is used up for now.".to_owned(),
+                Some(format!("Try again after {}.", retry_at.format("%H:%M UTC"))),
+            ),
+            AppError::Upstream(_) => ("GitHub unavailable", "GitHub could not be reached just now.".to_owned(), None),
+            AppError::NotConfigured => (
+                "Not configured",
+                "This server has no GitHub token configured.".to_owned(),
+                Some("Its operator must set GITHUB_TOKENS=token1,token2 and restart.".to_owned()),
+            ),
+            AppError::Internal(_) => ("Server error", "Something went wrong on our side.".to_owned(), None),
+        }
+    }
+
+    /// A GitHub failure while looking up `login`.
+    pub fn from_github(error: GitHubError, login: &str) -> Self {
+        match error {
+            GitHubError::NotFound => AppError::UserNotFound { login: login.to_owned() },
+            GitHubError::RateLimited { retry_at } => AppError::RateLimited { retry_at },
+            GitHubError::NoTokens => AppError::NotConfigured,
+            // Our own tokens are broken: the visitor can do nothing about it, the operator must.
+            GitHubError::AllTokensInvalid => AppError::Internal(error.to_string()),
+            other => AppError::Upstream(other),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_maps_to_its_status_and_code() {
+        let cases: Vec<(AppError, u16, &str)> = vec![
+            (AppError::MissingParameter { name: "username" }, 400, "BAD_USER_INPUT"),
+            (AppError::InvalidParameter { name: "type", reason: "x".into() }, 400, "BAD_USER_INPUT"),
+            (AppError::from_github(GitHubError::NotFound, "x"), 404, "NOT_FOUND"),
+            (AppError::from_github(GitHubError::RateLimited { retry_at: Utc::now() }, "x"), 503, "RATE_LIMITED"),
+            (AppError::from_github(GitHubError::NoTokens, "x"), 503, "NOT_CONFIGURED"),
+            (AppError::from_github(GitHubError::AllTokensInvalid, "x"), 500, "INTERNAL"),
+            (AppError::from_github(GitHubError::Upstream { status: 502 }, "x"), 502, "UPSTREAM_UNAVAILABLE"),
+            (AppError::from_github(GitHubError::Timeout, "x"), 502, "UPSTREAM_UNAVAILABLE"),
+            (AppError::from_github(GitHubError::Decode("x".into()), "x"), 502, "UPSTREAM_UNAVAILABLE"),
+            (AppError::Internal("boom".into()), 500, "INTERNAL"),
+        ];
+        for (error, status, code) in cases {
+            assert_eq!((error.status().as_u16(), error.code()), (status, code), "{error:?}");
+        }
+    }
+
+    #[test]
+    fn server_errors_do_not_leak_their_cause() {
+        let (_, message, hint) = AppError::Internal("db password=hunter2".into()).public_text();
+        assert!(!message.contains("hunter2") && hint.is_none());
+        let (_, message, _) = AppError::Upstream(GitHubError::Transport("10.0.0.1 refused".into())).public_text();
+        assert!(!message.contains("10.0.0.1"));
+    }
+}

@@ -1,0 +1,97 @@
+//! Start-up: wire settings into services, bind the listener, serve until a shutdown signal.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::api::{AppInner, AppState, router};
+use crate::config::Settings;
+use crate::github::{GitHubClient, RetryPolicy};
+use crate::render::Renderer;
+use crate::stats::{StatsService, TtlPolicy};
+use crate::store::{self, SnapshotStore};
+
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    address: SocketAddr,
+}
+
+impl Application {
+    /// Connects and migrates the database, builds the services and binds the listener (port 0
+    /// picks a free port; `address()` tells which).
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        settings.validate()?;
+        let db = store::connect(settings.database.url()).await.context("could not open the database")?;
+        store::migrate(&db).await.context("could not migrate the database")?;
+
+        if settings.github_tokens.is_empty() {
+            tracing::warn!(
+                "GITHUB_TOKENS is not set: banners will show an error card until it is \
+                 (GITHUB_TOKENS=token1,token2; tokens need no scopes)"
+            );
+        }
+        let retry = RetryPolicy::default();
+        let request_timeout = settings.request_timeout * (retry.max_attempts + 1);
+        let github = GitHubClient::new(
+            settings.github_api_url.clone(),
+            settings.github_tokens.clone(),
+            settings.request_timeout,
+            retry,
+        )
+        .context("could not build the GitHub client")?;
+        let stats = StatsService::new(
+            Arc::new(github),
+            SnapshotStore::new(db.clone()),
+            TtlPolicy { soft: settings.cache_soft_ttl, hard: settings.cache_hard_ttl },
+            settings.cache_max_users,
+        );
+        let renderer = Renderer::new().context("the built-in theme does not load")?;
+        let state = AppState::new(AppInner { stats, renderer, db });
+
+        let address = SocketAddr::new(settings.host, settings.port);
+        let listener = TcpListener::bind(address).await.with_context(|| format!("could not listen on {address}"))?;
+        let address = listener.local_addr()?;
+        Ok(Self { listener, router: router(state, request_timeout), address })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Serves until SIGINT or SIGTERM, then lets requests in flight finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        tracing::info!(address = %self.address, "listening");
+        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "could not listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "could not listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,189 @@
+//! Settings: one struct, read from environment variables with CLI flags over them (clap `env`).
+//!
+//! Every setting has a default that runs with nothing set; `validate` checks what clap cannot
+//! (relations between values) so that a bad value stops start-up with one line naming the variable.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use secrecy::SecretString;
+
+/// Where the SQLite database lives when DATABASE_URL is not set.
+pub const DEFAULT_SQLITE_URL: &str = "sqlite://data/github-banners.db?mode=rwc";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LogSettings {
+    /// Log filter: a level (error, warn, info, debug, trace) or tracing directives like
+    /// `info,github_banners=debug`.
+    #[arg(long, env = "LOG_LEVEL", default_value = "info", global = true)]
+    pub log_level: String,
+
+    /// Log line format.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "text", global = true)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseSettings {
+    /// Database URL: `sqlite://path?mode=rwc` or `postgres://user:pass@host/db`.
+    /// Unset: a SQLite file under ./data/.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+}
+
+impl DatabaseSettings {
+    pub fn url(&self) -> &str {
+        self.database_url.as_deref().unwrap_or(DEFAULT_SQLITE_URL)
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Address to listen on.
+    #[arg(long, env = "HOST", default_value = "127.0.0.1")]
+    pub host: IpAddr,
+
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "PORT", default_value_t = 8080)]
+    pub port: u16,
+
+    #[command(flatten)]
+    pub database: DatabaseSettings,
+
+    /// GitHub tokens, comma-separated. Requests use the one with the most budget left; more tokens,
+    /// more users per hour. A token needs no scopes for public data.
+    #[arg(long, env = "GITHUB_TOKENS", value_delimiter = ',', value_parser = parse_token, hide_env_values = true)]
+    pub github_tokens: Vec<SecretString>,
+
+    /// GitHub GraphQL endpoint (GitHub Enterprise: https://HOST/api/graphql).
+    #[arg(long, env = "GITHUB_API_URL", default_value = "https://api.github.com/graphql", value_parser = parse_http_url)]
+    pub github_api_url: String,
+
+    /// Age after which stats are refreshed in the background while the old ones are served.
+    #[arg(long, env = "CACHE_SOFT_TTL", default_value = "10m", value_parser = humantime::parse_duration)]
+    pub cache_soft_ttl: Duration,
+
+    /// Age after which stats are not served without trying GitHub first (older ones are still
+    /// served when GitHub fails).
+    #[arg(long, env = "CACHE_HARD_TTL", default_value = "24h", value_parser = humantime::parse_duration)]
+    pub cache_hard_ttl: Duration,
+
+    /// Users kept in the in-memory cache.
+    #[arg(long, env = "CACHE_MAX_USERS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub cache_max_users: u64,
+
+    /// Timeout of one request to GitHub (an HTTP request to this service may wait for up to three).
+    #[arg(long, env = "REQUEST_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub request_timeout: Duration,
+}
+
+fn parse_token(raw: &str) -> Result<SecretString, String> {
+    let token = raw.trim();
+    if token.is_empty() {
+        return Err("empty token (check for a stray comma)".to_owned());
+    }
+    if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("a token must not contain spaces or control characters".to_owned());
+    }
+    Ok(SecretString::from(token.to_owned()))
+}
+
+fn parse_http_url(raw: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(raw).map_err(|e| e.to_string())?;
+    match url.scheme() {
+        "http" | "https" if url.host().is_some() => Ok(raw.to_owned()),
+        _ => Err("must be an http(s) URL with a host".to_owned()),
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("CACHE_SOFT_TTL ({soft}) must not be longer than CACHE_HARD_TTL ({hard})")]
+    SoftTtlAboveHard { soft: String, hard: String },
+    #[error("REQUEST_TIMEOUT must be longer than zero")]
+    ZeroTimeout,
+    #[error("LOG_LEVEL is not a valid filter: {0}")]
+    LogLevel(String),
+}
+
+impl Settings {
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.cache_soft_ttl > self.cache_hard_ttl {
+            return Err(ConfigError::SoftTtlAboveHard {
+                soft: humantime::format_duration(self.cache_soft_ttl).to_string(),
+                hard: humantime::format_duration(self.cache_hard_ttl).to_string(),
+            });
+        }
+        if self.request_timeout.is_zero() {
+            return Err(ConfigError::ZeroTimeout);
+        }
+        Ok(())
+    }
+}
+
+impl LogSettings {
+    pub fn filter(&self) -> Result<tracing_subscriber::EnvFilter, ConfigError> {
+        tracing_subscriber::EnvFilter::try_new(&self.log_level).map_err(|e| ConfigError::LogLevel(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        settings: Settings,
+    }
+
+    fn parse(args: &[&str]) -> Result<Settings, clap::Error> {
+        Cli::try_parse_from(std::iter::once("x").chain(args.iter().copied())).map(|c| c.settings)
+    }
+
+    #[test]
+    fn durations_are_human_readable() {
+        let s = parse(&["--cache-soft-ttl", "90s", "--cache-hard-ttl", "2h"]).unwrap();
+        assert_eq!(s.cache_soft_ttl, Duration::from_secs(90));
+        assert_eq!(s.cache_hard_ttl, Duration::from_secs(7200));
+    }
+
+    #[test]
+    fn tokens_are_comma_separated_and_trimmed() {
+        use secrecy::ExposeSecret;
+        let s = parse(&["--github-tokens", "a, b"]).unwrap();
+        let got: Vec<_> = s.github_tokens.iter().map(|t| t.expose_secret().to_owned()).collect();
+        assert_eq!(got, ["a", "b"]);
+    }
+
+    #[test]
+    fn bad_values_name_their_setting() {
+        let err = parse(&["--port", "http"]).err().unwrap().to_string();
+        assert!(err.contains("PORT"), "{err}");
+        let err = parse(&["--github-api-url", "ftp://x"]).err().unwrap().to_string();
+        assert!(err.contains("GITHUB_API_URL"), "{err}");
+    }
+
+    #[test]
+    fn soft_ttl_above_hard_ttl_is_rejected() {
+        let s = parse(&["--cache-soft-ttl", "2d"]).unwrap();
+        assert!(matches!(s.validate(), Err(ConfigError::SoftTtlAboveHard { .. })));
+    }
+
+    #[test]
+    fn debug_output_hides_tokens() {
+        let s = parse(&["--github-tokens", "ghp_supersecret"]).unwrap();
+        assert!(!format!("{s:?}").contains("supersecret"));
+    }
+}

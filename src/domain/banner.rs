@@ -1,0 +1,37 @@
+//! The kinds of banner the service renders.
+
+use std::str::FromStr;
+
+/// A banner layout; each has one template per theme pack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BannerType {
+    /// Profile banner: name, key stats and top languages.
+    Wide,
+    /// Stats card.
+    Compact,
+    /// Top languages.
+    Languages,
+}
+
+impl BannerType {
+    pub const ALL: [BannerType; 3] = [BannerType::Wide, BannerType::Compact, BannerType::Languages];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BannerType::Wide => "wide",
+            BannerType::Compact => "compact",
+            BannerType::Languages => "languages",
+        }
+    }
+}
+
+impl FromStr for BannerType {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or_else(|| "must be one of wide, compact, languages".to_owned())
+    }
+}

@@ -1,0 +1,16 @@
+//! Pure types and rules: no I/O, nothing from the rest of the crate.
+//!
+//! `UserSnapshot` is what GitHub told us about a user at one moment (what the store persists);
+//! `UserStats` is what banners show, derived from a snapshot by `stats::compute`.
+
+mod banner;
+mod languages;
+mod login;
+mod snapshot;
+mod stats;
+
+pub use banner::BannerType;
+pub use languages::{LanguageShare, language_shares};
+pub use login::{Login, LoginError};
+pub use snapshot::{Contributions, LanguageSize, Profile, RepoSnapshot, UserSnapshot};
+pub use stats::{StatsOptions, UserStats, compute};

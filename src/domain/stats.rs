@@ -1,0 +1,127 @@
+//! The numbers a banner shows, derived from a snapshot.
+
+use serde::Serialize;
+
+use super::languages::{LanguageShare, language_shares};
+use super::snapshot::{LanguageSize, UserSnapshot};
+
+/// Which repositories count towards the aggregates.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StatsOptions {
+    /// Count forks too (they are excluded by default: a fork's stars belong to its upstream).
+    pub include_forks: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UserStats {
+    /// Owned public repositories that count (non-fork unless `include_forks`).
+    pub repositories: i64,
+    pub stars: i64,
+    pub forks: i64,
+    pub followers: i64,
+    pub commits: i64,
+    pub pull_requests: i64,
+    pub issues: i64,
+    pub reviews: i64,
+    pub contributed_to: i64,
+    /// Every language of the counted repositories by bytes, largest first; percentages sum to 100.
+    pub languages: Vec<LanguageShare>,
+}
+
+/// Aggregates a snapshot. Private repositories never count: a banner is public, and what a token
+/// happens to see of someone's private work is not theirs to publish.
+pub fn compute(snapshot: &UserSnapshot, options: StatsOptions) -> UserStats {
+    let counted: Vec<_> =
+        snapshot.repositories.iter().filter(|r| !r.is_private && (options.include_forks || !r.is_fork)).collect();
+    let languages: Vec<&LanguageSize> = counted.iter().flat_map(|r| &r.languages).collect();
+    let c = &snapshot.contributions;
+    UserStats {
+        repositories: counted.len() as i64,
+        stars: counted.iter().map(|r| r.stars).sum(),
+        forks: counted.iter().map(|r| r.forks).sum(),
+        followers: snapshot.profile.followers,
+        commits: c.commits,
+        pull_requests: c.pull_requests,
+        issues: c.issues,
+        reviews: c.reviews,
+        contributed_to: c.contributed_to,
+        languages: language_shares(languages),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Contributions, Profile, RepoSnapshot};
+    use chrono::Utc;
+
+    fn repo(name: &str, stars: i64, fork: bool, private: bool, langs: &[(&str, i64)]) -> RepoSnapshot {
+        RepoSnapshot {
+            github_id: format!("R_{name}"),
+            owner: "octo".into(),
+            name: name.into(),
+            stars,
+            forks: stars / 10,
+            is_fork: fork,
+            is_private: private,
+            primary_language: langs.first().map(|l| l.0.to_owned()),
+            pushed_at: None,
+            languages: langs.iter().map(|(n, b)| LanguageSize { name: (*n).into(), color: None, bytes: *b }).collect(),
+        }
+    }
+
+    fn snapshot(repos: Vec<RepoSnapshot>) -> UserSnapshot {
+        UserSnapshot {
+            profile: Profile {
+                github_id: "U_1".into(),
+                login: "octo".into(),
+                name: None,
+                avatar_url: None,
+                bio: None,
+                company: None,
+                location: None,
+                created_at: None,
+                followers: 7,
+                following: 1,
+            },
+            contributions: Contributions { commits: 100, pull_requests: 5, ..Default::default() },
+            repositories: repos,
+            fetched_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn forks_and_private_repositories_are_excluded_by_default() {
+        let snap = snapshot(vec![
+            repo("own", 50, false, false, &[("Rust", 900)]),
+            repo("fork", 1000, true, false, &[("C", 5000)]),
+            repo("secret", 70, false, true, &[("Go", 5000)]),
+        ]);
+        let stats = compute(&snap, StatsOptions::default());
+        assert_eq!((stats.repositories, stats.stars, stats.forks), (1, 50, 5));
+        assert_eq!(stats.languages.len(), 1);
+        assert_eq!(stats.languages[0].name, "Rust");
+        assert_eq!(stats.followers, 7);
+        assert_eq!(stats.commits, 100);
+    }
+
+    #[test]
+    fn include_forks_counts_forks_but_never_private_repositories() {
+        let snap = snapshot(vec![
+            repo("own", 50, false, false, &[("Rust", 900)]),
+            repo("fork", 1000, true, false, &[("C", 100)]),
+            repo("secret", 70, false, true, &[("Go", 5000)]),
+        ]);
+        let stats = compute(&snap, StatsOptions { include_forks: true });
+        assert_eq!((stats.repositories, stats.stars), (2, 1050));
+        let names: Vec<_> = stats.languages.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(names, ["Rust", "C"]);
+    }
+
+    #[test]
+    fn a_user_without_repositories_has_zero_everything() {
+        let stats = compute(&snapshot(vec![]), StatsOptions::default());
+        assert_eq!((stats.repositories, stats.stars, stats.forks), (0, 0, 0));
+        assert!(stats.languages.is_empty());
+    }
+}

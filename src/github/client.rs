@@ -1,0 +1,349 @@
+//! The GitHub GraphQL client: one request = pick a token, send, classify the answer, and retry on
+//! another token (bad credentials, rate limit) or after a backoff (timeouts, 5xx).
+
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use graphql_client::GraphQLQuery;
+use reqwest::header::{HeaderMap, RETRY_AFTER, USER_AGENT};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use super::queries::{UserRepositories, UserStats, user_repositories, user_stats};
+use super::tokens::{Budget, Lease, TokenInfo, TokenPool};
+use super::{GitHubApi, GitHubError};
+use crate::domain::{Contributions, LanguageSize, Login, Profile, RepoSnapshot, UserSnapshot};
+
+/// Stops a user with absurdly many repositories (or a server that always says "more") from
+/// turning one banner into an unbounded crawl: 100 pages = 10,000 repositories.
+const MAX_REPOSITORY_PAGES: usize = 100;
+
+/// How long a token is parked when GitHub says "rate limited" without saying until when.
+const DEFAULT_PARK: chrono::Duration = chrono::Duration::seconds(60);
+
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Attempts for one request when GitHub times out or answers 5xx (at least 1).
+    pub max_attempts: u32,
+    /// Wait before the second attempt; doubled for each further one.
+    pub base_backoff: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self { max_attempts: 3, base_backoff: Duration::from_millis(250) }
+    }
+}
+
+pub struct GitHubClient {
+    http: reqwest::Client,
+    endpoint: String,
+    pool: TokenPool,
+    retry: RetryPolicy,
+}
+
+/// One attempt's outcome, before the retry loop decides what to do with it.
+enum Attempt<T> {
+    Done(T),
+    BadCredentials,
+    RateLimited { until: DateTime<Utc> },
+    Failed(GitHubError),
+}
+
+#[derive(Deserialize)]
+struct GraphQlResponse<D> {
+    data: Option<D>,
+    #[serde(default)]
+    errors: Vec<GraphQlError>,
+}
+
+#[derive(Deserialize)]
+struct GraphQlError {
+    /// GitHub puts its error class (NOT_FOUND, RATE_LIMITED, ...) here, outside `extensions`.
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    #[serde(default)]
+    message: String,
+}
+
+/// The `rateLimit` block every query asks for.
+trait ReportsRateLimit {
+    fn budget(&self) -> Option<Budget>;
+}
+
+macro_rules! reports_rate_limit {
+    ($($module:ident),*) => {$(
+        impl ReportsRateLimit for $module::ResponseData {
+            fn budget(&self) -> Option<Budget> {
+                self.rate_limit.as_ref().map(|r| Budget {
+                    remaining: r.remaining,
+                    limit: Some(r.limit),
+                    reset_at: Some(r.reset_at),
+                })
+            }
+        }
+    )*};
+}
+reports_rate_limit!(user_stats, user_repositories);
+
+impl GitHubClient {
+    pub fn new(
+        endpoint: String,
+        tokens: Vec<SecretString>,
+        timeout: Duration,
+        retry: RetryPolicy,
+    ) -> Result<Self, GitHubError> {
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .build()
+            .map_err(|e| GitHubError::Transport(e.to_string()))?;
+        Ok(Self { http, endpoint, pool: TokenPool::new(tokens), retry })
+    }
+
+    pub fn token_infos(&self) -> Vec<TokenInfo> {
+        self.pool.infos()
+    }
+
+    async fn execute<Q>(&self, variables: Q::Variables) -> Result<Q::ResponseData, GitHubError>
+    where
+        Q: GraphQLQuery,
+        Q::ResponseData: ReportsRateLimit,
+    {
+        let body = Q::build_query(variables);
+        let max_attempts = self.retry.max_attempts.max(1);
+        let mut transient_failures = 0u32;
+        // Each bad or parked token leaves the pool, so this bound is only a guard against a server
+        // that parks tokens with reset times in the past.
+        let mut guard = 0usize;
+        loop {
+            guard += 1;
+            let lease = self.pool.acquire(Utc::now())?;
+            match self.attempt::<Q>(&lease, &body).await {
+                Attempt::Done(data) => return Ok(data),
+                Attempt::BadCredentials => {
+                    if self.pool.disable(lease.index) {
+                        tracing::error!(
+                            token = lease.index + 1,
+                            "GitHub rejected token #{} in GITHUB_TOKENS as bad credentials; it is disabled until restart",
+                            lease.index + 1
+                        );
+                    }
+                }
+                Attempt::RateLimited { until } => {
+                    tracing::warn!(token = lease.index + 1, %until, "GitHub token rate limited; parked until reset");
+                    self.pool.park(lease.index, until.max(Utc::now() + chrono::Duration::seconds(1)));
+                }
+                Attempt::Failed(error) if error.is_transient() && transient_failures + 1 < max_attempts => {
+                    transient_failures += 1;
+                    let wait = self.retry.base_backoff * 2u32.pow(transient_failures - 1);
+                    tracing::warn!(%error, attempt = transient_failures, ?wait, "GitHub request failed; retrying");
+                    tokio::time::sleep(wait).await;
+                }
+                Attempt::Failed(error) => return Err(error),
+            }
+            if guard > 64 {
+                return Err(GitHubError::Upstream { status: 503 });
+            }
+        }
+    }
+
+    async fn attempt<Q>(
+        &self,
+        lease: &Lease,
+        body: &graphql_client::QueryBody<Q::Variables>,
+    ) -> Attempt<Q::ResponseData>
+    where
+        Q: GraphQLQuery,
+        Q::ResponseData: ReportsRateLimit,
+    {
+        let sent = self
+            .http
+            .post(&self.endpoint)
+            .bearer_auth(lease.secret.expose_secret())
+            .header(USER_AGENT, concat!("github-banners/", env!("CARGO_PKG_VERSION")))
+            .json(body)
+            .send()
+            .await;
+        let response = match sent {
+            Ok(r) => r,
+            Err(e) => return Attempt::Failed(classify_transport(&e)),
+        };
+        let status = response.status().as_u16();
+        let limits = HeaderLimits::parse(response.headers());
+        if let Some(budget) = limits.budget() {
+            self.pool.record(lease.index, budget);
+        }
+        match status {
+            401 => return Attempt::BadCredentials,
+            403 | 429 if limits.retry_after.is_some() || limits.remaining == Some(0) => {
+                return Attempt::RateLimited { until: limits.park_until() };
+            }
+            200..=299 => {}
+            _ => return Attempt::Failed(GitHubError::Upstream { status }),
+        }
+        let bytes = match response.bytes().await {
+            Ok(b) => b,
+            Err(e) => return Attempt::Failed(classify_transport(&e)),
+        };
+        let parsed: GraphQlResponse<Q::ResponseData> = match serde_json::from_slice(&bytes) {
+            Ok(p) => p,
+            Err(e) => return Attempt::Failed(GitHubError::Decode(e.to_string())),
+        };
+        if let Some(budget) = parsed.data.as_ref().and_then(ReportsRateLimit::budget) {
+            self.pool.record(lease.index, budget);
+        }
+        let kinds = || parsed.errors.iter().filter_map(|e| e.kind.as_deref());
+        if kinds().any(|k| k == "RATE_LIMITED") {
+            return Attempt::RateLimited { until: limits.park_until() };
+        }
+        if kinds().any(|k| k == "NOT_FOUND") {
+            return Attempt::Failed(GitHubError::NotFound);
+        }
+        match parsed.data {
+            Some(data) if parsed.errors.is_empty() => Attempt::Done(data),
+            _ => {
+                let message =
+                    parsed.errors.first().map_or_else(|| "response without data".to_owned(), |e| e.message.clone());
+                Attempt::Failed(GitHubError::GraphQl(message))
+            }
+        }
+    }
+}
+
+fn classify_transport(error: &reqwest::Error) -> GitHubError {
+    if error.is_timeout() {
+        GitHubError::Timeout
+    } else if error.is_decode() {
+        GitHubError::Decode(error.to_string())
+    } else {
+        // reqwest's Display includes the URL but never headers, so the token cannot leak here.
+        GitHubError::Transport(error.to_string())
+    }
+}
+
+/// GitHub's rate-limit headers (REST-style; the GraphQL endpoint sends them too).
+struct HeaderLimits {
+    remaining: Option<i64>,
+    limit: Option<i64>,
+    reset_at: Option<DateTime<Utc>>,
+    retry_after: Option<i64>,
+}
+
+impl HeaderLimits {
+    fn parse(headers: &HeaderMap) -> Self {
+        let number = |name: &str| -> Option<i64> { headers.get(name)?.to_str().ok()?.trim().parse().ok() };
+        Self {
+            remaining: number("x-ratelimit-remaining"),
+            limit: number("x-ratelimit-limit"),
+            reset_at: number("x-ratelimit-reset").and_then(|s| Utc.timestamp_opt(s, 0).single()),
+            retry_after: number(RETRY_AFTER.as_str()),
+        }
+    }
+
+    fn budget(&self) -> Option<Budget> {
+        Some(Budget { remaining: self.remaining?, limit: self.limit, reset_at: self.reset_at })
+    }
+
+    /// Retry-After wins (secondary limits), then the window reset, then a short default.
+    fn park_until(&self) -> DateTime<Utc> {
+        let now = Utc::now();
+        if let Some(secs) = self.retry_after {
+            return now + chrono::Duration::seconds(secs.max(1));
+        }
+        self.reset_at.filter(|r| *r > now).unwrap_or(now + DEFAULT_PARK)
+    }
+}
+
+trait OwnedRepo {
+    fn into_snapshot(self, owner: &str) -> RepoSnapshot;
+}
+
+macro_rules! repo_from_fields {
+    ($($module:ident),*) => {$(
+        impl OwnedRepo for $module::RepoFields {
+            /// `ownerAffiliations: OWNER` makes the queried user the owner of every repository.
+            fn into_snapshot(self, owner: &str) -> RepoSnapshot {
+                let r = self;
+                let languages = r
+                    .languages
+                    .and_then(|l| l.edges)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .flatten()
+                    .map(|e| LanguageSize { name: e.node.name, color: e.node.color, bytes: e.size })
+                    .collect();
+                RepoSnapshot {
+                    github_id: r.id,
+                    owner: owner.to_owned(),
+                    name: r.name,
+                    stars: r.stargazer_count,
+                    forks: r.fork_count,
+                    is_fork: r.is_fork,
+                    is_private: r.is_private,
+                    primary_language: r.primary_language.map(|l| l.name),
+                    pushed_at: r.pushed_at,
+                    languages,
+                }
+            }
+        }
+    )*};
+}
+repo_from_fields!(user_stats, user_repositories);
+
+#[async_trait::async_trait]
+impl GitHubApi for GitHubClient {
+    async fn fetch_user(&self, login: &Login) -> Result<UserSnapshot, GitHubError> {
+        let data = self.execute::<UserStats>(user_stats::Variables { login: login.as_str().to_owned() }).await?;
+        let user = data.user.ok_or(GitHubError::NotFound)?;
+        let owner = user.login.clone();
+        let mut repositories: Vec<RepoSnapshot> = user
+            .repositories
+            .nodes
+            .unwrap_or_default()
+            .into_iter()
+            .flatten()
+            .map(|r| r.into_snapshot(&owner))
+            .collect();
+        let page = user.repositories.page_info;
+        let (mut has_next, mut cursor) = (page.has_next_page, page.end_cursor);
+        let mut pages = 1;
+        while has_next && pages < MAX_REPOSITORY_PAGES {
+            let after = cursor.take().ok_or_else(|| GitHubError::Decode("hasNextPage without endCursor".to_owned()))?;
+            let next = self
+                .execute::<UserRepositories>(user_repositories::Variables { login: login.as_str().to_owned(), after })
+                .await?
+                .user
+                .ok_or(GitHubError::NotFound)?
+                .repositories;
+            repositories.extend(next.nodes.unwrap_or_default().into_iter().flatten().map(|r| r.into_snapshot(&owner)));
+            (has_next, cursor) = (next.page_info.has_next_page, next.page_info.end_cursor);
+            pages += 1;
+        }
+        let c = user.contributions_collection;
+        Ok(UserSnapshot {
+            profile: Profile {
+                github_id: user.id,
+                login: user.login,
+                name: user.name,
+                avatar_url: Some(user.avatar_url),
+                bio: user.bio,
+                company: user.company,
+                location: user.location,
+                created_at: Some(user.created_at),
+                followers: user.followers.total_count,
+                following: user.following.total_count,
+            },
+            contributions: Contributions {
+                commits: c.total_commit_contributions,
+                restricted: c.restricted_contributions_count,
+                pull_requests: c.total_pull_request_contributions,
+                issues: c.total_issue_contributions,
+                reviews: c.total_pull_request_review_contributions,
+                contributed_to: user.repositories_contributed_to.total_count,
+            },
+            repositories,
+            fetched_at: Utc::now(),
+        })
+    }
+}

@@ -1,0 +1,32 @@
+//! Failures of the GitHub client, classified once at its edge.
+
+use chrono::{DateTime, Utc};
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum GitHubError {
+    #[error("GitHub has no user with this login")]
+    NotFound,
+    #[error("no GitHub token is configured; set GITHUB_TOKENS=token1,token2")]
+    NoTokens,
+    #[error("every configured GitHub token was rejected as bad credentials")]
+    AllTokensInvalid,
+    #[error("every GitHub token is rate limited until {retry_at}")]
+    RateLimited { retry_at: DateTime<Utc> },
+    #[error("GitHub answered HTTP {status}")]
+    Upstream { status: u16 },
+    #[error("GitHub did not answer in time")]
+    Timeout,
+    #[error("could not reach GitHub: {0}")]
+    Transport(String),
+    #[error("GitHub's answer could not be understood: {0}")]
+    Decode(String),
+    #[error("GitHub reported an error: {0}")]
+    GraphQl(String),
+}
+
+impl GitHubError {
+    /// Worth another try (on any token) after a short wait.
+    pub(crate) fn is_transient(&self) -> bool {
+        matches!(self, GitHubError::Timeout | GitHubError::Transport(_) | GitHubError::Upstream { status: 500..=599 })
+    }
+}

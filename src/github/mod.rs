@@ -1,0 +1,19 @@
+//! GitHub GraphQL v4 client: typed queries, the token pool and rate-limit bookkeeping, pagination.
+
+mod client;
+mod error;
+mod queries;
+mod tokens;
+
+pub use client::{GitHubClient, RetryPolicy};
+pub use error::GitHubError;
+pub use tokens::{TokenInfo, TokenStatus};
+
+use crate::domain::{Login, UserSnapshot};
+
+/// Where user snapshots come from; the stats service depends on this, not on HTTP.
+#[async_trait::async_trait]
+pub trait GitHubApi: Send + Sync {
+    /// Profile, contribution counters and every owned repository (all pages).
+    async fn fetch_user(&self, login: &Login) -> Result<UserSnapshot, GitHubError>;
+}

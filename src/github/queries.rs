@@ -1,0 +1,25 @@
+//! Typed GitHub GraphQL v4 operations, checked against GitHub's public schema at compile time.
+
+#![allow(clippy::upper_case_acronyms, unreachable_pub)]
+
+use graphql_client::GraphQLQuery;
+
+type DateTime = chrono::DateTime<chrono::Utc>;
+#[allow(clippy::upper_case_acronyms)]
+type URI = String;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "github_queries/github.schema.graphql",
+    query_path = "github_queries/user_stats.graphql",
+    response_derives = "Debug"
+)]
+pub struct UserStats;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "github_queries/github.schema.graphql",
+    query_path = "github_queries/user_repositories.graphql",
+    response_derives = "Debug"
+)]
+pub struct UserRepositories;

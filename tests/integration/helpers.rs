@@ -1,0 +1,196 @@
+//! `spawn_app`: the real application on 127.0.0.1:0 with a fresh database and a fake GitHub.
+//!
+//! The database is a SQLite file in a temp dir, or, when TEST_DATABASE_URL is set, a fresh
+//! PostgreSQL schema that is dropped when the test ends.
+
+use std::sync::{Arc, Once};
+use std::time::Duration;
+
+use github_banners::app::Application;
+use github_banners::config::{DatabaseSettings, Settings};
+use secrecy::SecretString;
+
+use crate::fake_github::{FakeGitHub, fixtures};
+
+pub const GOOD_TOKEN: &str = "ghp_good_token";
+
+/// A database for one test (or for several apps in one test, to simulate a restart).
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    pg_schema: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub async fn new() -> Arc<TestDb> {
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(base) if !base.is_empty() => {
+                let schema = format!("t_{}", unique_suffix());
+                admin_sql(&base, &format!("CREATE SCHEMA {schema}")).await;
+                let separator = if base.contains('?') { '&' } else { '?' };
+                let url = format!("{base}{separator}options=-c%20search_path%3D{schema}");
+                Arc::new(TestDb { url, _dir: None, pg_schema: Some((base, schema)) })
+            }
+            _ => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+                Arc::new(TestDb { url, _dir: Some(dir), pg_schema: None })
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((base, schema)) = self.pg_schema.take() {
+            // Drop runs outside any runtime guarantee, so the cleanup gets its own.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                rt.block_on(admin_sql(&base, &format!("DROP SCHEMA IF EXISTS {schema} CASCADE")));
+            })
+            .join();
+        }
+    }
+}
+
+async fn admin_sql(url: &str, sql: &str) {
+    use sea_orm::ConnectionTrait;
+    let db = sea_orm::Database::connect(url).await.unwrap();
+    db.execute_unprepared(sql).await.unwrap();
+    db.close().await.unwrap();
+}
+
+fn unique_suffix() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    format!("{}_{}_{}", std::process::id(), nanos % 1_000_000_000, COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+pub struct TestConfig {
+    pub tokens: Vec<String>,
+    pub soft_ttl: Duration,
+    pub hard_ttl: Duration,
+    pub db: Option<Arc<TestDb>>,
+    pub github: Option<Arc<FakeGitHub>>,
+}
+
+impl Default for TestConfig {
+    fn default() -> Self {
+        Self {
+            tokens: vec![GOOD_TOKEN.to_owned()],
+            soft_ttl: Duration::from_secs(600),
+            hard_ttl: Duration::from_secs(86_400),
+            db: None,
+            github: None,
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub github: Arc<FakeGitHub>,
+    pub db: Arc<TestDb>,
+    pub client: reqwest::Client,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(TestConfig::default()).await
+}
+
+/// The fake GitHub knows GOOD_TOKEN and the fixture users, unless `config.github` brings its own.
+pub async fn spawn_app_with(config: TestConfig) -> TestApp {
+    init_logging();
+    let github = match config.github {
+        Some(github) => github,
+        None => {
+            let github = FakeGitHub::start().await;
+            github.add_token(GOOD_TOKEN);
+            github.set_user(fixtures::octocat());
+            github.set_user(fixtures::many_repos("many", 250));
+            github.set_user(fixtures::with_forks_and_private());
+            github.set_user(fixtures::hostile());
+            Arc::new(github)
+        }
+    };
+    let db = match config.db {
+        Some(db) => db,
+        None => TestDb::new().await,
+    };
+    let settings = Settings {
+        host: "127.0.0.1".parse().unwrap(),
+        port: 0,
+        database: DatabaseSettings { database_url: Some(db.url.clone()) },
+        github_tokens: config.tokens.into_iter().map(SecretString::from).collect(),
+        github_api_url: github.url(),
+        cache_soft_ttl: config.soft_ttl,
+        cache_hard_ttl: config.hard_ttl,
+        cache_max_users: 1000,
+        request_timeout: Duration::from_secs(5),
+    };
+    let app = Application::build(&settings).await.unwrap();
+    let address = format!("http://{}", app.address());
+    tokio::spawn(app.run_until_stopped());
+    TestApp { address, github, db, client: reqwest::Client::new() }
+}
+
+fn init_logging() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            let filter = tracing_subscriber::EnvFilter::new("info,github_banners=debug");
+            github_banners::telemetry::init(filter, github_banners::config::LogFormat::Text);
+        }
+    });
+}
+
+/// A response read whole, so tests can assert on status, headers and body together.
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> &str {
+        self.headers.get(name).map(|v| v.to_str().unwrap()).unwrap_or("")
+    }
+}
+
+impl TestApp {
+    pub async fn get(&self, path_and_query: &str) -> Reply {
+        self.get_with(path_and_query, &[]).await
+    }
+
+    pub async fn get_with(&self, path_and_query: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut request = self.client.get(format!("{}{}", self.address, path_and_query));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.text().await.unwrap();
+        Reply { status, headers, body }
+    }
+
+    pub async fn preview(&self, query: &str) -> Reply {
+        self.get(&format!("/banners/preview?{query}")).await
+    }
+}
+
+/// Asserts the SVG is well-formed XML and that usvg (what resvg renders with) accepts it; returns
+/// all text content, for asserting on what a viewer would read.
+pub fn assert_valid_svg(svg: &str) -> String {
+    let doc = roxmltree::Document::parse(svg).unwrap_or_else(|e| panic!("not XML: {e}\n{svg}"));
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    for node in doc.descendants().filter(|n| n.is_element()) {
+        let name = node.tag_name().name();
+        assert!(!["script", "foreignObject", "iframe"].contains(&name), "unexpected <{name}> in\n{svg}");
+        for attribute in node.attributes() {
+            assert!(!attribute.name().starts_with("on"), "event handler attribute {} in\n{svg}", attribute.name());
+        }
+    }
+    usvg::Tree::from_str(svg, &usvg::Options::default()).unwrap_or_else(|e| panic!("usvg rejects it: {e}\n{svg}"));
+    doc.descendants().filter(|n| n.is_text()).filter_map(|n| n.text()).collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,14 @@
+//! The single integration test binary (one link on 2 cores): every integration test is a module.
+#![allow(clippy::unwrap_used)]
+
+// `pub` so the helpers' `pub` items are reachable (workspace lint `unreachable_pub`) and ones a
+// given test module does not use are not reported as dead code.
+pub mod fake_github;
+mod fake_github_selftest;
+pub mod helpers;
+
+mod caching;
+mod errors;
+mod hostile;
+mod preview;
+mod tokens;
