@@ -85,11 +85,11 @@ impl TokenPool {
             return Err(GitHubError::NoTokens);
         }
         for slot in slots.iter_mut() {
-            if let TokenStatus::Parked { until } = slot.status {
-                if until <= now {
-                    slot.status = TokenStatus::Active;
-                    slot.budget = None;
-                }
+            if let TokenStatus::Parked { until } = slot.status
+                && until <= now
+            {
+                slot.status = TokenStatus::Active;
+                slot.budget = None;
             }
         }
         let sequence = slots.iter().map(|s| s.last_used).max().unwrap_or(0) + 1;
@@ -132,10 +132,10 @@ impl TokenPool {
     }
 
     pub(crate) fn park(&self, index: usize, until: DateTime<Utc>) {
-        if let Some(slot) = self.lock().get_mut(index) {
-            if slot.status != TokenStatus::Disabled {
-                slot.status = TokenStatus::Parked { until };
-            }
+        if let Some(slot) = self.lock().get_mut(index)
+            && slot.status != TokenStatus::Disabled
+        {
+            slot.status = TokenStatus::Parked { until };
         }
     }
 

@@ -146,10 +146,10 @@ impl StatsService {
                 None
             }
         };
-        if let Some(snapshot) = &stored {
-            if age(snapshot) < self.inner.policy.hard {
-                return Ok(Arc::new(CacheEntry { snapshot: snapshot.clone(), upstream_error: false }));
-            }
+        if let Some(snapshot) = &stored
+            && age(snapshot) < self.inner.policy.hard
+        {
+            return Ok(Arc::new(CacheEntry { snapshot: snapshot.clone(), upstream_error: false }));
         }
         match self.fetch_and_save(login).await {
             Ok(snapshot) => Ok(Arc::new(CacheEntry { snapshot, upstream_error: false })),

@@ -55,7 +55,7 @@ pub async fn connect_with_schema(database_url: &str, schema: Option<&str>) -> Re
     };
 
     let mut options = ConnectOptions::new(url);
-    // Statement logging at INFO would flood the service log; tracing spans still record queries.
+    // sqlx logs every statement at INFO by default, which would drown the service log.
     options.sqlx_logging(false);
     match kind {
         Kind::SqliteMemory => {
@@ -155,7 +155,10 @@ fn password_in(url: &str) -> Option<&str> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    use migration::SchemaManager;
+
     use super::*;
+    use crate::store::test_support::TestDb;
 
     #[test]
     fn classify_recognises_memory_file_and_postgres_urls() {
@@ -207,12 +210,21 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn in_memory_sqlite_keeps_its_data_across_uses() {
-        let db = connect("sqlite::memory:").await.unwrap();
-        migrate(&db).await.unwrap();
-        // A second pooled connection would be a different, empty database without the tables.
-        migrate(&db).await.unwrap();
-        ping(&db).await.unwrap();
+    async fn migrations_roll_back_completely_and_apply_again() {
+        for t in TestDb::all().await {
+            let tables = ["github_users", "repositories", "repository_languages"];
+
+            Migrator::down(&t.db, None).await.unwrap();
+            let manager = SchemaManager::new(&t.db);
+            for table in tables {
+                assert!(!manager.has_table(table).await.unwrap(), "{}: {table} left after down", t.label);
+            }
+
+            migrate(&t.db).await.unwrap();
+            for table in tables {
+                assert!(manager.has_table(table).await.unwrap(), "{}: {table} missing after up", t.label);
+            }
+        }
     }
 
     fn error_chain(err: &dyn std::error::Error) -> String {

@@ -82,12 +82,15 @@ impl SnapshotStore {
             .await
             .map_err(StoreError::query("load snapshot: begin transaction"))?;
 
-        let Some(user) = github_user::Entity::find()
+        let user = github_user::Entity::find()
             .filter(github_user::Column::LoginKey.eq(login.key()))
             .one(&txn)
             .await
-            .map_err(StoreError::query("load snapshot: read user"))?
-        else {
+            .map_err(StoreError::query("load snapshot: read user"))?;
+        let Some(user) = user else {
+            // Ended explicitly: a dropped transaction's ROLLBACK is sent later by a task the pool
+            // spawns, and until that runs the session sits "idle in transaction" holding locks.
+            txn.commit().await.map_err(StoreError::query("load snapshot: end transaction"))?;
             return Ok(None);
         };
         let repos = repository::Entity::find()
@@ -319,10 +322,8 @@ async fn insert_languages(
             });
         }
     }
-    while !rows.is_empty() {
-        let rest = rows.split_off(rows.len().min(CHUNK_ROWS));
-        let chunk = std::mem::replace(&mut rows, rest);
-        repository_language::Entity::insert_many(chunk)
+    for chunk in rows.chunks(CHUNK_ROWS) {
+        repository_language::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(txn)
             .await
             .map_err(StoreError::query("save snapshot: insert languages"))?;
@@ -708,6 +709,29 @@ mod tests {
             assert_eq!(loaded.repositories.len(), 1, "{}", t.label);
             assert_eq!(loaded.repositories[0].name, "dup", "{}", t.label);
             assert_eq!(loaded.repositories[0].languages, vec![lang("C", None, 5)], "{}", t.label);
+        }
+    }
+
+    #[tokio::test]
+    async fn concurrent_saves_of_one_user_all_succeed_and_one_wins_whole() {
+        for t in TestDb::all().await {
+            let store = SnapshotStore::new(t.db.clone());
+            let versions: Vec<_> = (0..8)
+                .map(|v| {
+                    let repos = (0..40)
+                        .map(|i| repo(&format!("R_{i:02}"), &format!("r{i:02}"), v, vec![lang("C", None, v + 1)]))
+                        .collect();
+                    snapshot("U_1", "octocat", repos)
+                })
+                .collect();
+
+            let results = futures::future::join_all(versions.iter().map(|s| store.save(s))).await;
+
+            for result in results {
+                result.unwrap();
+            }
+            let loaded = store.load(&login("octocat")).await.unwrap().unwrap();
+            assert!(versions.contains(&loaded), "{}: load mixed two saves", t.label);
         }
     }
 

@@ -12,19 +12,16 @@ use std::{
 
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
-use super::{connect, connect_with_schema, migrate};
+use super::{StoreError, connect, connect_with_schema, migrate};
 
 pub(crate) struct TestDb {
     /// Which backend, for assertion messages.
     pub(crate) label: &'static str,
     pub(crate) db: DatabaseConnection,
-    cleanup: Cleanup,
-}
-
-enum Cleanup {
-    TempDir(#[allow(dead_code)] tempfile::TempDir),
-    Schema { admin_url: String, schema: String },
-    Nothing,
+    /// Held so the SQLite file lives exactly as long as the test.
+    _dir: Option<tempfile::TempDir>,
+    /// Held so the PostgreSQL schema lives exactly as long as the test.
+    _schema: Option<SchemaGuard>,
 }
 
 impl TestDb {
@@ -42,13 +39,13 @@ impl TestDb {
         let url = format!("sqlite://{}", dir.path().join("store.db").display());
         let db = connect(&url).await.expect("connect to SQLite temp file");
         migrate(&db).await.expect("migrate SQLite");
-        TestDb { label: "sqlite-file", db, cleanup: Cleanup::TempDir(dir) }
+        TestDb { label: "sqlite-file", db, _dir: Some(dir), _schema: None }
     }
 
     pub(crate) async fn sqlite_memory() -> TestDb {
         let db = connect("sqlite::memory:").await.expect("connect to in-memory SQLite");
         migrate(&db).await.expect("migrate in-memory SQLite");
-        TestDb { label: "sqlite-memory", db, cleanup: Cleanup::Nothing }
+        TestDb { label: "sqlite-memory", db, _dir: None, _schema: None }
     }
 
     async fn postgres(admin_url: &str) -> TestDb {
@@ -56,38 +53,53 @@ impl TestDb {
         let admin = connect(admin_url).await.expect("connect to TEST_DATABASE_URL");
         admin.execute_unprepared(&format!("CREATE SCHEMA \"{schema}\"")).await.expect("create test schema");
         admin.close().await.expect("close admin connection");
-        // Registered before anything else can fail, so the schema is dropped on every path.
-        let cleanup = Cleanup::Schema { admin_url: admin_url.to_owned(), schema: schema.clone() };
-        let db = connect_with_schema(admin_url, Some(&schema)).await.expect("connect to test schema");
-        let test_db = TestDb { label: "postgres", db, cleanup };
-        migrate(&test_db.db).await.expect("migrate PostgreSQL schema");
-        test_db
+        // Created before anything else can fail, so the schema is dropped on every path.
+        let guard = SchemaGuard { admin_url: admin_url.to_owned(), schema };
+
+        // Tagged with the schema name so the guard can find and end this pool's sessions.
+        let separator = if admin_url.contains('?') { '&' } else { '?' };
+        let url = format!("{admin_url}{separator}application_name={}", guard.schema);
+        let db = connect_with_schema(&url, Some(&guard.schema)).await.expect("connect to test schema");
+        migrate(&db).await.expect("migrate PostgreSQL schema");
+        TestDb { label: "postgres", db, _dir: None, _schema: Some(guard) }
     }
 }
 
-impl Drop for TestDb {
+struct SchemaGuard {
+    admin_url: String,
+    schema: String,
+}
+
+impl Drop for SchemaGuard {
     fn drop(&mut self) {
-        let Cleanup::Schema { admin_url, schema } = &self.cleanup else { return };
-        let (admin_url, schema) = (admin_url.clone(), schema.clone());
+        let (admin_url, schema) = (self.admin_url.clone(), self.schema.clone());
         // Drop cannot await, and blocking inside the test's runtime would panic; a throwaway
         // runtime on its own thread can.
         let dropped = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-            rt.block_on(async {
-                let admin = connect(&admin_url).await?;
-                admin
-                    .execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
-                    .await
-                    .map_err(super::StoreError::query("drop test schema"))?;
-                admin.close().await.map_err(super::StoreError::query("close"))
-            })
-            .map_err(std::io::Error::other)
+            rt.block_on(drop_schema(&admin_url, &schema)).map_err(std::io::Error::other)
         })
         .join();
         if !matches!(dropped, Ok(Ok(()))) {
-            eprintln!("warning: could not drop a test schema: {dropped:?}");
+            eprintln!("warning: could not drop test schema {}: {dropped:?}", self.schema);
         }
     }
+}
+
+async fn drop_schema(admin_url: &str, schema: &str) -> Result<(), StoreError> {
+    let admin = connect(admin_url).await?;
+    // The test's own pool cannot finish its work (its runtime is blocked waiting for us), and a
+    // session it left mid-transaction would make DROP SCHEMA wait forever.
+    let terminate = format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE application_name = '{schema}' AND pid <> pg_backend_pid()"
+    );
+    admin.execute_unprepared(&terminate).await.map_err(StoreError::query("end test sessions"))?;
+    admin
+        .execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
+        .await
+        .map_err(StoreError::query("drop test schema"))?;
+    admin.close().await.map_err(StoreError::query("close admin connection"))
 }
 
 /// `t_` + 16 hex digits: `RandomState` is seeded randomly per process and per call, and the clock

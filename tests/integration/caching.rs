@@ -20,12 +20,8 @@ async fn fifty_concurrent_requests_for_an_uncached_user_share_one_fetch() {
     assert_eq!(app.github.request_count_for("octocat", "UserStats"), 1);
 }
 
-async fn futures_join<T: Send + 'static>(handles: impl Iterator<Item = tokio::task::JoinHandle<T>>) -> Vec<T> {
-    let mut out = Vec::new();
-    for handle in handles.collect::<Vec<_>>() {
-        out.push(handle.await.unwrap());
-    }
-    out
+async fn futures_join<T>(handles: impl Iterator<Item = tokio::task::JoinHandle<T>>) -> Vec<T> {
+    futures::future::join_all(handles).await.into_iter().map(Result::unwrap).collect()
 }
 
 #[tokio::test]
