@@ -17,6 +17,8 @@ pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     address: SocketAddr,
+    /// Keeps the themes watcher alive as long as the application.
+    _watcher: Option<notify::RecommendedWatcher>,
 }
 
 impl Application {
@@ -48,13 +50,19 @@ impl Application {
             TtlPolicy { soft: settings.cache_soft_ttl, hard: settings.cache_hard_ttl },
             settings.cache_max_users,
         );
-        let renderer = Renderer::new().context("the built-in theme does not load")?;
+        let themes_dir = settings.themes.resolve()?;
+        let renderer = Renderer::load(themes_dir.as_deref()).context("the themes did not load")?;
         let state = AppState::new(AppInner { stats, renderer, db });
+        let watcher = match (&themes_dir, settings.watch_themes) {
+            (Some(dir), true) => Some(watch_themes(state.clone(), dir).context("could not watch THEMES_DIR")?),
+            (None, true) => anyhow::bail!("--watch-themes needs a themes directory (THEMES_DIR or ./themes)"),
+            _ => None,
+        };
 
         let address = SocketAddr::new(settings.host, settings.port);
         let listener = TcpListener::bind(address).await.with_context(|| format!("could not listen on {address}"))?;
         let address = listener.local_addr()?;
-        Ok(Self { listener, router: router(state, request_timeout), address })
+        Ok(Self { listener, router: router(state, request_timeout), address, _watcher: watcher })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -66,6 +74,33 @@ impl Application {
         tracing::info!(address = %self.address, "listening");
         axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await
     }
+}
+
+/// Reloads the theme packs after files under `dir` change (after a short quiet period, since an
+/// editor's save is several events).
+fn watch_themes(state: AppState, dir: &std::path::Path) -> notify::Result<notify::RecommendedWatcher> {
+    use notify::Watcher;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        if event.is_ok() {
+            let _ = tx.send(());
+        }
+    })?;
+    watcher.watch(dir, notify::RecursiveMode::Recursive)?;
+    tracing::info!(dir = %dir.display(), "watching themes for changes");
+    tokio::spawn(async move {
+        while rx.recv().await.is_some() {
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            while rx.try_recv().is_ok() {}
+            let state = state.clone();
+            match tokio::task::spawn_blocking(move || state.renderer.reload()).await {
+                Ok(errors) if errors.is_empty() => tracing::info!("themes reloaded"),
+                Ok(errors) => tracing::warn!(failed = errors.len(), "themes reloaded; some packs did not load"),
+                Err(error) => tracing::error!(%error, "theme reload failed"),
+            }
+        }
+    });
+    Ok(watcher)
 }
 
 async fn shutdown_signal() {

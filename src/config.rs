@@ -4,6 +4,7 @@
 //! (relations between values) so that a bad value stops start-up with one line naming the variable.
 
 use std::net::IpAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
@@ -84,6 +85,35 @@ pub struct Settings {
     /// Timeout of one request to GitHub (an HTTP request to this service may wait for up to three).
     #[arg(long, env = "REQUEST_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
     pub request_timeout: Duration,
+
+    #[command(flatten)]
+    pub themes: ThemeSettings,
+
+    /// Reload theme packs when files in the themes directory change.
+    #[arg(long, env = "WATCH_THEMES")]
+    pub watch_themes: bool,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct ThemeSettings {
+    /// Theme packs that add to and override the built-in ones (folder per pack). Unset: ./themes
+    /// when it exists.
+    #[arg(long, env = "THEMES_DIR")]
+    pub themes_dir: Option<PathBuf>,
+}
+
+/// Used when THEMES_DIR is not set; fine to be missing.
+const DEFAULT_THEMES_DIR: &str = "themes";
+
+impl ThemeSettings {
+    /// The themes directory to overlay: an explicit one must exist, the implicit default may not.
+    pub fn resolve(&self) -> Result<Option<PathBuf>, ConfigError> {
+        match &self.themes_dir {
+            Some(dir) if dir.is_dir() => Ok(Some(dir.clone())),
+            Some(dir) => Err(ConfigError::ThemesDir(dir.display().to_string())),
+            None => Ok(Some(PathBuf::from(DEFAULT_THEMES_DIR)).filter(|d| d.is_dir())),
+        }
+    }
 }
 
 fn parse_token(raw: &str) -> Result<SecretString, String> {
@@ -111,6 +141,8 @@ pub enum ConfigError {
     SoftTtlAboveHard { soft: String, hard: String },
     #[error("REQUEST_TIMEOUT must be longer than zero")]
     ZeroTimeout,
+    #[error("THEMES_DIR ({0}) is not a directory")]
+    ThemesDir(String),
     #[error("LOG_LEVEL is not a valid filter: {0}")]
     LogLevel(String),
 }
@@ -126,7 +158,7 @@ impl Settings {
         if self.request_timeout.is_zero() {
             return Err(ConfigError::ZeroTimeout);
         }
-        Ok(())
+        self.themes.resolve().map(|_| ())
     }
 }
 

@@ -1,12 +1,17 @@
 //! The `github-banners` command: parses the CLI and calls into the library.
 
+use std::io::Write as _;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
 use github_banners::app::Application;
-use github_banners::config::{DatabaseSettings, LogSettings, Settings};
+use github_banners::config::{DatabaseSettings, LogSettings, Settings, ThemeSettings};
+use github_banners::domain::BannerType;
+use github_banners::render::BannerOptions;
+use github_banners::themes_cli::{self, PreviewRequest};
 use github_banners::{store, telemetry};
 
 #[derive(Parser)]
@@ -25,6 +30,49 @@ enum Command {
     Serve(Box<Settings>),
     /// Apply database migrations and exit.
     Migrate(DatabaseSettings),
+    /// Theme pack tools: list, validate, create and preview packs (offline, with sample stats).
+    Themes {
+        #[command(flatten)]
+        themes: ThemeSettings,
+        #[command(subcommand)]
+        command: ThemesCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ThemesCommand {
+    /// List installed packs (built-in and from THEMES_DIR) and the ones that failed to load.
+    List,
+    /// Load every pack with the full checks; exits 1 if any fails.
+    Validate {
+        /// Themes directory to check (default: THEMES_DIR, else ./themes).
+        dir: Option<PathBuf>,
+    },
+    /// Create a new pack folder with a theme.toml extending another pack.
+    New {
+        name: String,
+        #[arg(long, default_value = themes_cli::DEFAULT)]
+        extends: String,
+    },
+    /// Render one banner from sample stats.
+    Preview {
+        name: String,
+        /// Banner type: wide, compact or languages.
+        #[arg(long = "type", default_value = "wide")]
+        kind: BannerType,
+        /// `sample` (typical), typical, empty, huge, unicode, hostile, or a UserSnapshot JSON file.
+        #[arg(long, default_value = "sample")]
+        stats: String,
+        /// svg or png.
+        #[arg(long, default_value = "svg", value_parser = ["svg", "png"])]
+        format: String,
+        /// Banner option as in a URL, repeatable: --option layout=donut --option locale=de
+        #[arg(long = "option", value_name = "KEY=VALUE")]
+        options: Vec<String>,
+        /// Output file (default: standard output).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -69,6 +117,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let app = Application::build(&settings).await?;
             app.run_until_stopped().await.context("the server failed")
         }
+        Command::Themes { themes, command } => run_themes(&themes, command),
         Command::Migrate(database) => {
             let db = store::connect(database.url()).await.context("could not open the database")?;
             store::migrate(&db).await.context("could not migrate the database")?;
@@ -76,4 +125,49 @@ async fn run(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn run_themes(settings: &ThemeSettings, command: ThemesCommand) -> anyhow::Result<()> {
+    let dir = settings.resolve()?;
+    match command {
+        ThemesCommand::List => print!("{}", themes_cli::list(dir.as_deref())?),
+        ThemesCommand::Validate { dir: explicit } => {
+            let dir = explicit.or(dir);
+            if let Some(dir) = &dir
+                && !dir.is_dir()
+            {
+                anyhow::bail!("{} is not a directory", dir.display());
+            }
+            let (report, ok) = themes_cli::validate(dir.as_deref());
+            print!("{report}");
+            if !ok {
+                anyhow::bail!("some theme packs failed validation");
+            }
+        }
+        ThemesCommand::New { name, extends } => {
+            let dir = dir.unwrap_or_else(|| PathBuf::from("themes"));
+            let path = themes_cli::new_pack(&dir, &name, &extends)?;
+            println!("created {}; preview it with: github-banners themes preview {name}", path.display());
+        }
+        ThemesCommand::Preview { name, kind, stats, format, options, output } => {
+            let params = options
+                .iter()
+                .map(|pair| {
+                    pair.split_once('=')
+                        .map(|(k, v)| (k.trim().to_owned(), v.to_owned()))
+                        .with_context(|| format!("--option {pair}: expected KEY=VALUE"))
+                })
+                .collect::<anyhow::Result<_>>()?;
+            let options = BannerOptions::from_params(&params)?;
+            let request = PreviewRequest { theme: name, kind, stats, png: format == "png", options };
+            let bytes = themes_cli::preview(dir.as_deref(), &request)?;
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, bytes).with_context(|| format!("could not write {}", path.display()))?
+                }
+                None => std::io::stdout().write_all(&bytes).context("could not write to standard output")?,
+            }
+        }
+    }
+    Ok(())
 }

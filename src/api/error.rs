@@ -4,6 +4,7 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 
 use crate::github::GitHubError;
+use crate::render::{OptionError, RenderError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -86,6 +87,26 @@ impl AppError {
             // Our own tokens are broken: the visitor can do nothing about it, the operator must.
             GitHubError::AllTokensInvalid => AppError::Internal(error.to_string()),
             other => AppError::Upstream(other),
+        }
+    }
+}
+
+impl From<OptionError> for AppError {
+    fn from(e: OptionError) -> Self {
+        AppError::InvalidParameter { name: e.name, reason: e.reason }
+    }
+}
+
+impl From<RenderError> for AppError {
+    fn from(e: RenderError) -> Self {
+        match e {
+            RenderError::UnknownTheme(theme) => {
+                AppError::InvalidParameter { name: "theme", reason: format!("no theme named `{theme}` (see /themes)") }
+            }
+            RenderError::UnsupportedType { theme, kind } => {
+                AppError::InvalidParameter { name: "type", reason: format!("theme `{theme}` has no `{kind}` banner") }
+            }
+            other => AppError::Internal(other.to_string()),
         }
     }
 }

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::{AppError, AppState};
 use crate::domain::{BannerType, Login, StatsOptions, compute};
-use crate::render::{BannerContext, ErrorContext};
+use crate::render::{BannerData, BannerOptions, png};
 use crate::stats::{Freshness, StatsLookup};
 
 const SVG: &str = "image/svg+xml; charset=utf-8";
@@ -23,75 +23,157 @@ static STATS_STATUS: HeaderName = HeaderName::from_static("x-stats-status");
 static STATS_FETCHED_AT: HeaderName = HeaderName::from_static("x-stats-fetched-at");
 
 pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/banners/preview", get(preview))
+    Router::new().route("/banners/preview", get(preview)).route("/banners/preview.png", get(preview_png))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ImageFormat {
+    Svg,
+    Png,
+}
+
+impl ImageFormat {
+    fn content_type(self) -> &'static str {
+        match self {
+            ImageFormat::Svg => SVG,
+            ImageFormat::Png => "image/png",
+        }
+    }
 }
 
 /// The validated query string.
 struct PreviewParams {
     login: Login,
     kind: BannerType,
-    options: StatsOptions,
+    options: BannerOptions,
+    format: ImageFormat,
+}
+
+/// Query pairs; a repeated parameter keeps its last value. Unknown ones are ignored so that
+/// github-readme-stats URLs keep working.
+pub(super) fn query_pairs(raw: Option<&str>) -> HashMap<String, String> {
+    form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).into_owned().collect()
+}
+
+/// `format=svg|png`; `forced` when the path already says (`/banners/preview.png`).
+pub(super) fn image_format(
+    params: &HashMap<String, String>,
+    forced: Option<ImageFormat>,
+) -> Result<ImageFormat, AppError> {
+    if let Some(format) = forced {
+        return Ok(format);
+    }
+    match params.get("format").map(|f| f.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("") | Some("svg") => Ok(ImageFormat::Svg),
+        Some("png") => Ok(ImageFormat::Png),
+        Some(_) => Err(AppError::InvalidParameter { name: "format", reason: "must be svg or png".to_owned() }),
+    }
 }
 
 impl PreviewParams {
-    fn parse(raw: Option<&str>) -> Result<Self, AppError> {
-        // Unknown parameters are ignored so that github-readme-stats URLs keep working.
-        let params: HashMap<String, String> =
-            form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).into_owned().collect();
+    fn parse(params: &HashMap<String, String>, format: ImageFormat) -> Result<Self, AppError> {
         let username = params.get("username").ok_or(AppError::MissingParameter { name: "username" })?;
         let login = Login::parse(username.trim())
             .map_err(|e| AppError::InvalidParameter { name: "username", reason: e.to_string() })?;
-        let kind = match params.get("type") {
+        let kind = match params.get("type").map(|t| t.trim()).filter(|t| !t.is_empty()) {
             None => BannerType::Wide,
             Some(t) => t.parse().map_err(|reason| AppError::InvalidParameter { name: "type", reason })?,
         };
-        let include_forks = match params.get("include_forks").map(String::as_str) {
-            None | Some("false") | Some("0") => false,
-            Some("true") | Some("1") => true,
-            Some(_) => {
-                return Err(AppError::InvalidParameter {
-                    name: "include_forks",
-                    reason: "must be true or false".to_owned(),
-                });
-            }
-        };
-        Ok(Self { login, kind, options: StatsOptions { include_forks } })
+        let options = BannerOptions::from_params(params)?;
+        Ok(Self { login, kind, options, format })
     }
 }
 
-async fn preview(State(state): State<AppState>, RawQuery(query): RawQuery, headers: HeaderMap) -> Response {
-    match render_preview(&state, query.as_deref(), &headers).await {
+async fn preview(state: State<AppState>, query: RawQuery, headers: HeaderMap) -> Response {
+    respond(state, query, headers, None).await
+}
+
+async fn preview_png(state: State<AppState>, query: RawQuery, headers: HeaderMap) -> Response {
+    respond(state, query, headers, Some(ImageFormat::Png)).await
+}
+
+async fn respond(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    forced: Option<ImageFormat>,
+) -> Response {
+    let params = query_pairs(query.as_deref());
+    // The error card follows the banner's theme and format whenever those parts were valid.
+    let theme = params.get("theme").map(|t| t.trim().to_ascii_lowercase()).unwrap_or_default();
+    let format = image_format(&params, forced).unwrap_or(ImageFormat::Svg);
+    match render_preview(&state, &params, forced, &headers).await {
         Ok(response) => response,
-        Err(error) => error_card(&state, &error),
+        Err(error) => error_image(&state, &error, &theme, format).await,
     }
 }
 
-async fn render_preview(state: &AppState, query: Option<&str>, headers: &HeaderMap) -> Result<Response, AppError> {
-    let params = PreviewParams::parse(query)?;
+async fn render_preview(
+    state: &AppState,
+    params: &HashMap<String, String>,
+    forced: Option<ImageFormat>,
+    headers: &HeaderMap,
+) -> Result<Response, AppError> {
+    let format = image_format(params, forced)?;
+    let params = PreviewParams::parse(params, format)?;
+    check_theme(state, &params.options.theme, params.kind)?;
     let lookup = state.stats.get(&params.login).await.map_err(|e| AppError::from_github(e, params.login.as_str()))?;
-    let stats = compute(&lookup.snapshot, params.options);
-    let top = match params.kind {
-        BannerType::Wide => 6,
-        BannerType::Compact => 0,
-        BannerType::Languages => 8,
-    };
-    let context = BannerContext::new(&lookup.snapshot, stats, top, lookup.freshness != Freshness::Fresh);
-    let svg = state.renderer.banner(params.kind, &context).map_err(|e| AppError::Internal(e.to_string()))?;
-    let etag = etag(&svg);
+    let stats = compute(&lookup.snapshot, StatsOptions { include_forks: params.options.include_forks });
+    let data = BannerData::new(&lookup.snapshot, stats, lookup.freshness != Freshness::Fresh);
+    let svg = state.renderer.banner(params.kind, &data, &params.options).map_err(AppError::from)?;
+    let body = encode(svg, params.format).await?;
     let cache_control = cache_control(&lookup, state.stats.policy().soft, state.stats.policy().hard);
+    let mut response = image_response(headers, body, params.format, &cache_control);
+    let h = response.headers_mut();
+    insert(h, STATS_STATUS.clone(), lookup.freshness.as_str());
+    insert(h, STATS_FETCHED_AT.clone(), &lookup.snapshot.fetched_at.to_rfc3339());
+    Ok(response)
+}
 
+/// Checked before any GitHub call, so a typo in a URL costs no rate-limit budget.
+pub(super) fn check_theme(state: &AppState, theme: &str, kind: BannerType) -> Result<(), AppError> {
+    let themes = state.renderer.themes();
+    let pack = themes.get(theme).ok_or_else(|| AppError::InvalidParameter {
+        name: "theme",
+        reason: format!("no theme named `{theme}` (see /themes)"),
+    })?;
+    if !pack.provides(kind) {
+        return Err(AppError::InvalidParameter {
+            name: "type",
+            reason: format!("theme `{theme}` has no `{}` banner", kind.as_str()),
+        });
+    }
+    Ok(())
+}
+
+/// SVG as is; PNG rasterised off the async threads (it is CPU work).
+pub(super) async fn encode(svg: String, format: ImageFormat) -> Result<Vec<u8>, AppError> {
+    match format {
+        ImageFormat::Svg => Ok(svg.into_bytes()),
+        ImageFormat::Png => tokio::task::spawn_blocking(move || png::rasterize(&svg, PNG_SCALE))
+            .await
+            .map_err(|e| AppError::Internal(format!("PNG task failed: {e}")))?
+            .map_err(|e| AppError::Internal(e.to_string())),
+    }
+}
+
+/// PNGs are drawn at twice the SVG size so they stay crisp on high-density screens.
+const PNG_SCALE: f32 = 2.0;
+
+/// A 200 (or 304) image response with ETag, caching and security headers.
+pub(super) fn image_response(headers: &HeaderMap, body: Vec<u8>, format: ImageFormat, cache_control: &str) -> Response {
+    let etag = etag(&body);
     let mut response = if if_none_match(headers, &etag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        ([(header::CONTENT_TYPE, SVG)], svg).into_response()
+        ([(header::CONTENT_TYPE, format.content_type())], body).into_response()
     };
     let h = response.headers_mut();
     insert(h, header::ETAG, &etag);
-    insert(h, header::CACHE_CONTROL, &cache_control);
-    insert(h, STATS_STATUS.clone(), lookup.freshness.as_str());
-    insert(h, STATS_FETCHED_AT.clone(), &lookup.snapshot.fetched_at.to_rfc3339());
+    insert(h, header::CACHE_CONTROL, cache_control);
+    insert(h, header::VARY, "Accept-Encoding");
     security_headers(h);
-    Ok(response)
+    response
 }
 
 /// Image caches (GitHub's camo among them) keep a fresh banner until its soft TTL runs out and may
@@ -106,8 +188,8 @@ fn cache_control(lookup: &StatsLookup, soft: Duration, hard: Duration) -> String
     format!("public, max-age={max_age}, stale-while-revalidate={}", hard.as_secs())
 }
 
-fn etag(body: &str) -> String {
-    let digest = Sha256::digest(body.as_bytes());
+fn etag(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
     let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
     format!("\"{hex}\"")
 }
@@ -121,20 +203,21 @@ fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
     )
 }
 
-fn insert(headers: &mut HeaderMap, name: HeaderName, value: &str) {
+pub(super) fn insert(headers: &mut HeaderMap, name: HeaderName, value: &str) {
     // Every value here is ours (digits, hex, RFC 3339), so this cannot fail in practice.
     if let Ok(value) = HeaderValue::from_str(value) {
         headers.insert(name, value);
     }
 }
 
-fn security_headers(headers: &mut HeaderMap) {
+pub(super) fn security_headers(headers: &mut HeaderMap) {
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
 }
 
-/// The error as an SVG card with the error's status; 5xx causes are logged here, once.
-pub(super) fn error_card(state: &AppState, error: &AppError) -> Response {
+/// The error as an image (SVG card, or that card as PNG) with the error's status; 5xx causes are
+/// logged here, once.
+pub(super) async fn error_image(state: &AppState, error: &AppError, theme: &str, format: ImageFormat) -> Response {
     let status = error.status();
     if status.is_server_error() {
         tracing::error!(code = error.code(), %error, "request failed");
@@ -142,11 +225,15 @@ pub(super) fn error_card(state: &AppState, error: &AppError) -> Response {
         tracing::debug!(code = error.code(), %error, "bad request");
     }
     let (title, message, hint) = error.public_text();
-    let svg = state.renderer.error(&ErrorContext::new(title, message, hint)).unwrap_or_else(|e| {
-        tracing::error!(error = %e, "error template failed; sending the minimal card");
-        MINIMAL_ERROR_CARD.to_owned()
-    });
-    let mut response = (status, [(header::CONTENT_TYPE, SVG)], svg).into_response();
+    let svg = state.renderer.error_card(theme, title, &message, hint.as_deref());
+    let (body, format) = match encode(svg.clone(), format).await {
+        Ok(body) => (body, format),
+        Err(e) => {
+            tracing::error!(error = %e, "could not rasterise the error card; sending it as SVG");
+            (svg.into_bytes(), ImageFormat::Svg)
+        }
+    };
+    let mut response = (status, [(header::CONTENT_TYPE, format.content_type())], body).into_response();
     let h = response.headers_mut();
     let cache = if status.is_client_error() { "public, max-age=300" } else { "no-store" };
     insert(h, header::CACHE_CONTROL, cache);
@@ -157,10 +244,6 @@ pub(super) fn error_card(state: &AppState, error: &AppError) -> Response {
     security_headers(h);
     response
 }
-
-/// Used only if the theme's own error template is broken.
-const MINIMAL_ERROR_CARD: &str =
-    r#"<svg xmlns="http://www.w3.org/2000/svg" width="495" height="60"><text x="20" y="35">Error</text></svg>"#;
 
 #[cfg(test)]
 mod tests {

@@ -1,30 +1,46 @@
-//! The template context: the contract between Rust and theme templates. Fields are only ever
-//! added; `version` changes when a field's meaning does.
+//! The template context: the contract between Rust and theme authors (documented in
+//! themes/README.md). Fields are only ever added; `version` changes when a field's meaning does.
+
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::domain::{LanguageShare, UserSnapshot, UserStats};
+use super::assets::linguist_color;
+use super::i18n;
+use super::options::{Background, BannerOptions, LanguagesLayout, StatKey};
+use super::theme::Pack;
+use crate::domain::{BannerType, LanguageShare, UserSnapshot, UserStats};
 
-/// Bumped when a field changes meaning, so templates can tell.
-pub(crate) const CONTEXT_VERSION: u32 = 1;
+pub const CONTEXT_VERSION: u32 = 2;
 
-/// Color for languages GitHub gives none (or an invalid one).
+/// Color for languages neither GitHub nor linguist has a color for.
 const FALLBACK_LANGUAGE_COLOR: &str = "#858585";
 
-#[derive(Debug, Serialize)]
-pub struct BannerContext {
-    pub version: u32,
+/// What a banner is about, independent of how it looks.
+#[derive(Debug, Clone)]
+pub struct BannerData {
     pub user: UserView,
     pub stats: UserStats,
-    /// Top languages for this banner; the last may be "Other" (the rest, summed).
-    pub languages: Vec<LanguageView>,
     /// True when the numbers are older than the cache's soft TTL.
     pub stale: bool,
-    /// When GitHub was asked, RFC 3339.
     pub fetched_at: String,
 }
 
-#[derive(Debug, Serialize)]
+impl BannerData {
+    pub fn new(snapshot: &UserSnapshot, stats: UserStats, stale: bool) -> Self {
+        let profile = &snapshot.profile;
+        let display_name =
+            profile.name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| profile.login.clone());
+        Self {
+            user: UserView { login: profile.login.clone(), display_name, bio: profile.bio.clone() },
+            stats,
+            stale,
+            fetched_at: snapshot.fetched_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
 pub struct UserView {
     pub login: String,
     /// The profile name, or the login when the user has none.
@@ -33,36 +49,201 @@ pub struct UserView {
 }
 
 #[derive(Debug, Serialize)]
+pub struct BannerContext<'a> {
+    pub version: u32,
+    /// `wide`, `compact` or `languages`.
+    pub kind: &'static str,
+    /// Locale code; the `t`, `number`, `short` and `percent` helpers follow it.
+    pub locale: &'static str,
+    /// The banner's title: `custom_title`, or the localized default for the type.
+    pub title: String,
+    pub theme: ThemeView,
+    /// Layout of the languages banner: normal, compact, donut or pie.
+    pub layout: &'static str,
+    pub user: &'a UserView,
+    pub stats: &'a UserStats,
+    /// The stats this type shows, minus `hide`, in display order.
+    pub items: Vec<StatItem>,
+    /// Top languages; the last may be "Other" (the rest, summed), so they always sum to 100%.
+    pub languages: Vec<LanguageView>,
+    pub stale: bool,
+    pub fetched_at: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ThemeView {
+    pub name: String,
+    /// The pack's palette with the URL's color overrides applied; `background` may be
+    /// `url(#background-gradient)` when a gradient is asked for.
+    pub palette: BTreeMap<String, String>,
+    pub width: u32,
+    pub height: u32,
+    pub font_family: String,
+    pub border_radius: f64,
+    pub hide_border: bool,
+    pub gradient: Option<GradientView>,
+    pub animations: bool,
+    pub show_icons: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GradientView {
+    pub angle: f64,
+    pub stops: Vec<GradientStop>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GradientStop {
+    pub offset: f64,
+    pub color: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StatItem {
+    /// Stable key, as used by `hide`.
+    pub key: &'static str,
+    /// Label key for `{{t label}}`.
+    pub label: &'static str,
+    /// Octicon name for `{{icon icon ...}}`.
+    pub icon: &'static str,
+    pub value: i64,
+}
+
+#[derive(Debug, Serialize)]
 pub struct LanguageView {
     pub name: String,
-    /// Always a valid `#rrggbb`.
+    /// Always a valid `#rgb`/`#rrggbb`.
     pub color: String,
     pub bytes: i64,
     pub percent: f64,
-    /// Sum of the percentages before this one: where its segment starts in a stacked bar.
+    /// Sum of the percentages before this one: where its segment starts in a bar or a pie.
     pub offset: f64,
 }
 
-impl BannerContext {
-    pub fn new(snapshot: &UserSnapshot, stats: UserStats, top_languages: usize, stale: bool) -> Self {
-        let profile = &snapshot.profile;
-        let display_name =
-            profile.name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| profile.login.clone());
-        let languages = top_with_other(&stats.languages, top_languages);
+/// Default number of languages per banner type and layout.
+fn default_langs(kind: BannerType, layout: LanguagesLayout) -> usize {
+    match (kind, layout) {
+        (BannerType::Wide, _) => 6,
+        (BannerType::Compact, _) => 0,
+        (BannerType::Languages, LanguagesLayout::Donut | LanguagesLayout::Pie) => 6,
+        (BannerType::Languages, LanguagesLayout::Compact) => 8,
+        (BannerType::Languages, LanguagesLayout::Normal) => 5,
+    }
+}
+
+fn items_for(kind: BannerType) -> &'static [StatKey] {
+    match kind {
+        BannerType::Wide => &StatKey::ALL,
+        BannerType::Compact => &[
+            StatKey::Stars,
+            StatKey::Commits,
+            StatKey::PullRequests,
+            StatKey::Issues,
+            StatKey::ContributedTo,
+            StatKey::Forks,
+        ],
+        BannerType::Languages => &[],
+    }
+}
+
+fn item(key: StatKey, stats: &UserStats, kind: BannerType) -> StatItem {
+    let wide = kind == BannerType::Wide;
+    let (label, icon, value) = match key {
+        StatKey::Stars => (if wide { "stars" } else { "total_stars" }, "star", stats.stars),
+        StatKey::Forks => (if wide { "forks" } else { "total_forks" }, "repo-forked", stats.forks),
+        StatKey::Repositories => ("repositories", "repo", stats.repositories),
+        StatKey::Followers => ("followers", "people", stats.followers),
+        StatKey::Commits => (if wide { "commits" } else { "commits_last_year" }, "git-commit", stats.commits),
+        StatKey::PullRequests => ("pull_requests", "git-pull-request", stats.pull_requests),
+        StatKey::Issues => ("issues", "issue-opened", stats.issues),
+        StatKey::Reviews => ("reviews", "code-review", stats.reviews),
+        StatKey::ContributedTo => {
+            (if wide { "contributed_to" } else { "contributed_to_last_year" }, "repo-push", stats.contributed_to)
+        }
+    };
+    StatItem { key: key.as_str(), label, icon, value }
+}
+
+impl<'a> BannerContext<'a> {
+    pub fn new(pack: &Pack, kind: BannerType, data: &'a BannerData, options: &BannerOptions) -> Self {
+        let locale = i18n::locale(options.locale).unwrap_or_else(i18n::default_locale);
+        let count = options.langs_count.unwrap_or_else(|| default_langs(kind, options.layout));
+        let items =
+            items_for(kind).iter().filter(|k| !options.hide.contains(k)).map(|k| item(*k, &data.stats, kind)).collect();
+        let title = options.custom_title.clone().unwrap_or_else(|| match kind {
+            BannerType::Wide => data.user.display_name.clone(),
+            BannerType::Compact => locale.label("stats_title").replace("{name}", &data.user.display_name),
+            BannerType::Languages => locale.label("languages_title").to_owned(),
+        });
         Self {
             version: CONTEXT_VERSION,
-            user: UserView { login: profile.login.clone(), display_name, bio: profile.bio.clone() },
-            stats,
-            languages,
-            stale,
-            fetched_at: snapshot.fetched_at.to_rfc3339(),
+            kind: kind.as_str(),
+            locale: locale.code,
+            title,
+            theme: theme_view(pack, kind, options),
+            layout: options.layout.as_str(),
+            user: &data.user,
+            stats: &data.stats,
+            items,
+            languages: if count == 0 {
+                Vec::new()
+            } else {
+                top_with_other(&data.stats.languages, count, locale.label("other"))
+            },
+            stale: data.stale,
+            fetched_at: &data.fetched_at,
         }
+    }
+}
+
+fn theme_view(pack: &Pack, kind: BannerType, options: &BannerOptions) -> ThemeView {
+    let mut palette = pack.palette.clone();
+    let overrides = [
+        ("title", &options.title_color),
+        ("text", &options.text_color),
+        ("icon", &options.icon_color),
+        ("border", &options.border_color),
+    ];
+    for (key, value) in overrides {
+        if let Some(color) = value {
+            palette.insert(key.to_owned(), color.clone());
+        }
+    }
+    let gradient = match &options.background {
+        Some(Background::Solid(color)) => {
+            palette.insert("background".to_owned(), color.clone());
+            None
+        }
+        Some(Background::Gradient { angle, colors }) => {
+            palette.insert("background".to_owned(), "url(#background-gradient)".to_owned());
+            let last = (colors.len() - 1).max(1) as f64;
+            let stops = colors
+                .iter()
+                .enumerate()
+                .map(|(i, c)| GradientStop { offset: (i as f64 / last * 1000.0).round() / 10.0, color: c.clone() })
+                .collect();
+            Some(GradientView { angle: *angle, stops })
+        }
+        None => None,
+    };
+    let size = pack.size(kind);
+    ThemeView {
+        name: pack.name.clone(),
+        palette,
+        width: size.width,
+        height: size.height,
+        font_family: pack.font_family.clone(),
+        border_radius: options.border_radius.unwrap_or(6.0),
+        hide_border: options.hide_border,
+        gradient,
+        animations: !options.disable_animations,
+        show_icons: options.show_icons,
     }
 }
 
 /// The first `n` shares as they are, or the first `n - 1` plus "Other" when there are more, so a
 /// bar of the shown languages always fills 100%.
-fn top_with_other(shares: &[LanguageShare], n: usize) -> Vec<LanguageView> {
+fn top_with_other(shares: &[LanguageShare], n: usize, other: &str) -> Vec<LanguageView> {
     let n = n.max(1);
     let (shown, rest) = if shares.len() > n { shares.split_at(n - 1) } else { (shares, &[][..]) };
     let mut views: Vec<LanguageView> = Vec::with_capacity(n);
@@ -72,12 +253,12 @@ fn top_with_other(shares: &[LanguageShare], n: usize) -> Vec<LanguageView> {
         offset += percent;
     };
     for share in shown {
-        push(share.name.clone(), safe_color(share.color.as_deref()), share.bytes, share.percent);
+        push(share.name.clone(), language_color(share), share.bytes, share.percent);
     }
     if !rest.is_empty() {
         let bytes = rest.iter().map(|s| s.bytes).sum();
         let percent = round1(rest.iter().map(|s| s.percent).sum());
-        push("Other".to_owned(), FALLBACK_LANGUAGE_COLOR.to_owned(), bytes, percent);
+        push(other.to_owned(), FALLBACK_LANGUAGE_COLOR.to_owned(), bytes, percent);
     }
     views
 }
@@ -86,33 +267,37 @@ fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
-/// GitHub's colors are data from outside: only `#rgb`/`#rrggbb` reach an attribute.
-fn safe_color(color: Option<&str>) -> String {
-    match color {
-        Some(c)
-            if (c.len() == 7 || c.len() == 4)
-                && c.starts_with('#')
-                && c[1..].bytes().all(|b| b.is_ascii_hexdigit()) =>
-        {
-            c.to_owned()
-        }
-        _ => FALLBACK_LANGUAGE_COLOR.to_owned(),
-    }
+/// GitHub's color when it is a valid hex color (it is data from outside and ends up in an
+/// attribute), else linguist's, else gray.
+fn language_color(share: &LanguageShare) -> String {
+    share
+        .color
+        .as_deref()
+        .filter(|c| super::theme::manifest::is_hex_color(c))
+        .or_else(|| linguist_color(&share.name))
+        .unwrap_or(FALLBACK_LANGUAGE_COLOR)
+        .to_owned()
 }
 
 /// What the error card shows.
 #[derive(Debug, Serialize)]
 pub struct ErrorContext {
     pub version: u32,
+    pub kind: &'static str,
+    pub locale: &'static str,
     pub title: String,
     pub message: String,
     /// What the reader can do about it, if anything.
     pub hint: Option<String>,
+    pub theme: ThemeView,
 }
 
 impl ErrorContext {
-    pub fn new(title: impl Into<String>, message: impl Into<String>, hint: Option<String>) -> Self {
-        Self { version: CONTEXT_VERSION, title: title.into(), message: message.into(), hint }
+    pub fn new(pack: &Pack, title: String, message: String, hint: Option<String>) -> Self {
+        let mut theme = theme_view(pack, BannerType::Compact, &BannerOptions::default());
+        theme.width = 495;
+        theme.height = 120;
+        Self { version: CONTEXT_VERSION, kind: "error", locale: i18n::DEFAULT_LOCALE, title, message, hint, theme }
     }
 }
 
@@ -120,23 +305,23 @@ impl ErrorContext {
 mod tests {
     use super::*;
 
-    fn share(name: &str, percent: f64) -> LanguageShare {
-        LanguageShare { name: name.into(), color: Some("#123456".into()), bytes: (percent * 10.0) as i64, percent }
+    fn share(name: &str, percent: f64, color: Option<&str>) -> LanguageShare {
+        LanguageShare { name: name.into(), color: color.map(str::to_owned), bytes: (percent * 10.0) as i64, percent }
     }
 
     #[test]
     fn languages_beyond_the_limit_become_other() {
-        let shares = [share("A", 50.0), share("B", 30.0), share("C", 15.0), share("D", 5.0)];
-        let views = top_with_other(&shares, 3);
+        let shares = [share("A", 50.0, None), share("B", 30.0, None), share("C", 15.0, None), share("D", 5.0, None)];
+        let views = top_with_other(&shares, 3, "Other");
         let got: Vec<_> = views.iter().map(|v| (v.name.as_str(), v.percent, v.offset)).collect();
         assert_eq!(got, [("A", 50.0, 0.0), ("B", 30.0, 50.0), ("Other", 20.0, 80.0)]);
     }
 
     #[test]
-    fn hostile_colors_are_replaced() {
-        assert_eq!(safe_color(Some("#abcdef")), "#abcdef");
-        assert_eq!(safe_color(Some("red\" onload=\"x")), FALLBACK_LANGUAGE_COLOR);
-        assert_eq!(safe_color(Some("#ggg")), FALLBACK_LANGUAGE_COLOR);
-        assert_eq!(safe_color(None), FALLBACK_LANGUAGE_COLOR);
+    fn hostile_colors_are_replaced_by_linguists_or_gray() {
+        assert_eq!(language_color(&share("X", 1.0, Some("#abcdef"))), "#abcdef");
+        assert_eq!(language_color(&share("Rust", 1.0, Some("red\" onload=\"x"))), "#dea584");
+        assert_eq!(language_color(&share("Nope", 1.0, Some("#ggg"))), FALLBACK_LANGUAGE_COLOR);
+        assert_eq!(language_color(&share("Nope", 1.0, None)), FALLBACK_LANGUAGE_COLOR);
     }
 }

@@ -3,7 +3,7 @@
 /// Escapes the five XML specials and drops characters XML 1.0 forbids even as references
 /// (C0 controls other than tab/newline/return, U+FFFE, U+FFFF): GitHub lets users put them in
 /// names and bios, and a single one would make the whole SVG unparseable.
-pub(super) fn xml(raw: &str) -> String {
+pub fn xml(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     for c in raw.chars() {
         match c {

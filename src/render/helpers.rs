@@ -1,30 +1,50 @@
-//! Handlebars helpers for theme templates: number formatting, truncation and layout arithmetic.
-//! Registered in one place so every template sees the same set.
+//! Handlebars helpers for theme authors, registered in one place (`register`). Errors name the
+//! helper and say how to call it.
 
-use handlebars::{Handlebars, handlebars_helper};
+use handlebars::{
+    Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, RenderError, RenderErrorReason,
+    ScopedJson, handlebars_helper,
+};
 use serde_json::Value;
 
-handlebars_helper!(short_number: |n: i64| format_short(n));
-handlebars_helper!(long_number: |n: i64| format_long(n));
-handlebars_helper!(percent: |p: f64| format!("{p:.1}%"));
-handlebars_helper!(truncate: |s: str, max: u64| truncate_chars(s, max as usize));
+use super::assets;
+use super::i18n::{self, Locale};
+
+handlebars_helper!(truncate: |s: str, limit: u64| truncate_chars(s, limit as usize));
 handlebars_helper!(add: |a: f64, b: f64| round2(a + b));
 handlebars_helper!(sub: |a: f64, b: f64| round2(a - b));
 handlebars_helper!(mul: |a: f64, b: f64| round2(a * b));
 handlebars_helper!(div: |a: f64, b: f64| if b == 0.0 { Value::from(0) } else { round2(a / b) });
 // `x` percent of `total`: bar widths and offsets.
+handlebars_helper!(floor: |x: f64| x.floor() as i64);
+handlebars_helper!(modulo: |a: i64, b: i64| if b == 0 { 0 } else { a.rem_euclid(b) });
+handlebars_helper!(larger: |a: f64, b: f64| round2(a.max(b)));
 handlebars_helper!(pct_of: |x: f64, total: f64| round2(x * total / 100.0));
+handlebars_helper!(lang_color: |name: str| assets::linguist_color(name).unwrap_or("#858585"));
+// Donut segment from `offset` to `offset + percent` (percent of a full turn), as a path `d`.
+handlebars_helper!(donut_arc: |cx: f64, cy: f64, outer: f64, inner: f64, offset: f64, percent: f64|
+    donut_path(cx, cy, outer, inner, offset, percent));
+handlebars_helper!(pie_arc: |cx: f64, cy: f64, r: f64, offset: f64, percent: f64|
+    donut_path(cx, cy, r, 0.0, offset, percent));
 
 pub(super) fn register(registry: &mut Handlebars<'static>) {
-    registry.register_helper("short", Box::new(short_number));
-    registry.register_helper("number", Box::new(long_number));
-    registry.register_helper("percent", Box::new(percent));
     registry.register_helper("truncate", Box::new(truncate));
     registry.register_helper("add", Box::new(add));
     registry.register_helper("sub", Box::new(sub));
     registry.register_helper("mul", Box::new(mul));
     registry.register_helper("div", Box::new(div));
+    registry.register_helper("floor", Box::new(floor));
+    registry.register_helper("mod", Box::new(modulo));
+    registry.register_helper("max", Box::new(larger));
     registry.register_helper("pct_of", Box::new(pct_of));
+    registry.register_helper("lang_color", Box::new(lang_color));
+    registry.register_helper("donut_arc", Box::new(donut_arc));
+    registry.register_helper("pie_arc", Box::new(pie_arc));
+    registry.register_helper("t", Box::new(Translate));
+    registry.register_helper("number", Box::new(NumberFormat::Long));
+    registry.register_helper("short", Box::new(NumberFormat::Short));
+    registry.register_helper("percent", Box::new(NumberFormat::Percent));
+    registry.register_helper("icon", Box::new(IconHelper));
 }
 
 fn round2(x: f64) -> Value {
@@ -32,36 +52,110 @@ fn round2(x: f64) -> Value {
     if rounded.fract() == 0.0 && rounded.abs() < 1e15 { Value::from(rounded as i64) } else { Value::from(rounded) }
 }
 
-/// `1234` -> `1.2k`, `5_300_000` -> `5.3M`; under 1000 unchanged.
-fn format_short(n: i64) -> String {
-    let abs = n.unsigned_abs() as f64;
-    let sign = if n < 0 { "-" } else { "" };
-    let (value, unit) = match abs {
-        a if a >= 1e9 => (a / 1e9, "B"),
-        a if a >= 1e6 => (a / 1e6, "M"),
-        a if a >= 1e3 => (a / 1e3, "k"),
-        a => return format!("{sign}{a}"),
-    };
-    // 999_950 would print as "1000.0k"; it reads better as the next unit.
-    let text = format!("{value:.1}");
-    let text = text.strip_suffix(".0").unwrap_or(&text);
-    format!("{sign}{text}{unit}")
+/// The locale of the banner being rendered (`locale` at the context root).
+fn locale_of(ctx: &Context) -> &'static Locale {
+    ctx.data().get("locale").and_then(Value::as_str).and_then(i18n::locale).unwrap_or_else(i18n::default_locale)
 }
 
-/// `1234567` -> `1,234,567`.
-fn format_long(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if n < 0 {
-        out.push('-');
-    }
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
+fn usage(helper: &'static str, hint: &str) -> RenderError {
+    RenderErrorReason::Other(format!("helper `{helper}`: {hint}")).into()
+}
+
+/// `{{t "stars"}}`, or `{{t "stats_title" name=user.display_name}}` to fill `{name}`.
+struct Translate;
+
+impl HelperDef for Translate {
+    fn call_inner<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        ctx: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+    ) -> Result<ScopedJson<'rc>, RenderError> {
+        let key = h
+            .param(0)
+            .and_then(|p| p.value().as_str())
+            .ok_or_else(|| usage("t", "expects a label key, e.g. {{t \"stars\"}}"))?;
+        let locale = locale_of(ctx);
+        if !locale.has_label(key) {
+            return Err(usage("t", &format!("unknown label `{key}` (see src/render/assets/locales/en.toml)")));
         }
-        out.push(c);
+        let mut text = locale.label(key).to_owned();
+        for (name, value) in h.hash() {
+            let value = match value.value() {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            text = text.replace(&format!("{{{name}}}"), &value);
+        }
+        Ok(ScopedJson::Derived(Value::String(text)))
     }
-    out
+}
+
+/// `{{number n}}` 1,234,567 · `{{short n}}` 1.2k · `{{percent p}}` 42.5%, in the banner's locale.
+enum NumberFormat {
+    Long,
+    Short,
+    Percent,
+}
+
+impl HelperDef for NumberFormat {
+    fn call_inner<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        ctx: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+    ) -> Result<ScopedJson<'rc>, RenderError> {
+        let name = match self {
+            NumberFormat::Long => "number",
+            NumberFormat::Short => "short",
+            NumberFormat::Percent => "percent",
+        };
+        let value = h.param(0).map(|p| p.value()).ok_or_else(|| usage(name, "expects a number"))?;
+        let locale = locale_of(ctx);
+        let text = match self {
+            NumberFormat::Percent => locale.percent(value.as_f64().ok_or_else(|| usage(name, "expects a number"))?),
+            NumberFormat::Long | NumberFormat::Short => {
+                let n = value
+                    .as_i64()
+                    .or_else(|| value.as_f64().map(|f| f.round() as i64))
+                    .ok_or_else(|| usage(name, "expects a number"))?;
+                if matches!(self, NumberFormat::Long) { locale.number(n) } else { locale.short(n) }
+            }
+        };
+        Ok(ScopedJson::Derived(Value::String(text)))
+    }
+}
+
+/// `{{icon "star" x y size}}`: an octicon as a nested `<svg>` with class `icon` (color it with
+/// CSS `fill`). Writes markup, so it is not escaped; the markup is ours, never user data.
+struct IconHelper;
+
+impl HelperDef for IconHelper {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        _: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+        out: &mut dyn Output,
+    ) -> HelperResult {
+        let hint = "call as {{icon \"star\" x y size}}";
+        let name = h.param(0).and_then(|p| p.value().as_str()).ok_or_else(|| usage("icon", hint))?;
+        let number = |i: usize| h.param(i).and_then(|p| p.value().as_f64()).ok_or_else(|| usage("icon", hint));
+        let (x, y, size) = (number(1)?, number(2)?, number(3)?);
+        let icon = assets::icon(name).ok_or_else(|| {
+            let mut known: Vec<_> = assets::icon_names().collect();
+            known.sort_unstable();
+            usage("icon", &format!("unknown icon `{name}`; known: {}", known.join(", ")))
+        })?;
+        out.write(&format!(
+            r#"<svg class="icon" x="{x}" y="{y}" width="{size}" height="{size}" viewBox="0 0 {} {}">{}</svg>"#,
+            icon.width, icon.height, icon.body
+        ))?;
+        Ok(())
+    }
 }
 
 fn truncate_chars(s: &str, max: usize) -> String {
@@ -73,32 +167,67 @@ fn truncate_chars(s: &str, max: usize) -> String {
     out
 }
 
+/// A ring segment (or a pie slice when `inner` is 0) starting at 12 o'clock, clockwise.
+fn donut_path(cx: f64, cy: f64, outer: f64, inner: f64, offset: f64, percent: f64) -> String {
+    let percent = percent.clamp(0.0, 100.0);
+    // A full circle cannot be drawn as one arc (start == end); two halves can.
+    if percent >= 99.99 {
+        let ring = |r: f64, sweep: u8| {
+            format!(
+                "M {cx} {top} A {r} {r} 0 1 {sweep} {cx} {bottom} A {r} {r} 0 1 {sweep} {cx} {top} Z",
+                top = cy - r,
+                bottom = cy + r
+            )
+        };
+        return if inner > 0.0 { format!("{} {}", ring(outer, 1), ring(inner, 0)) } else { ring(outer, 1) };
+    }
+    let angle = |p: f64| (p / 100.0) * std::f64::consts::TAU - std::f64::consts::FRAC_PI_2;
+    let point = |r: f64, p: f64| {
+        let a = angle(p);
+        (round3(cx + r * a.cos()), round3(cy + r * a.sin()))
+    };
+    let large = u8::from(percent > 50.0);
+    let (x1, y1) = point(outer, offset);
+    let (x2, y2) = point(outer, offset + percent);
+    if inner > 0.0 {
+        let (x3, y3) = point(inner, offset + percent);
+        let (x4, y4) = point(inner, offset);
+        format!(
+            "M {x1} {y1} A {outer} {outer} 0 {large} 1 {x2} {y2} L {x3} {y3} A {inner} {inner} 0 {large} 0 {x4} {y4} Z"
+        )
+    } else {
+        format!("M {cx} {cy} L {x1} {y1} A {outer} {outer} 0 {large} 1 {x2} {y2} Z")
+    }
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn short_numbers() {
-        assert_eq!(format_short(0), "0");
-        assert_eq!(format_short(999), "999");
-        assert_eq!(format_short(1000), "1k");
-        assert_eq!(format_short(1234), "1.2k");
-        assert_eq!(format_short(5_300_000), "5.3M");
-        assert_eq!(format_short(-2500), "-2.5k");
-        assert_eq!(format_short(i64::MAX), "9223372036.9B");
-    }
-
-    #[test]
-    fn long_numbers() {
-        assert_eq!(format_long(0), "0");
-        assert_eq!(format_long(1234567), "1,234,567");
-        assert_eq!(format_long(-1000), "-1,000");
-    }
 
     #[test]
     fn truncation_counts_characters_not_bytes() {
         assert_eq!(truncate_chars("héllo wörld", 5), "héll…");
         assert_eq!(truncate_chars("short", 5), "short");
         assert_eq!(truncate_chars("🦀🦀🦀", 2), "🦀…");
+    }
+
+    #[test]
+    fn a_quarter_slice_ends_at_three_oclock() {
+        assert_eq!(donut_path(50.0, 50.0, 40.0, 0.0, 0.0, 25.0), "M 50 50 L 50 10 A 40 40 0 0 1 90 50 Z");
+    }
+
+    #[test]
+    fn a_full_ring_is_two_arcs_not_a_degenerate_one() {
+        let d = donut_path(50.0, 50.0, 40.0, 25.0, 0.0, 100.0);
+        assert_eq!(d.matches(" A ").count(), 4, "{d}");
+    }
+
+    #[test]
+    fn more_than_half_uses_the_large_arc_flag() {
+        assert!(donut_path(0.0, 0.0, 10.0, 5.0, 0.0, 75.0).contains(" 0 1 1 "));
     }
 }

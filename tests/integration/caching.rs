@@ -47,7 +47,7 @@ async fn past_the_soft_ttl_old_stats_are_served_at_once_and_refreshed_once_in_th
     app.github.set_delay(Duration::ZERO);
     // Give the refresh a moment to land in the cache, then see the new numbers.
     let mut fresh = String::new();
-    for _ in 0..50 {
+    for _ in 0..250 {
         fresh = assert_valid_svg(&app.preview("username=octocat&type=compact").await.body);
         if fresh.contains("3,300") {
             break;

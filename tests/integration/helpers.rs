@@ -7,7 +7,7 @@ use std::sync::{Arc, Once};
 use std::time::Duration;
 
 use github_banners::app::Application;
-use github_banners::config::{DatabaseSettings, Settings};
+use github_banners::config::{DatabaseSettings, Settings, ThemeSettings};
 use secrecy::SecretString;
 
 use crate::fake_github::{FakeGitHub, fixtures};
@@ -73,6 +73,8 @@ pub struct TestConfig {
     pub hard_ttl: Duration,
     pub db: Option<Arc<TestDb>>,
     pub github: Option<Arc<FakeGitHub>>,
+    /// THEMES_DIR; None uses the built-in packs only.
+    pub themes_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for TestConfig {
@@ -83,6 +85,7 @@ impl Default for TestConfig {
             hard_ttl: Duration::from_secs(86_400),
             db: None,
             github: None,
+            themes_dir: None,
         }
     }
 }
@@ -127,6 +130,8 @@ pub async fn spawn_app_with(config: TestConfig) -> TestApp {
         cache_hard_ttl: config.hard_ttl,
         cache_max_users: 1000,
         request_timeout: Duration::from_secs(5),
+        themes: ThemeSettings { themes_dir: config.themes_dir.clone() },
+        watch_themes: false,
     };
     let app = Application::build(&settings).await.unwrap();
     let address = format!("http://{}", app.address());
@@ -191,6 +196,7 @@ pub fn assert_valid_svg(svg: &str) -> String {
             assert!(!attribute.name().starts_with("on"), "event handler attribute {} in\n{svg}", attribute.name());
         }
     }
-    usvg::Tree::from_str(svg, &usvg::Options::default()).unwrap_or_else(|e| panic!("usvg rejects it: {e}\n{svg}"));
+    resvg::usvg::Tree::from_str(svg, &resvg::usvg::Options::default())
+        .unwrap_or_else(|e| panic!("usvg rejects it: {e}\n{svg}"));
     doc.descendants().filter(|n| n.is_text()).filter_map(|n| n.text()).collect::<Vec<_>>().join(" ")
 }

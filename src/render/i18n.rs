@@ -1,0 +1,141 @@
+//! Translated labels and locale-aware number formatting for banners.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// Every shipped locale; `en` is the fallback for a label a locale lacks.
+const LOCALE_FILES: [(&str, &str); 8] = [
+    ("en", include_str!("assets/locales/en.toml")),
+    ("de", include_str!("assets/locales/de.toml")),
+    ("fr", include_str!("assets/locales/fr.toml")),
+    ("es", include_str!("assets/locales/es.toml")),
+    ("pt-BR", include_str!("assets/locales/pt-BR.toml")),
+    ("ja", include_str!("assets/locales/ja.toml")),
+    ("zh-CN", include_str!("assets/locales/zh-CN.toml")),
+    ("ru", include_str!("assets/locales/ru.toml")),
+];
+
+pub const DEFAULT_LOCALE: &str = "en";
+
+#[derive(Debug)]
+pub struct Locale {
+    pub code: &'static str,
+    /// The language's own name, e.g. "Deutsch".
+    pub name: String,
+    labels: HashMap<String, String>,
+    group: String,
+    decimal: String,
+}
+
+static LOCALES: LazyLock<Vec<Locale>> = LazyLock::new(|| {
+    LOCALE_FILES
+        .iter()
+        .map(|(code, text)| {
+            let mut labels: HashMap<String, String> = toml::from_str(text).unwrap_or_default();
+            let name = labels.remove("_name").unwrap_or_else(|| (*code).to_owned());
+            let group = labels.remove("_number_group").unwrap_or_else(|| ",".to_owned());
+            let decimal = labels.remove("_decimal").unwrap_or_else(|| ".".to_owned());
+            Locale { code, name, labels, group, decimal }
+        })
+        .collect()
+});
+
+/// A shipped locale by code, case-insensitively (`pt-br`, `zh-cn`); a bare language (`pt`, `zh`)
+/// picks its one regional variant.
+pub fn locale(code: &str) -> Option<&'static Locale> {
+    let wanted = code.trim().to_ascii_lowercase().replace('_', "-");
+    LOCALES.iter().find(|l| l.code.to_ascii_lowercase() == wanted).or_else(|| {
+        LOCALES.iter().find(|l| l.code.split('-').next().is_some_and(|lang| lang.eq_ignore_ascii_case(&wanted)))
+    })
+}
+
+pub fn default_locale() -> &'static Locale {
+    // The list is static and starts with en; the fallback only guards against an edit mistake.
+    locale(DEFAULT_LOCALE).unwrap_or_else(|| &LOCALES[0])
+}
+
+pub fn codes() -> impl Iterator<Item = &'static str> {
+    LOCALE_FILES.iter().map(|(code, _)| *code)
+}
+
+impl Locale {
+    /// The label, falling back to English, then to the key itself.
+    pub fn label<'a>(&'a self, key: &'a str) -> &'a str {
+        self.labels.get(key).or_else(|| default_locale().labels.get(key)).map_or(key, String::as_str)
+    }
+
+    pub fn has_label(&self, key: &str) -> bool {
+        self.labels.contains_key(key) || default_locale().labels.contains_key(key)
+    }
+
+    /// `1234567` -> `1,234,567` (en), `1.234.567` (de), `1 234 567` (fr).
+    pub fn number(&self, n: i64) -> String {
+        let digits = n.unsigned_abs().to_string();
+        let mut out = String::with_capacity(digits.len() * 2);
+        if n < 0 {
+            out.push('-');
+        }
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push_str(&self.group);
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    /// `1234` -> `1.2k` (en), `1,2k` (de); under 1000 unchanged.
+    pub fn short(&self, n: i64) -> String {
+        let abs = n.unsigned_abs() as f64;
+        let sign = if n < 0 { "-" } else { "" };
+        let (value, unit) = match abs {
+            a if a >= 1e9 => (a / 1e9, "B"),
+            a if a >= 1e6 => (a / 1e6, "M"),
+            a if a >= 1e3 => (a / 1e3, "k"),
+            _ => return format!("{sign}{}", n.unsigned_abs()),
+        };
+        let text = format!("{value:.1}");
+        let text = text.strip_suffix(".0").unwrap_or(&text).replace('.', &self.decimal);
+        format!("{sign}{text}{unit}")
+    }
+
+    /// One decimal with the locale's decimal mark: `42.5%` (en), `42,5%` (de).
+    pub fn percent(&self, p: f64) -> String {
+        format!("{p:.1}%").replace('.', &self.decimal)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_locale_has_every_english_label() {
+        let english = &default_locale().labels;
+        for code in codes() {
+            let locale = locale(code).unwrap();
+            for key in english.keys() {
+                assert!(locale.labels.contains_key(key), "{code} lacks {key}");
+            }
+        }
+    }
+
+    #[test]
+    fn locales_are_found_case_insensitively_and_by_language() {
+        assert_eq!(locale("PT-br").unwrap().code, "pt-BR");
+        assert_eq!(locale("zh").unwrap().code, "zh-CN");
+        assert_eq!(locale("de_DE").map(|l| l.code), None);
+        assert!(locale("xx").is_none());
+    }
+
+    #[test]
+    fn numbers_follow_the_locale() {
+        assert_eq!(locale("en").unwrap().number(1234567), "1,234,567");
+        assert_eq!(locale("de").unwrap().number(1234567), "1.234.567");
+        assert_eq!(locale("de").unwrap().short(1234), "1,2k");
+        assert_eq!(locale("en").unwrap().short(1000), "1k");
+        assert_eq!(locale("en").unwrap().short(999), "999");
+        assert_eq!(locale("en").unwrap().short(-2500), "-2.5k");
+        assert_eq!(locale("en").unwrap().percent(42.26), "42.3%");
+    }
+}

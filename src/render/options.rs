@@ -1,0 +1,347 @@
+//! Banner options: what a URL (or a stored banner, or the CLI) may change about a banner. Names
+//! follow github-readme-stats so its users can move over.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde::Serialize;
+
+use super::i18n;
+use super::theme::DEFAULT_THEME;
+use super::theme::manifest::is_identifier;
+
+/// Why an option was refused; `name` is the parameter, as the user wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid `{name}`: {reason}")]
+pub struct OptionError {
+    pub name: &'static str,
+    pub reason: String,
+}
+
+fn invalid(name: &'static str, reason: impl Into<String>) -> OptionError {
+    OptionError { name, reason: reason.into() }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatKey {
+    Stars,
+    Forks,
+    Repositories,
+    Followers,
+    Commits,
+    PullRequests,
+    Issues,
+    Reviews,
+    ContributedTo,
+}
+
+impl StatKey {
+    pub const ALL: [StatKey; 9] = [
+        StatKey::Stars,
+        StatKey::Forks,
+        StatKey::Repositories,
+        StatKey::Followers,
+        StatKey::Commits,
+        StatKey::PullRequests,
+        StatKey::Issues,
+        StatKey::Reviews,
+        StatKey::ContributedTo,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatKey::Stars => "stars",
+            StatKey::Forks => "forks",
+            StatKey::Repositories => "repositories",
+            StatKey::Followers => "followers",
+            StatKey::Commits => "commits",
+            StatKey::PullRequests => "pull_requests",
+            StatKey::Issues => "issues",
+            StatKey::Reviews => "reviews",
+            StatKey::ContributedTo => "contributed_to",
+        }
+    }
+
+    /// Our names, plus github-readme-stats' short ones (`prs`, `contribs`, `repos`).
+    fn parse(name: &str) -> Option<Self> {
+        let name = name.trim().to_ascii_lowercase();
+        let alias = match name.as_str() {
+            "prs" => "pull_requests",
+            "contribs" => "contributed_to",
+            "repos" => "repositories",
+            other => other,
+        };
+        Self::ALL.into_iter().find(|k| k.as_str() == alias)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LanguagesLayout {
+    #[default]
+    Normal,
+    Compact,
+    Donut,
+    Pie,
+}
+
+impl LanguagesLayout {
+    pub const ALL: [LanguagesLayout; 4] =
+        [LanguagesLayout::Normal, LanguagesLayout::Compact, LanguagesLayout::Donut, LanguagesLayout::Pie];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LanguagesLayout::Normal => "normal",
+            LanguagesLayout::Compact => "compact",
+            LanguagesLayout::Donut => "donut",
+            LanguagesLayout::Pie => "pie",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Background {
+    Solid(String),
+    /// `angle,color1,color2[,...]` as in github-readme-stats.
+    Gradient {
+        angle: f64,
+        colors: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BannerOptions {
+    pub theme: String,
+    pub locale: &'static str,
+    pub title_color: Option<String>,
+    pub text_color: Option<String>,
+    pub icon_color: Option<String>,
+    pub border_color: Option<String>,
+    pub background: Option<Background>,
+    pub hide_border: bool,
+    pub border_radius: Option<f64>,
+    pub hide: BTreeSet<StatKey>,
+    pub show_icons: bool,
+    pub custom_title: Option<String>,
+    pub langs_count: Option<usize>,
+    pub layout: LanguagesLayout,
+    pub disable_animations: bool,
+    pub include_forks: bool,
+}
+
+impl Default for BannerOptions {
+    fn default() -> Self {
+        Self {
+            theme: DEFAULT_THEME.to_owned(),
+            locale: i18n::DEFAULT_LOCALE,
+            title_color: None,
+            text_color: None,
+            icon_color: None,
+            border_color: None,
+            background: None,
+            hide_border: false,
+            border_radius: None,
+            hide: BTreeSet::new(),
+            show_icons: false,
+            custom_title: None,
+            langs_count: None,
+            layout: LanguagesLayout::Normal,
+            disable_animations: false,
+            include_forks: false,
+        }
+    }
+}
+
+/// The option names `from_params` understands (anything else is ignored, for compatibility).
+pub const OPTION_NAMES: [&str; 16] = [
+    "theme",
+    "locale",
+    "title_color",
+    "text_color",
+    "icon_color",
+    "bg_color",
+    "border_color",
+    "hide_border",
+    "border_radius",
+    "hide",
+    "show_icons",
+    "custom_title",
+    "langs_count",
+    "layout",
+    "disable_animations",
+    "include_forks",
+];
+
+const MAX_TITLE_CHARS: usize = 100;
+
+impl BannerOptions {
+    /// Parses options from query-string style pairs. Does not check that the theme is installed
+    /// (the renderer knows which are); checks that it is a theme name.
+    pub fn from_params(params: &HashMap<String, String>) -> Result<Self, OptionError> {
+        let mut o = BannerOptions::default();
+        let get = |name: &str| params.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+        if let Some(theme) = get("theme") {
+            let theme = theme.to_ascii_lowercase();
+            if !is_identifier(&theme) {
+                return Err(invalid("theme", "not a theme name (see /themes)"));
+            }
+            o.theme = theme;
+        }
+        if let Some(code) = get("locale") {
+            let locale = i18n::locale(code).ok_or_else(|| {
+                invalid("locale", format!("unsupported; one of {}", i18n::codes().collect::<Vec<_>>().join(", ")))
+            })?;
+            o.locale = locale.code;
+        }
+        o.title_color = get("title_color").map(|c| color("title_color", c)).transpose()?;
+        o.text_color = get("text_color").map(|c| color("text_color", c)).transpose()?;
+        o.icon_color = get("icon_color").map(|c| color("icon_color", c)).transpose()?;
+        o.border_color = get("border_color").map(|c| color("border_color", c)).transpose()?;
+        o.background = get("bg_color").map(background).transpose()?;
+        o.hide_border = get("hide_border").map(|v| boolean("hide_border", v)).transpose()?.unwrap_or(false);
+        o.border_radius = get("border_radius")
+            .map(|v| match v.parse::<f64>() {
+                Ok(r) if (0.0..=50.0).contains(&r) => Ok(r),
+                _ => Err(invalid("border_radius", "must be a number from 0 to 50")),
+            })
+            .transpose()?;
+        if let Some(list) = get("hide") {
+            for name in list.split(',').filter(|n| !n.trim().is_empty()) {
+                let key = StatKey::parse(name).ok_or_else(|| {
+                    let known: Vec<_> = StatKey::ALL.iter().map(|k| k.as_str()).collect();
+                    invalid("hide", format!("unknown stat `{}`; known: {}", name.trim(), known.join(", ")))
+                })?;
+                o.hide.insert(key);
+            }
+        }
+        o.show_icons = get("show_icons").map(|v| boolean("show_icons", v)).transpose()?.unwrap_or(false);
+        if let Some(title) = get("custom_title") {
+            if title.chars().count() > MAX_TITLE_CHARS {
+                return Err(invalid("custom_title", format!("at most {MAX_TITLE_CHARS} characters")));
+            }
+            o.custom_title = Some(title.to_owned());
+        }
+        o.langs_count = get("langs_count")
+            .map(|v| match v.parse::<usize>() {
+                Ok(n) if (1..=20).contains(&n) => Ok(n),
+                _ => Err(invalid("langs_count", "must be a whole number from 1 to 20")),
+            })
+            .transpose()?;
+        if let Some(layout) = get("layout") {
+            o.layout = LanguagesLayout::ALL
+                .into_iter()
+                .find(|l| l.as_str().eq_ignore_ascii_case(layout))
+                .ok_or_else(|| invalid("layout", "must be one of normal, compact, donut, pie"))?;
+        }
+        o.disable_animations =
+            get("disable_animations").map(|v| boolean("disable_animations", v)).transpose()?.unwrap_or(false);
+        o.include_forks = get("include_forks").map(|v| boolean("include_forks", v)).transpose()?.unwrap_or(false);
+        Ok(o)
+    }
+}
+
+/// `fff`, `#fff`, `ff00aa`, `#ff00aa80` -> `#...`; github-readme-stats URLs leave out the `#`.
+fn color(name: &'static str, raw: &str) -> Result<String, OptionError> {
+    let hex = raw.strip_prefix('#').unwrap_or(raw);
+    if matches!(hex.len(), 3 | 4 | 6 | 8) && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(format!("#{}", hex.to_ascii_lowercase()))
+    } else {
+        Err(invalid(name, "must be a hex color like 2f80ed or #2f80ed"))
+    }
+}
+
+fn background(raw: &str) -> Result<Background, OptionError> {
+    let parts: Vec<&str> = raw.split(',').map(str::trim).collect();
+    if parts.len() == 1 {
+        return color("bg_color", parts[0]).map(Background::Solid);
+    }
+    let angle: f64 = parts[0]
+        .parse()
+        .ok()
+        .filter(|a: &f64| a.is_finite())
+        .ok_or_else(|| invalid("bg_color", "a gradient is angle,color1,color2 (e.g. 30,e96443,904e95)"))?;
+    if parts.len() < 3 || parts.len() > 11 {
+        return Err(invalid("bg_color", "a gradient needs an angle and 2 to 10 colors"));
+    }
+    let colors = parts[1..].iter().map(|c| color("bg_color", c)).collect::<Result<_, _>>()?;
+    Ok(Background::Gradient { angle: angle.rem_euclid(360.0), colors })
+}
+
+fn boolean(name: &'static str, raw: &str) -> Result<bool, OptionError> {
+    match raw.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" => Ok(true),
+        "false" | "0" | "no" => Ok(false),
+        _ => Err(invalid(name, "must be true or false")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(pairs: &[(&str, &str)]) -> Result<BannerOptions, OptionError> {
+        BannerOptions::from_params(&pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect())
+    }
+
+    #[test]
+    fn github_readme_stats_style_values_parse() {
+        let o = parse(&[
+            ("theme", "Dracula"),
+            ("title_color", "fff"),
+            ("bg_color", "30,e96443,904e95"),
+            ("hide", "prs,contribs,stars"),
+            ("show_icons", "true"),
+            ("langs_count", "8"),
+            ("layout", "donut"),
+            ("locale", "de"),
+            ("border_radius", "4.5"),
+        ])
+        .unwrap();
+        assert_eq!(o.theme, "dracula");
+        assert_eq!(o.title_color.as_deref(), Some("#fff"));
+        assert_eq!(
+            o.background,
+            Some(Background::Gradient { angle: 30.0, colors: vec!["#e96443".into(), "#904e95".into()] })
+        );
+        assert_eq!(o.hide, BTreeSet::from([StatKey::PullRequests, StatKey::ContributedTo, StatKey::Stars]));
+        assert!(o.show_icons);
+        assert_eq!(
+            (o.langs_count, o.layout, o.locale, o.border_radius),
+            (Some(8), LanguagesLayout::Donut, "de", Some(4.5))
+        );
+    }
+
+    #[test]
+    fn every_bad_value_names_its_parameter() {
+        let cases = [
+            ("theme", "../etc"),
+            ("locale", "klingon"),
+            ("title_color", "red"),
+            ("text_color", "#12345"),
+            ("icon_color", "\"><script>"),
+            ("border_color", "ggg"),
+            ("bg_color", "30,e96443"),
+            ("bg_color", "nope,fff,000"),
+            ("hide_border", "maybe"),
+            ("border_radius", "-1"),
+            ("border_radius", "NaN"),
+            ("hide", "stars,bogus"),
+            ("show_icons", "2"),
+            ("langs_count", "0"),
+            ("langs_count", "21"),
+            ("layout", "circle"),
+            ("disable_animations", "perhaps"),
+            ("include_forks", "x"),
+        ];
+        for (name, value) in cases {
+            let err = parse(&[(name, value)]).unwrap_err();
+            assert_eq!(err.name, name, "{name}={value}: {err}");
+        }
+        let long = "x".repeat(101);
+        assert_eq!(parse(&[("custom_title", &long)]).unwrap_err().name, "custom_title");
+    }
+
+    #[test]
+    fn empty_values_mean_the_default() {
+        assert_eq!(parse(&[("theme", ""), ("hide", "")]).unwrap(), BannerOptions::default());
+    }
+}

@@ -1,0 +1,153 @@
+//! Built-in sample stats in several shapes, so themes can be validated, previewed and shown in the
+//! gallery offline, and so every pack is checked against the awkward cases, not just a nice one.
+
+use chrono::{TimeZone, Utc};
+
+use crate::domain::{Contributions, LanguageSize, Profile, RepoSnapshot, UserSnapshot};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sample {
+    /// A typical active developer.
+    Typical,
+    /// A new account: no repositories, no languages, zero everything.
+    Empty,
+    /// Numbers in the billions and dozens of languages.
+    Huge,
+    /// A long name in several scripts, with emoji.
+    Unicode,
+    /// Markup, quotes, `]]>`, control characters and injection attempts everywhere.
+    Hostile,
+}
+
+impl Sample {
+    pub const ALL: [Sample; 5] = [Sample::Typical, Sample::Empty, Sample::Huge, Sample::Unicode, Sample::Hostile];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Sample::Typical => "typical",
+            Sample::Empty => "empty",
+            Sample::Huge => "huge",
+            Sample::Unicode => "unicode",
+            Sample::Hostile => "hostile",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "sample" => Some(Sample::Typical),
+            _ => Self::ALL.into_iter().find(|s| s.name() == name),
+        }
+    }
+
+    pub fn snapshot(self) -> UserSnapshot {
+        match self {
+            Sample::Typical => user(
+                "octocat",
+                Some("The Octocat"),
+                Some("Building things at GitHub."),
+                (1234, 56, 78, 90, 12, 4_000),
+                vec![
+                    repo("hello-world", 1500, 300, &[("Rust", "#dea584", 60_000), ("Shell", "#89e051", 4_000)]),
+                    repo("spoon-knife", 800, 120, &[("TypeScript", "#3178c6", 30_000), ("CSS", "#663399", 6_000)]),
+                    repo("linguist", 420, 40, &[("Ruby", "#701516", 25_000), ("Python", "#3572a5", 9_000)]),
+                    repo("dotfiles", 35, 3, &[("Lua", "#000080", 3_000), ("Go", "#00add8", 8_000)]),
+                ],
+            ),
+            Sample::Empty => user("newcomer", None, None, (0, 0, 0, 0, 0, 0), vec![]),
+            Sample::Huge => {
+                let languages: Vec<(String, i64)> =
+                    (0..40).map(|i| (format!("Language {i}"), 9_000_000_000 - i * 200_000_000)).collect();
+                let repos = (0..50)
+                    .map(|i| {
+                        let langs: Vec<(&str, &str, i64)> =
+                            languages.iter().skip(i % 40).take(3).map(|(n, b)| (n.as_str(), "", *b)).collect();
+                        repo(&format!("mega-{i}"), 2_000_000_000 / 50, 90_000_000, &langs)
+                    })
+                    .collect();
+                user(
+                    "torvalds",
+                    Some("Huge Numbers"),
+                    None,
+                    (9_876_543_210, 123_456_789, 98_765_432, 1_234_567, 99_999, 2_147_483_647),
+                    repos,
+                )
+            }
+            Sample::Unicode => user(
+                "unicode-person",
+                Some("Zoë Ångström-Øverby 王小明 たなか ✨🦀 محمد Ελένη Đặng Thị Hương Владимир"),
+                Some("Writes code in every script: 日本語, العربية, עברית, ελληνικά, русский 🚀"),
+                (4_321, 321, 21, 1, 7, 54_321),
+                vec![
+                    repo(
+                        "日本語-プロジェクト",
+                        77,
+                        7,
+                        &[("C++", "#f34b7d", 10_000), ("Jupyter Notebook", "#da5b0b", 5_000)],
+                    ),
+                    repo("ñandú", 12, 1, &[("Objective-C++", "#6866fb", 2_000), ("Emacs Lisp", "#c065db", 1_000)]),
+                ],
+            ),
+            Sample::Hostile => user(
+                "hostile-user",
+                Some("<script>alert(1)</script>\"'&]]><!-- x --> \u{1}\u{202e}txet"),
+                Some("</text></svg><svg onload=alert(1)> &amp; &#x3C; {{user.login}} {{{raw}}}"),
+                (-1, 0, 1, 2, 3, 4),
+                vec![repo(
+                    "<img src=x onerror=alert(1)>",
+                    5,
+                    1,
+                    &[("C<>&\"", "#123456\" onload=\"alert(1)", 700), ("]]>", "url(javascript:x)", 300)],
+                )],
+            ),
+        }
+    }
+}
+
+fn user(
+    login: &str,
+    name: Option<&str>,
+    bio: Option<&str>,
+    (commits, pull_requests, issues, reviews, contributed_to, followers): (i64, i64, i64, i64, i64, i64),
+    repositories: Vec<RepoSnapshot>,
+) -> UserSnapshot {
+    let fetched_at = Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0).single().unwrap_or_else(Utc::now);
+    UserSnapshot {
+        profile: Profile {
+            github_id: format!("U_{login}"),
+            login: login.to_owned(),
+            name: name.map(str::to_owned),
+            avatar_url: None,
+            bio: bio.map(str::to_owned),
+            company: None,
+            location: None,
+            created_at: None,
+            followers,
+            following: 0,
+        },
+        contributions: Contributions { commits, restricted: 0, pull_requests, issues, reviews, contributed_to },
+        repositories,
+        fetched_at,
+    }
+}
+
+fn repo(name: &str, stars: i64, forks: i64, languages: &[(&str, &str, i64)]) -> RepoSnapshot {
+    RepoSnapshot {
+        github_id: format!("R_{name}"),
+        owner: "sample".to_owned(),
+        name: name.to_owned(),
+        stars,
+        forks,
+        is_fork: false,
+        is_private: false,
+        primary_language: languages.first().map(|l| l.0.to_owned()),
+        pushed_at: None,
+        languages: languages
+            .iter()
+            .map(|(n, c, b)| LanguageSize {
+                name: (*n).to_owned(),
+                color: (!c.is_empty()).then(|| (*c).to_owned()),
+                bytes: *b,
+            })
+            .collect(),
+    }
+}

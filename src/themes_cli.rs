@@ -1,0 +1,123 @@
+//! `github-banners themes ...`: the theme author's tools. All work offline with sample stats.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+
+use crate::domain::{BannerType, StatsOptions, UserSnapshot, compute};
+use crate::render::theme::manifest::is_identifier;
+use crate::render::{BannerData, BannerOptions, DEFAULT_THEME, Renderer, Sample, ThemeSet, png, sample_data};
+
+/// One line per pack: name, types, origin, inheritance; then the packs that failed.
+pub fn list(dir: Option<&Path>) -> anyhow::Result<String> {
+    let renderer = Renderer::load(dir)?;
+    let themes = renderer.themes();
+    let mut out = String::new();
+    for pack in themes.packs() {
+        let types: Vec<_> = pack.types.iter().map(|t| t.as_str()).collect();
+        let _ = writeln!(
+            out,
+            "{:<20} {:<28} {:<26} {}{}",
+            pack.name,
+            pack.display_name,
+            types.join(","),
+            if pack.on_disk { "dir" } else { "built-in" },
+            pack.extends.as_deref().map(|e| format!(" (extends {e})")).unwrap_or_default()
+        );
+    }
+    for error in themes.errors() {
+        let _ = writeln!(out, "not loaded: {error}");
+    }
+    Ok(out)
+}
+
+/// Loads every pack (built-ins overlaid by `dir`) with the full checks; the report and whether
+/// all passed.
+pub fn validate(dir: Option<&Path>) -> (String, bool) {
+    let set = ThemeSet::load(dir, &|pack| crate::render::theme_validator(pack));
+    let mut out = String::new();
+    for pack in set.packs() {
+        let _ = writeln!(out, "ok      {}", pack.name);
+    }
+    for error in set.errors() {
+        let _ = writeln!(out, "FAILED  {} — {error}", error.pack);
+    }
+    let ok = set.errors().is_empty();
+    let _ = writeln!(out, "{} passed, {} failed", set.packs().count(), set.errors().len());
+    (out, ok)
+}
+
+/// Creates `dir/name/theme.toml` extending `parent`, with the parent's palette written out to edit.
+pub fn new_pack(dir: &Path, name: &str, parent: &str) -> anyhow::Result<PathBuf> {
+    if !is_identifier(name) {
+        bail!("`{name}` is not a theme name: use lowercase letters, digits, - and _ (at most 40)");
+    }
+    let renderer = Renderer::load(Some(dir).filter(|d| d.is_dir()))?;
+    let themes = renderer.themes();
+    let parent_pack = themes.get(parent).with_context(|| format!("no theme named `{parent}` to extend"))?;
+    let folder = dir.join(name);
+    if folder.exists() {
+        bail!("{} already exists", folder.display());
+    }
+    std::fs::create_dir_all(folder.join("partials"))
+        .with_context(|| format!("could not create {}", folder.display()))?;
+    let mut manifest = format!(
+        "# Theme pack `{name}`. Guide: themes/README.md. Check it with: github-banners themes validate\n\
+         name = \"{name}\"\ndisplay_name = \"{name}\"\ndescription = \"\"\nauthor = \"\"\nlicense = \"MIT\"\nversion = \"0.1.0\"\n\
+         extends = \"{parent}\"\n\n# Colors: #rgb, #rrggbb or #rrggbbaa (or none). Delete a line to inherit it.\n[palette]\n"
+    );
+    for (key, color) in &parent_pack.palette {
+        let _ = writeln!(manifest, "{key} = \"{color}\"");
+    }
+    manifest.push_str(
+        "\n# To change a layout, copy a template (e.g. wide.svg.hbs) or a partial from the parent pack\n\
+         # into this folder and edit it; files you do not copy are inherited.\n",
+    );
+    let path = folder.join("theme.toml");
+    std::fs::write(&path, manifest).with_context(|| format!("could not write {}", path.display()))?;
+    Ok(path)
+}
+
+#[derive(Debug, Clone)]
+pub struct PreviewRequest {
+    pub theme: String,
+    pub kind: BannerType,
+    /// `sample` (typical), a sample name, or a JSON file holding a `UserSnapshot`.
+    pub stats: String,
+    pub png: bool,
+    pub options: BannerOptions,
+}
+
+/// The rendered banner's bytes (SVG or PNG).
+pub fn preview(dir: Option<&Path>, request: &PreviewRequest) -> anyhow::Result<Vec<u8>> {
+    let renderer = Renderer::load(dir)?;
+    if renderer.themes().get(&request.theme).is_none() {
+        let why = renderer.themes().errors().iter().find(|e| e.pack == request.theme).map(ToString::to_string);
+        match why {
+            Some(why) => bail!("theme `{}` did not load: {why}", request.theme),
+            None => bail!("no theme named `{}` (see `github-banners themes list`)", request.theme),
+        }
+    }
+    let data = match Sample::parse(&request.stats) {
+        Some(sample) => sample_data(sample),
+        None => {
+            let text = std::fs::read_to_string(&request.stats).with_context(|| {
+                format!(
+                    "--stats {}: not a sample (typical, empty, huge, unicode, hostile) nor a readable file",
+                    request.stats
+                )
+            })?;
+            let snapshot: UserSnapshot =
+                serde_json::from_str(&text).with_context(|| format!("{} is not a UserSnapshot JSON", request.stats))?;
+            let stats = compute(&snapshot, StatsOptions { include_forks: request.options.include_forks });
+            BannerData::new(&snapshot, stats, false)
+        }
+    };
+    let options = BannerOptions { theme: request.theme.clone(), ..request.options.clone() };
+    let svg = renderer.banner(request.kind, &data, &options)?;
+    if request.png { Ok(png::rasterize(&svg, 2.0)?) } else { Ok(svg.into_bytes()) }
+}
+
+/// The default pack's name, for CLI defaults.
+pub const DEFAULT: &str = DEFAULT_THEME;
