@@ -114,7 +114,11 @@ pub fn preview(dir: Option<&Path>, request: &PreviewRequest) -> anyhow::Result<V
             BannerData::new(&snapshot, stats, false)
         }
     };
-    let options = BannerOptions { theme: request.theme.clone(), ..request.options.clone() };
+    let options = BannerOptions {
+        theme: request.theme.clone(),
+        disable_animations: request.options.disable_animations || request.png,
+        ..request.options.clone()
+    };
     let svg = renderer.banner(request.kind, &data, &options)?;
     if request.png { Ok(png::rasterize(&svg, 2.0)?) } else { Ok(svg.into_bytes()) }
 }

@@ -120,7 +120,10 @@ async fn render_preview(
     let lookup = state.stats.get(&params.login).await.map_err(|e| AppError::from_github(e, params.login.as_str()))?;
     let stats = compute(&lookup.snapshot, StatsOptions { include_forks: params.options.include_forks });
     let data = BannerData::new(&lookup.snapshot, stats, lookup.freshness != Freshness::Fresh);
-    let svg = state.renderer.banner(params.kind, &data, &params.options).map_err(AppError::from)?;
+    let mut options = params.options;
+    // resvg does not animate; a PNG wants the final frame, without the CSS it would skip.
+    options.disable_animations |= params.format == ImageFormat::Png;
+    let svg = state.renderer.banner(params.kind, &data, &options).map_err(AppError::from)?;
     let body = encode(svg, params.format).await?;
     let cache_control = cache_control(&lookup, state.stats.policy().soft, state.stats.policy().hard);
     let mut response = image_response(headers, body, params.format, &cache_control);

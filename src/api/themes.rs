@@ -37,6 +37,7 @@ async fn sample(
         let kind: BannerType = kind.parse().map_err(|reason| AppError::InvalidParameter { name: "type", reason })?;
         let mut options = BannerOptions::from_params(&params)?;
         options.theme = name.to_ascii_lowercase();
+        options.disable_animations |= format == ImageFormat::Png;
         let sample = match params.get("sample") {
             None => Sample::Typical,
             Some(s) => Sample::parse(s).ok_or_else(|| AppError::InvalidParameter {

@@ -79,6 +79,7 @@ pub struct ThemeView {
     pub width: u32,
     pub height: u32,
     pub font_family: String,
+    #[serde(serialize_with = "whole_when_possible")]
     pub border_radius: f64,
     pub hide_border: bool,
     pub gradient: Option<GradientView>,
@@ -238,6 +239,15 @@ fn theme_view(pack: &Pack, kind: BannerType, options: &BannerOptions) -> ThemeVi
         gradient,
         animations: !options.disable_animations,
         show_icons: options.show_icons,
+    }
+}
+
+/// `12` rather than `12.0` in templates, so attributes read the way authors wrote them.
+fn whole_when_possible<S: serde::Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        serializer.serialize_i64(*value as i64)
+    } else {
+        serializer.serialize_f64(*value)
     }
 }
 

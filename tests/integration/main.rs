@@ -8,7 +8,10 @@ mod fake_github_selftest;
 pub mod helpers;
 
 mod caching;
+mod cli;
 mod errors;
 mod hostile;
 mod preview;
+mod snapshots;
+mod themes;
 mod tokens;

@@ -175,7 +175,10 @@ def main() -> int:
             copyrights.append(info["copyright"])
     # Name ID 0 omits it; the upstream noto-cjk LICENSE file reads:
     # "Copyright 2014-2021 Adobe (http://www.adobe.com/), with Reserved Font Name 'Source'."
-    copyrights = [c + " (Noto Sans CJK), with Reserved Font Name 'Source'." if "Adobe" in c else c + " (Noto Sans)" for c in copyrights]
+    copyrights = [
+        f"Noto Sans CJK: {c.rstrip('.')}, with Reserved Font Name 'Source'." if "Adobe" in c else f"Noto Sans: {c}"
+        for c in copyrights
+    ]
     header = "\n".join(copyrights)
     (HERE / "OFL.txt").write_text(
         f"{header}\n\n"

@@ -1,0 +1,95 @@
+//! The theme author's CLI, run as a real process.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use crate::themes::assert_png_not_blank;
+
+fn run(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_github-banners"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("THEMES_DIR")
+        .env("LOG_LEVEL", "error")
+        .output()
+        .unwrap()
+}
+
+fn text(output: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+}
+
+#[test]
+fn new_creates_a_pack_that_validates_lists_and_previews() {
+    let dir = tempfile::tempdir().unwrap();
+
+    let created = run(dir.path(), &["themes", "new", "my-theme", "--extends", "default"]);
+    assert!(created.status.success(), "{}", text(&created));
+    assert!(dir.path().join("themes/my-theme/theme.toml").is_file());
+
+    let validated = run(dir.path(), &["themes", "validate"]);
+    assert!(validated.status.success(), "{}", text(&validated));
+    assert!(text(&validated).contains("ok      my-theme"));
+
+    let listed = run(dir.path(), &["themes", "list"]);
+    assert!(text(&listed).contains("my-theme") && text(&listed).contains("(extends default)"));
+
+    let png = dir.path().join("out.png");
+    let previewed = run(
+        dir.path(),
+        &[
+            "themes",
+            "preview",
+            "my-theme",
+            "--type",
+            "languages",
+            "--format",
+            "png",
+            "--option",
+            "layout=pie",
+            "-o",
+            png.to_str().unwrap(),
+        ],
+    );
+    assert!(previewed.status.success(), "{}", text(&previewed));
+    assert_png_not_blank(&std::fs::read(&png).unwrap());
+
+    let svg = run(dir.path(), &["themes", "preview", "my-theme", "--stats", "hostile"]);
+    assert!(svg.status.success());
+    crate::helpers::assert_valid_svg(&String::from_utf8(svg.stdout).unwrap());
+}
+
+#[test]
+fn validate_reports_a_broken_pack_with_file_and_line_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("bad");
+    std::fs::create_dir_all(&pack).unwrap();
+    std::fs::write(pack.join("theme.toml"), "name = \"bad\"\nextends = \"default\"\n").unwrap();
+    std::fs::write(pack.join("compact.svg.hbs"), "<svg xmlns=\"http://www.w3.org/2000/svg\">\n  {{user.nmae}}\n</svg>")
+        .unwrap();
+
+    let validated = run(dir.path(), &["themes", "validate", dir.path().to_str().unwrap()]);
+
+    assert!(!validated.status.success());
+    let report = text(&validated);
+    assert!(report.contains("FAILED  bad"), "{report}");
+    assert!(report.contains("compact.svg.hbs"), "{report}");
+    assert!(report.contains("nmae"), "strict mode names the misspelt variable: {report}");
+    assert!(report.contains("ok      default"), "{report}");
+}
+
+#[test]
+fn an_invalid_setting_stops_the_server_with_one_line_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_github-banners"))
+        .args(["serve"])
+        .current_dir(dir.path())
+        .env("CACHE_SOFT_TTL", "3d")
+        .output()
+        .unwrap();
+
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("CACHE_SOFT_TTL"), "{stderr}");
+}
