@@ -6,12 +6,13 @@ use std::sync::Arc;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use crate::api::{AppInner, AppState, router};
+use crate::api::{ApiKeys, AppInner, AppState, router};
+use crate::banners::BannerService;
 use crate::config::Settings;
 use crate::github::{GitHubClient, RetryPolicy};
 use crate::render::Renderer;
 use crate::stats::{StatsService, TtlPolicy};
-use crate::store::{self, SnapshotStore};
+use crate::store::{self, BannerStore, SnapshotStore};
 
 pub struct Application {
     listener: TcpListener,
@@ -51,8 +52,11 @@ impl Application {
             settings.cache_max_users,
         );
         let themes_dir = settings.themes.resolve()?;
-        let renderer = Renderer::load(themes_dir.as_deref()).context("the themes did not load")?;
-        let state = AppState::new(AppInner { stats, renderer, db });
+        let renderer = Arc::new(Renderer::load(themes_dir.as_deref()).context("the themes did not load")?);
+        let banners = BannerService::new(BannerStore::new(db.clone()), stats.clone(), renderer.clone());
+        banners.spawn_rerender_on_refresh();
+        let api_keys = ApiKeys::new(&settings.api_keys);
+        let state = AppState::new(AppInner { stats, renderer, banners, api_keys, db });
         let watcher = match (&themes_dir, settings.watch_themes) {
             (Some(dir), true) => Some(watch_themes(state.clone(), dir).context("could not watch THEMES_DIR")?),
             (None, true) => anyhow::bail!("--watch-themes needs a themes directory (THEMES_DIR or ./themes)"),

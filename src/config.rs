@@ -86,6 +86,11 @@ pub struct Settings {
     #[arg(long, env = "REQUEST_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
     pub request_timeout: Duration,
 
+    /// API keys (comma-separated) for GraphQL mutations, admin fields and POST/DELETE /banners,
+    /// sent as `Authorization: Bearer <key>`. Unset: nothing can be changed through the API.
+    #[arg(long, env = "API_KEYS", value_delimiter = ',', value_parser = parse_token, hide_env_values = true)]
+    pub api_keys: Vec<SecretString>,
+
     #[command(flatten)]
     pub themes: ThemeSettings,
 

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod app;
+pub mod banners;
 pub mod config;
 pub mod domain;
 pub mod github;

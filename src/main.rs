@@ -30,6 +30,8 @@ enum Command {
     Serve(Box<Settings>),
     /// Apply database migrations and exit.
     Migrate(DatabaseSettings),
+    /// Print this service's GraphQL schema (SDL); `schema.graphql` is its checked-in output.
+    Schema,
     /// Theme pack tools: list, validate, create and preview packs (offline, with sample stats).
     Themes {
         #[command(flatten)]
@@ -118,6 +120,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
             app.run_until_stopped().await.context("the server failed")
         }
         Command::Themes { themes, command } => run_themes(&themes, command),
+        Command::Schema => {
+            print!("{}", github_banners::api::graphql::sdl());
+            Ok(())
+        }
         Command::Migrate(database) => {
             let db = store::connect(database.url()).await.context("could not open the database")?;
             store::migrate(&db).await.context("could not migrate the database")?;

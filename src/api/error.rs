@@ -14,6 +14,12 @@ pub enum AppError {
     InvalidParameter { name: &'static str, reason: String },
     #[error("GitHub user `{login}` not found")]
     UserNotFound { login: String },
+    #[error("no banner with id `{id}`")]
+    BannerNotFound { id: String },
+    #[error("a valid API key is required (Authorization: Bearer <key>)")]
+    Unauthenticated,
+    #[error("{message}")]
+    Throttled { message: String, retry_after_secs: u64 },
     #[error("GitHub rate limit reached; try again after {retry_at}")]
     RateLimited { retry_at: DateTime<Utc> },
     #[error("GitHub is unavailable: {0}")]
@@ -29,7 +35,9 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::MissingParameter { .. } | AppError::InvalidParameter { .. } => "BAD_USER_INPUT",
-            AppError::UserNotFound { .. } => "NOT_FOUND",
+            AppError::UserNotFound { .. } | AppError::BannerNotFound { .. } => "NOT_FOUND",
+            AppError::Unauthenticated => "UNAUTHENTICATED",
+            AppError::Throttled { .. } => "THROTTLED",
             AppError::RateLimited { .. } => "RATE_LIMITED",
             AppError::Upstream(_) => "UPSTREAM_UNAVAILABLE",
             AppError::NotConfigured => "NOT_CONFIGURED",
@@ -40,7 +48,9 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::MissingParameter { .. } | AppError::InvalidParameter { .. } => StatusCode::BAD_REQUEST,
-            AppError::UserNotFound { .. } => StatusCode::NOT_FOUND,
+            AppError::UserNotFound { .. } | AppError::BannerNotFound { .. } => StatusCode::NOT_FOUND,
+            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::RateLimited { .. } | AppError::NotConfigured => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Upstream(_) => StatusCode::BAD_GATEWAY,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -52,6 +62,7 @@ impl AppError {
         match self {
             AppError::RateLimited { retry_at } => Some((*retry_at - Utc::now()).num_seconds().max(1) as u64),
             AppError::Upstream(_) => Some(60),
+            AppError::Throttled { retry_after_secs, .. } => Some(*retry_after_secs),
             _ => None,
         }
     }
@@ -63,6 +74,9 @@ impl AppError {
                 ("Invalid request", self.to_string(), Some("Example: ?username=octocat&type=wide".to_owned()))
             }
             AppError::UserNotFound { .. } => ("User not found", self.to_string(), None),
+            AppError::BannerNotFound { .. } => ("Banner not found", self.to_string(), None),
+            AppError::Unauthenticated => ("Unauthenticated", self.to_string(), None),
+            AppError::Throttled { .. } => ("Too many refreshes", self.to_string(), None),
             AppError::RateLimited { retry_at } => (
                 "Rate limited",
                 "GitHub's rate limit is used up for now.".to_owned(),
@@ -87,6 +101,30 @@ impl AppError {
             // Our own tokens are broken: the visitor can do nothing about it, the operator must.
             GitHubError::AllTokensInvalid => AppError::Internal(error.to_string()),
             other => AppError::Upstream(other),
+        }
+    }
+}
+
+impl From<crate::banners::BannerError> for AppError {
+    fn from(e: crate::banners::BannerError) -> Self {
+        use crate::banners::BannerError;
+        match e {
+            BannerError::Invalid { name, reason } => AppError::InvalidParameter { name, reason },
+            BannerError::NotFound(id) => AppError::BannerNotFound { id },
+            BannerError::GitHub { login, error } => AppError::from_github(error, &login),
+            BannerError::Store(error) => AppError::Internal(error.to_string()),
+            BannerError::Render(message) => AppError::Internal(message),
+        }
+    }
+}
+
+impl From<crate::stats::RefreshError> for AppError {
+    fn from(e: crate::stats::RefreshError) -> Self {
+        match e {
+            crate::stats::RefreshError::Throttled { retry_after_secs, .. } => {
+                AppError::Throttled { message: e.to_string(), retry_after_secs }
+            }
+            crate::stats::RefreshError::GitHub { login, error } => AppError::from_github(error, &login),
         }
     }
 }
@@ -128,6 +166,9 @@ mod tests {
             (AppError::from_github(GitHubError::Timeout, "x"), 502, "UPSTREAM_UNAVAILABLE"),
             (AppError::from_github(GitHubError::Decode("x".into()), "x"), 502, "UPSTREAM_UNAVAILABLE"),
             (AppError::Internal("boom".into()), 500, "INTERNAL"),
+            (AppError::BannerNotFound { id: "x".into() }, 404, "NOT_FOUND"),
+            (AppError::Unauthenticated, 401, "UNAUTHENTICATED"),
+            (AppError::Throttled { message: "x".into(), retry_after_secs: 5 }, 429, "THROTTLED"),
         ];
         for (error, status, code) in cases {
             assert_eq!((error.status().as_u16(), error.code()), (status, code), "{error:?}");

@@ -1,7 +1,10 @@
 //! The HTTP edge: routes, request/response shaping and error mapping. Handlers call services;
 //! they never touch the database or GitHub directly.
 
+mod auth;
+mod banners;
 mod error;
+pub mod graphql;
 mod health;
 mod preview;
 mod themes;
@@ -16,8 +19,10 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+pub use auth::{ApiKeys, Caller};
 pub use error::AppError;
 
+use crate::banners::BannerService;
 use crate::render::Renderer;
 use crate::stats::StatsService;
 
@@ -28,8 +33,12 @@ pub struct AppState(Arc<AppInner>);
 pub struct AppInner {
     /// Cached, stored and live GitHub statistics.
     pub stats: StatsService,
-    /// The theme templates.
-    pub renderer: Renderer,
+    /// The theme packs.
+    pub renderer: Arc<Renderer>,
+    /// Persistent banners and their stored renders.
+    pub banners: BannerService,
+    /// Keys that may mutate (API_KEYS).
+    pub api_keys: ApiKeys,
     /// Only for the readiness probe.
     pub db: DatabaseConnection,
 }
@@ -53,8 +62,11 @@ const BODY_LIMIT: usize = 64 * 1024;
 
 /// The whole application; `request_timeout` bounds each request end to end.
 pub fn router(state: AppState, request_timeout: Duration) -> Router {
+    let schema = graphql::schema(state.clone());
     Router::new()
         .merge(preview::routes())
+        .merge(banners::routes())
+        .merge(graphql::routes(schema))
         .merge(health::routes())
         .merge(themes::routes())
         .with_state(state)

@@ -6,11 +6,13 @@
 mod banner;
 mod languages;
 mod login;
+mod rank;
 mod snapshot;
 mod stats;
 
 pub use banner::BannerType;
 pub use languages::{LanguageShare, language_shares};
 pub use login::{Login, LoginError};
+pub use rank::{Rank, rank};
 pub use snapshot::{Contributions, LanguageSize, Profile, RepoSnapshot, UserSnapshot};
-pub use stats::{StatsOptions, UserStats, compute};
+pub use stats::{StatsOptions, UserStats, compute, language_shares_excluding};

@@ -28,6 +28,22 @@ pub struct UserStats {
     pub languages: Vec<LanguageShare>,
 }
 
+/// Language shares of the counted repositories, leaving out the named ones (case-insensitive).
+pub fn language_shares_excluding(
+    snapshot: &UserSnapshot,
+    options: StatsOptions,
+    exclude: &[String],
+) -> Vec<LanguageShare> {
+    let sizes: Vec<&LanguageSize> = snapshot
+        .repositories
+        .iter()
+        .filter(|r| !r.is_private && (options.include_forks || !r.is_fork))
+        .filter(|r| !exclude.iter().any(|e| e.eq_ignore_ascii_case(&r.name)))
+        .flat_map(|r| &r.languages)
+        .collect();
+    language_shares(sizes)
+}
+
 /// Aggregates a snapshot. Private repositories never count: a banner is public, and what a token
 /// happens to see of someone's private work is not theirs to publish.
 pub fn compute(snapshot: &UserSnapshot, options: StatsOptions) -> UserStats {

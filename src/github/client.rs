@@ -101,10 +101,6 @@ impl GitHubClient {
         Ok(Self { http, endpoint, pool: TokenPool::new(tokens), retry })
     }
 
-    pub fn token_infos(&self) -> Vec<TokenInfo> {
-        self.pool.infos()
-    }
-
     async fn execute<Q>(&self, variables: Q::Variables) -> Result<Q::ResponseData, GitHubError>
     where
         Q: GraphQLQuery,
@@ -293,6 +289,10 @@ repo_from_fields!(user_stats, user_repositories);
 
 #[async_trait::async_trait]
 impl GitHubApi for GitHubClient {
+    fn token_pool(&self) -> Vec<TokenInfo> {
+        self.pool.infos()
+    }
+
     async fn fetch_user(&self, login: &Login) -> Result<UserSnapshot, GitHubError> {
         let data = self.execute::<UserStats>(user_stats::Variables { login: login.as_str().to_owned() }).await?;
         let user = data.user.ok_or(GitHubError::NotFound)?;

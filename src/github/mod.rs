@@ -16,4 +16,9 @@ use crate::domain::{Login, UserSnapshot};
 pub trait GitHubApi: Send + Sync {
     /// Profile, contribution counters and every owned repository (all pages).
     async fn fetch_user(&self, login: &Login) -> Result<UserSnapshot, GitHubError>;
+
+    /// The token pool's public state, for operators.
+    fn token_pool(&self) -> Vec<TokenInfo> {
+        Vec::new()
+    }
 }

@@ -9,7 +9,7 @@ use super::assets::linguist_color;
 use super::i18n;
 use super::options::{Background, BannerOptions, LanguagesLayout, StatKey};
 use super::theme::Pack;
-use crate::domain::{BannerType, LanguageShare, UserSnapshot, UserStats};
+use crate::domain::{BannerType, LanguageShare, Rank, UserSnapshot, UserStats};
 
 pub const CONTEXT_VERSION: u32 = 2;
 
@@ -62,6 +62,8 @@ pub struct BannerContext<'a> {
     pub layout: &'static str,
     pub user: &'a UserView,
     pub stats: &'a UserStats,
+    /// S..C like github-readme-stats, with the percentile (lower is better).
+    pub rank: Rank,
     /// The stats this type shows, minus `hide`, in display order.
     pub items: Vec<StatItem>,
     /// Top languages; the last may be "Other" (the rest, summed), so they always sum to 100%.
@@ -185,6 +187,7 @@ impl<'a> BannerContext<'a> {
             layout: options.layout.as_str(),
             user: &data.user,
             stats: &data.stats,
+            rank: crate::domain::rank(&data.stats),
             items,
             languages: if count == 0 {
                 Vec::new()

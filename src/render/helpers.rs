@@ -158,11 +158,23 @@ impl HelperDef for IconHelper {
     }
 }
 
+/// Cuts to `max` columns, counting East Asian wide characters and emoji as two (they take about
+/// twice the room of a Latin letter), and ends a cut string with an ellipsis.
 fn truncate_chars(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
+    use unicode_width::UnicodeWidthChar;
+    let width = |c: char| c.width().unwrap_or(0);
+    if s.chars().map(width).sum::<usize>() <= max {
         return s.to_owned();
     }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        if used + width(c) > max.saturating_sub(1) {
+            break;
+        }
+        used += width(c);
+        out.push(c);
+    }
     out.push('…');
     out
 }
@@ -209,10 +221,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn truncation_counts_characters_not_bytes() {
+    fn truncation_counts_columns_with_wide_characters_as_two() {
         assert_eq!(truncate_chars("héllo wörld", 5), "héll…");
         assert_eq!(truncate_chars("short", 5), "short");
-        assert_eq!(truncate_chars("🦀🦀🦀", 2), "🦀…");
+        assert_eq!(truncate_chars("🦀🦀🦀", 3), "🦀…");
+        assert_eq!(truncate_chars("王小明", 6), "王小明");
+        assert_eq!(truncate_chars("王小明王小明", 6), "王小…");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //!
 //! Invariants:
 //! - a user's snapshot is fetched from GitHub by at most one task at a time: concurrent misses
-//!   share one fetch (moka's `try_get_with`), background refreshes are de-duplicated per user;
+//!   share one fetch (moka's `or_try_insert_with`), background refreshes are de-duplicated per user;
 //! - no cache entry outlives the hard TTL, so data older than that is never served without first
 //!   asking GitHub; when GitHub then fails, the last stored snapshot is served however old, marked
 //!   `StaleIfError`, and asked again after `STALE_RETRY`.
@@ -27,6 +27,21 @@ const STALE_RETRY: Duration = Duration::from_secs(60);
 
 /// How long "no such user" is remembered, so typos cannot spend our GitHub budget in a loop.
 const NOT_FOUND_TTL: Duration = Duration::from_secs(300);
+
+/// Least time between two explicit refreshes (`refresh_now`) of one user.
+pub const MANUAL_REFRESH_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Refresh notifications kept for slow subscribers; a lagging one skips to the newest.
+const UPDATES_CAPACITY: usize = 256;
+
+/// Why an explicit refresh did not happen.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum RefreshError {
+    #[error("{login} was refreshed less than a minute ago; try again in {retry_after_secs}s")]
+    Throttled { login: String, retry_after_secs: u64 },
+    #[error("GitHub failed for {login}: {error}")]
+    GitHub { login: String, error: GitHubError },
+}
 
 #[derive(Debug, Clone, Copy)]
 pub struct TtlPolicy {
@@ -66,6 +81,8 @@ struct CacheEntry {
     snapshot: Arc<UserSnapshot>,
     /// Set when this is an old snapshot served because GitHub failed.
     upstream_error: bool,
+    /// Fetched from GitHub when it was cached (rather than read from the store).
+    fetched_now: bool,
 }
 
 #[derive(Clone)]
@@ -83,6 +100,10 @@ struct Inner {
     refresh_failed: Cache<String, ()>,
     /// Users with a background refresh in flight.
     refreshing: Mutex<HashSet<String>>,
+    /// When each user was last refreshed on request (`refresh_now`).
+    manual_refreshes: Cache<String, std::time::Instant>,
+    /// Every snapshot fetched from GitHub, for subscribers (re-rendering, GraphQL subscriptions).
+    updates: tokio::sync::broadcast::Sender<Arc<UserSnapshot>>,
 }
 
 impl StatsService {
@@ -102,6 +123,11 @@ impl StatsService {
                 not_found,
                 refresh_failed,
                 refreshing: Mutex::new(HashSet::new()),
+                manual_refreshes: Cache::builder()
+                    .max_capacity(max_users)
+                    .time_to_live(MANUAL_REFRESH_INTERVAL)
+                    .build(),
+                updates: tokio::sync::broadcast::channel(UPDATES_CAPACITY).0,
             }),
         }
     }
@@ -110,15 +136,73 @@ impl StatsService {
         self.inner.policy
     }
 
+    /// The GitHub token pool's public state.
+    pub fn token_pool(&self) -> Vec<crate::github::TokenInfo> {
+        self.inner.github.token_pool()
+    }
+
+    /// One page of a user's stored repositories (most starred first); None for an unknown user.
+    pub async fn repositories(
+        &self,
+        login: &Login,
+        first: u64,
+        after: Option<(i64, String)>,
+    ) -> Result<Option<crate::store::RepoPage>, crate::store::StoreError> {
+        self.inner.store.list_repositories(login, first, after).await
+    }
+
+    /// Stored profile summaries for many users at once (one query), keyed by lowercase login.
+    pub async fn summaries(
+        &self,
+        logins: &[String],
+    ) -> Result<std::collections::HashMap<String, crate::store::UserSummary>, crate::store::StoreError> {
+        self.inner.store.load_many(logins).await
+    }
+
+    /// Snapshots as they arrive from GitHub (any refresh: miss, background or explicit).
+    pub fn updates(&self) -> tokio::sync::broadcast::Receiver<Arc<UserSnapshot>> {
+        self.inner.updates.subscribe()
+    }
+
+    /// Fetches from GitHub now, whatever the cache holds; at most once per user per
+    /// `MANUAL_REFRESH_INTERVAL`.
+    pub async fn refresh_now(&self, login: &Login) -> Result<Arc<UserSnapshot>, RefreshError> {
+        let key = login.key();
+        let now = std::time::Instant::now();
+        let entry = self.inner.manual_refreshes.entry(key.clone()).or_insert(now).await;
+        if !entry.is_fresh() {
+            let elapsed = now.saturating_duration_since(*entry.value());
+            let retry_after_secs = MANUAL_REFRESH_INTERVAL.saturating_sub(elapsed).as_secs().max(1);
+            return Err(RefreshError::Throttled { login: login.as_str().to_owned(), retry_after_secs });
+        }
+        match self.fetch_and_save(login).await {
+            Ok(snapshot) => {
+                self.inner.not_found.invalidate(&key).await;
+                let entry =
+                    Arc::new(CacheEntry { snapshot: snapshot.clone(), upstream_error: false, fetched_now: true });
+                self.inner.cache.insert(key, entry).await;
+                Ok(snapshot)
+            }
+            Err(error) => {
+                if matches!(error, GitHubError::NotFound) {
+                    self.inner.cache.invalidate(&key).await;
+                    self.inner.not_found.insert(key, ()).await;
+                }
+                Err(RefreshError::GitHub { login: login.as_str().to_owned(), error })
+            }
+        }
+    }
+
     /// The user's snapshot and how fresh it is; see the module doc for the policy.
     pub async fn get(&self, login: &Login) -> Result<StatsLookup, GitHubError> {
         let key = login.key();
         if self.inner.not_found.contains_key(&key) {
             return Err(GitHubError::NotFound);
         }
-        let entry = self.inner.cache.try_get_with(key.clone(), self.load(login)).await.map_err(|e| (*e).clone());
-        let entry = match entry {
-            Ok(entry) => entry,
+        let entry =
+            self.inner.cache.entry(key.clone()).or_try_insert_with(self.load(login)).await.map_err(|e| (*e).clone());
+        let (loaded_now, entry) = match entry {
+            Ok(entry) => (entry.is_fresh(), entry.into_value()),
             Err(GitHubError::NotFound) => {
                 self.inner.not_found.insert(key, ()).await;
                 return Err(GitHubError::NotFound);
@@ -127,7 +211,8 @@ impl StatsService {
         };
         let freshness = if entry.upstream_error {
             Freshness::StaleIfError
-        } else if age(&entry.snapshot) < self.inner.policy.soft {
+        } else if age(&entry.snapshot) < self.inner.policy.soft || (loaded_now && entry.fetched_now) {
+            // Data this very call just fetched from GitHub is as fresh as it gets, whatever the TTL.
             Freshness::Fresh
         } else {
             self.spawn_refresh(login);
@@ -149,14 +234,14 @@ impl StatsService {
         if let Some(snapshot) = &stored
             && age(snapshot) < self.inner.policy.hard
         {
-            return Ok(Arc::new(CacheEntry { snapshot: snapshot.clone(), upstream_error: false }));
+            return Ok(Arc::new(CacheEntry { snapshot: snapshot.clone(), upstream_error: false, fetched_now: false }));
         }
         match self.fetch_and_save(login).await {
-            Ok(snapshot) => Ok(Arc::new(CacheEntry { snapshot, upstream_error: false })),
+            Ok(snapshot) => Ok(Arc::new(CacheEntry { snapshot, upstream_error: false, fetched_now: true })),
             Err(error) => match stored {
                 Some(snapshot) if !matches!(error, GitHubError::NotFound) => {
                     tracing::warn!(%error, login = %login, "GitHub failed; serving the last stored snapshot");
-                    Ok(Arc::new(CacheEntry { snapshot, upstream_error: true }))
+                    Ok(Arc::new(CacheEntry { snapshot, upstream_error: true, fetched_now: false }))
                 }
                 _ => Err(error),
             },
@@ -169,7 +254,10 @@ impl StatsService {
             // The fresh data is still served; it just will not survive a restart.
             tracing::error!(%error, login = %login, "could not store snapshot");
         }
-        Ok(Arc::new(snapshot))
+        let snapshot = Arc::new(snapshot);
+        // Nobody listening is fine: the send only fails when there are no subscribers.
+        let _ = self.inner.updates.send(snapshot.clone());
+        Ok(snapshot)
     }
 
     fn spawn_refresh(&self, login: &Login) {
@@ -186,7 +274,7 @@ impl StatsService {
             let key = guard.key.clone();
             match this.fetch_and_save(&login).await {
                 Ok(snapshot) => {
-                    let entry = Arc::new(CacheEntry { snapshot, upstream_error: false });
+                    let entry = Arc::new(CacheEntry { snapshot, upstream_error: false, fetched_now: true });
                     this.inner.cache.insert(key, entry).await;
                 }
                 Err(GitHubError::NotFound) => {

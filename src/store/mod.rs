@@ -1,18 +1,28 @@
-//! Persistence for user snapshots: connecting, migrating, and reading/writing `UserSnapshot`s.
+//! Persistence: connecting, migrating, user snapshots, and saved banners with their renders.
 //!
 //! Owns the database connection setup (SQLite by default, PostgreSQL when the URL says so) and the
 //! sea-orm entities for the tables created by the `migration` crate. Invariants: entities never
 //! leave this module (callers see domain types and `StoreError` only); every write of one user's
-//! snapshot is a single transaction; SQLite connections always enforce foreign keys.
+//! snapshot is a single transaction; SQLite connections always enforce foreign keys; paginated
+//! reads use keyset cursors in an order both backends agree on, and read at most
+//! [`MAX_PAGE_SIZE`] rows (+1) per page.
 
+mod banners;
 mod connection;
 mod entities;
 mod error;
+mod lookups;
 mod snapshots;
 
+pub use banners::{BannerRecord, BannerStore, Page, StoredRender};
 pub use connection::{connect, connect_with_schema, migrate, ping};
 pub use error::StoreError;
+pub use lookups::{RepoPage, UserSummary};
 pub use snapshots::SnapshotStore;
+
+/// The most items a paginated read returns, whatever `first` asks for, so one request can never
+/// make the database read a whole table; `has_next` stays truthful when a page is capped.
+pub const MAX_PAGE_SIZE: u64 = 1_000;
 
 #[cfg(test)]
 mod test_support;

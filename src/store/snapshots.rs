@@ -35,7 +35,8 @@ const CHUNK_ROWS: usize = 500;
 /// Saves and loads user snapshots; cheap to clone (the connection is a pool handle).
 #[derive(Clone)]
 pub struct SnapshotStore {
-    db: DatabaseConnection,
+    /// `pub(super)` for the read-only queries in `lookups.rs`.
+    pub(super) db: DatabaseConnection,
 }
 
 impl SnapshotStore {
@@ -109,7 +110,7 @@ impl SnapshotStore {
     }
 }
 
-fn write_options(backend: DbBackend) -> TransactionOptions {
+pub(super) fn write_options(backend: DbBackend) -> TransactionOptions {
     match backend {
         // Take the write lock at BEGIN: a deferred transaction that reads first and writes later
         // fails with SQLITE_BUSY instead of waiting when another connection writes meanwhile.
@@ -121,7 +122,7 @@ fn write_options(backend: DbBackend) -> TransactionOptions {
     }
 }
 
-fn read_options(backend: DbBackend) -> TransactionOptions {
+pub(super) fn read_options(backend: DbBackend) -> TransactionOptions {
     match backend {
         // READ COMMITTED takes a new snapshot per statement, so the three reads of `load` could
         // straddle a concurrent save. (A SQLite read transaction is a snapshot already, and
@@ -340,6 +341,23 @@ fn owned_repository_ids(user_id: i64) -> SelectStatement {
         .to_owned()
 }
 
+/// One repository row and its language rows, languages by bytes descending, then name.
+pub(super) fn to_repo_snapshot(r: repository::Model, mut languages: Vec<LanguageSize>) -> RepoSnapshot {
+    languages.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.name.cmp(&b.name)));
+    RepoSnapshot {
+        github_id: r.github_id,
+        owner: r.owner,
+        name: r.name,
+        stars: r.stars,
+        forks: r.forks,
+        is_fork: r.is_fork,
+        is_private: r.is_private,
+        primary_language: r.primary_language,
+        pushed_at: r.pushed_at,
+        languages,
+    }
+}
+
 fn to_snapshot(
     user: github_user::Model,
     repos: Vec<repository::Model>,
@@ -357,20 +375,8 @@ fn to_snapshot(
     let mut repositories: Vec<RepoSnapshot> = repos
         .into_iter()
         .map(|r| {
-            let mut languages = by_repo.remove(&r.id).unwrap_or_default();
-            languages.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.name.cmp(&b.name)));
-            RepoSnapshot {
-                github_id: r.github_id,
-                owner: r.owner,
-                name: r.name,
-                stars: r.stars,
-                forks: r.forks,
-                is_fork: r.is_fork,
-                is_private: r.is_private,
-                primary_language: r.primary_language,
-                pushed_at: r.pushed_at,
-                languages,
-            }
+            let languages = by_repo.remove(&r.id).unwrap_or_default();
+            to_repo_snapshot(r, languages)
         })
         .collect();
     repositories.sort_by(|a, b| {

@@ -13,6 +13,8 @@ use secrecy::SecretString;
 use crate::fake_github::{FakeGitHub, fixtures};
 
 pub const GOOD_TOKEN: &str = "ghp_good_token";
+/// The API key every test app accepts (API_KEYS).
+pub const API_KEY: &str = "test-api-key";
 
 /// A database for one test (or for several apps in one test, to simulate a restart).
 pub struct TestDb {
@@ -75,6 +77,7 @@ pub struct TestConfig {
     pub github: Option<Arc<FakeGitHub>>,
     /// THEMES_DIR; None uses the built-in packs only.
     pub themes_dir: Option<std::path::PathBuf>,
+    pub watch_themes: bool,
 }
 
 impl Default for TestConfig {
@@ -86,6 +89,7 @@ impl Default for TestConfig {
             db: None,
             github: None,
             themes_dir: None,
+            watch_themes: false,
         }
     }
 }
@@ -130,8 +134,9 @@ pub async fn spawn_app_with(config: TestConfig) -> TestApp {
         cache_hard_ttl: config.hard_ttl,
         cache_max_users: 1000,
         request_timeout: Duration::from_secs(5),
+        api_keys: vec![SecretString::from(API_KEY)],
         themes: ThemeSettings { themes_dir: config.themes_dir.clone() },
-        watch_themes: false,
+        watch_themes: config.watch_themes,
     };
     let app = Application::build(&settings).await.unwrap();
     let address = format!("http://{}", app.address());
@@ -177,6 +182,20 @@ impl TestApp {
         let headers = response.headers().clone();
         let body = response.text().await.unwrap();
         Reply { status, headers, body }
+    }
+
+    /// POST /graphql; `key` is sent as a Bearer API key. Returns the JSON response.
+    pub async fn graphql(&self, query: &str, variables: serde_json::Value, key: Option<&str>) -> serde_json::Value {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .json(&serde_json::json!({ "query": query, "variables": variables }));
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
     }
 
     pub async fn preview(&self, query: &str) -> Reply {

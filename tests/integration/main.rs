@@ -7,11 +7,15 @@ pub mod fake_github;
 mod fake_github_selftest;
 pub mod helpers;
 
+mod banners;
 mod caching;
 mod cli;
 mod errors;
+mod graphql;
+mod graphql_client_check;
 mod hostile;
 mod preview;
 mod snapshots;
+mod subscriptions;
 mod themes;
 mod tokens;

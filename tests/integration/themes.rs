@@ -176,6 +176,8 @@ async fn a_themes_directory_adds_packs_overrides_built_ins_and_isolates_broken_o
     write(dir.path(), "loop-a/theme.toml", "name = \"loop-a\"\nextends = \"loop-b\"\n");
     write(dir.path(), "loop-b/theme.toml", "name = \"loop-b\"\nextends = \"loop-a\"\n");
     write(dir.path(), "orphan/theme.toml", "name = \"orphan\"\nextends = \"nobody\"\n");
+    write(dir.path(), "raw/theme.toml", "name = \"raw\"\nextends = \"default\"\n");
+    write(dir.path(), "raw/partials/extra.hbs", "<text>{{{user.login}}}</text>");
     let app = spawn_app_with(TestConfig { themes_dir: Some(dir.path().to_owned()), ..Default::default() }).await;
 
     let ocean = app.preview("username=octocat&type=compact&theme=ocean").await;
@@ -186,7 +188,7 @@ async fn a_themes_directory_adds_packs_overrides_built_ins_and_isolates_broken_o
     assert!(ocean.body.contains("#012345") && ocean.body.contains("site-mark"));
     assert!(deep.body.contains("#012345") && deep.body.contains("#abcdef") && deep.body.contains("deep-mark"));
     assert!(default.body.contains("site-mark") && !default.body.contains("deep-mark"));
-    for broken in ["broken", "loop-a", "orphan"] {
+    for broken in ["broken", "loop-a", "orphan", "raw"] {
         let reply = app.preview(&format!("username=octocat&theme={broken}")).await;
         assert_eq!(reply.status, 400, "{broken}");
     }
@@ -194,6 +196,7 @@ async fn a_themes_directory_adds_packs_overrides_built_ins_and_isolates_broken_o
     assert!(gallery.contains("broken/wide.svg.hbs:"), "the error names the file and line");
     assert!(gallery.contains("extends cycle"));
     assert!(gallery.contains("which is not installed"));
+    assert!(gallery.contains("raw/partials/extra.hbs:1"), "unescaped output is refused by line");
     assert!(gallery.contains("id=\"tokyonight\""), "built-ins still serve");
 }
 
@@ -234,4 +237,33 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
         }
     }
     out
+}
+
+#[tokio::test]
+async fn with_watch_themes_a_new_pack_is_served_without_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn_app_with(TestConfig {
+        themes_dir: Some(dir.path().to_owned()),
+        watch_themes: true,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(app.get("/themes/sunrise/compact.svg").await.status, 400);
+
+    write(
+        dir.path(),
+        "sunrise/theme.toml",
+        "name = \"sunrise\"\nextends = \"default\"\n[palette]\ntitle = \"#ff7700\"\n",
+    );
+
+    let mut reply = app.get("/themes/sunrise/compact.svg").await;
+    for _ in 0..100 {
+        if reply.status == 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        reply = app.get("/themes/sunrise/compact.svg").await;
+    }
+    assert_eq!(reply.status, 200, "the new pack was not picked up within 5s");
+    assert!(reply.body.contains("#ff7700"));
 }

@@ -227,6 +227,21 @@ fn compile(
         }
     }
 
+    // User data must only ever reach output escaped; a raw `{{{ }}}` anywhere is refused.
+    for file in files.values() {
+        if let Some(offset) = file.text.find("{{{").or_else(|| file.text.find("{{&")) {
+            let line = file.text[..offset].matches('\n').count() + 1;
+            return Err(ThemeError::new(
+                name,
+                &file.display,
+                format!(
+                    "`{}` prints a value unescaped; use {{{{value}}}} (icons come from the icon helper)",
+                    &file.text[offset..offset + 3]
+                ),
+            )
+            .at(Some(line), None));
+        }
+    }
     let mut registry = crate::render::new_registry();
     for (path, file) in &files {
         if let Some(partial) = path.strip_prefix("partials/").and_then(|p| p.strip_suffix(".hbs")) {

@@ -1,8 +1,10 @@
 //! sea-orm entities, one file per table created by the `migration` crate.
 //!
 //! Invariant: these mirror the migrations column for column; they are storage rows, never API or
-//! domain types, and stay private to `store` (conversions live in `snapshots.rs`).
+//! domain types, and stay private to `store` (conversions live in the modules that use them).
 
+pub(crate) mod banner;
+pub(crate) mod banner_render;
 pub(crate) mod github_user;
 pub(crate) mod repository;
 pub(crate) mod repository_language;
