@@ -6,6 +6,8 @@ use std::sync::Arc;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
+use crate::api::signing::RequestSigning;
+use crate::api::webhooks::WebhookVerifier;
 use crate::api::{ApiKeys, AppInner, AppState, router};
 use crate::banners::BannerService;
 use crate::config::Settings;
@@ -56,7 +58,9 @@ impl Application {
         let banners = BannerService::new(BannerStore::new(db.clone()), stats.clone(), renderer.clone());
         banners.spawn_rerender_on_refresh();
         let api_keys = ApiKeys::new(&settings.api_keys);
-        let state = AppState::new(AppInner { stats, renderer, banners, api_keys, db });
+        let signing = RequestSigning::new(settings.services_secret_key.clone(), settings.services_replay_window);
+        let webhooks = WebhookVerifier::new(settings.github_webhook_secret.clone());
+        let state = AppState::new(AppInner { stats, renderer, banners, api_keys, signing, webhooks, db });
         let watcher = match (&themes_dir, settings.watch_themes) {
             (Some(dir), true) => Some(watch_themes(state.clone(), dir).context("could not watch THEMES_DIR")?),
             (None, true) => anyhow::bail!("--watch-themes needs a themes directory (THEMES_DIR or ./themes)"),

@@ -91,6 +91,20 @@ pub struct Settings {
     #[arg(long, env = "API_KEYS", value_delimiter = ',', value_parser = parse_token, hide_env_values = true)]
     pub api_keys: Vec<SecretString>,
 
+    /// Secret GitHub signs webhook deliveries with (X-Hub-Signature-256). Unset: webhooks are
+    /// refused.
+    #[arg(long, env = "GITHUB_WEBHOOK_SECRET", value_parser = parse_token, hide_env_values = true)]
+    pub github_webhook_secret: Option<SecretString>,
+
+    /// Shared secret for HMAC-signed service-to-service requests (X-Signature). Unset: only API
+    /// keys are accepted.
+    #[arg(long, env = "SERVICES_SECRET_KEY", value_parser = parse_token, hide_env_values = true)]
+    pub services_secret_key: Option<SecretString>,
+
+    /// How old (or how far in the future) a signed request's timestamp may be.
+    #[arg(long, env = "SERVICES_REPLAY_WINDOW", default_value = "5m", value_parser = humantime::parse_duration)]
+    pub services_replay_window: Duration,
+
     #[command(flatten)]
     pub themes: ThemeSettings,
 

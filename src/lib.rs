@@ -9,6 +9,7 @@ pub mod app;
 pub mod banners;
 pub mod config;
 pub mod domain;
+pub mod events;
 pub mod github;
 pub mod render;
 pub mod stats;

@@ -1,13 +1,13 @@
 //! Persistent banners over REST: `POST /banners` (API key) creates, `GET /banners/{id}.svg|.png`
 //! serves the stored render (ETag/304), `DELETE /banners/{id}` (API key) removes.
 
-use axum::Json;
 use axum::Router;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::{Extension, Json};
 use serde_json::json;
 
 use super::auth::Caller;
@@ -47,9 +47,10 @@ fn with_urls(banner: &Banner) -> serde_json::Value {
 async fn create(
     State(state): State<AppState>,
     headers: HeaderMap,
+    signed: Option<Extension<Caller>>,
     body: Result<Json<BannerInput>, JsonRejection>,
 ) -> Response {
-    if state.api_keys.caller(&headers) != Caller::Trusted {
+    if state.caller(&headers, signed) != Caller::Trusted {
         return json_error(&AppError::Unauthenticated);
     }
     let input = match body {
@@ -93,8 +94,13 @@ async fn image(State(state): State<AppState>, Path(file): Path<String>, headers:
     }
 }
 
-async fn delete(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
-    if state.api_keys.caller(&headers) != Caller::Trusted {
+async fn delete(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    signed: Option<Extension<Caller>>,
+) -> Response {
+    if state.caller(&headers, signed) != Caller::Trusted {
         return json_error(&AppError::Unauthenticated);
     }
     match state.banners.delete(&id).await {

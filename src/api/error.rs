@@ -18,6 +18,8 @@ pub enum AppError {
     BannerNotFound { id: String },
     #[error("a valid API key is required (Authorization: Bearer <key>)")]
     Unauthenticated,
+    #[error("bad request signature: {0}")]
+    BadSignature(String),
     #[error("{message}")]
     Throttled { message: String, retry_after_secs: u64 },
     #[error("GitHub rate limit reached; try again after {retry_at}")]
@@ -36,7 +38,7 @@ impl AppError {
         match self {
             AppError::MissingParameter { .. } | AppError::InvalidParameter { .. } => "BAD_USER_INPUT",
             AppError::UserNotFound { .. } | AppError::BannerNotFound { .. } => "NOT_FOUND",
-            AppError::Unauthenticated => "UNAUTHENTICATED",
+            AppError::Unauthenticated | AppError::BadSignature(_) => "UNAUTHENTICATED",
             AppError::Throttled { .. } => "THROTTLED",
             AppError::RateLimited { .. } => "RATE_LIMITED",
             AppError::Upstream(_) => "UPSTREAM_UNAVAILABLE",
@@ -49,7 +51,7 @@ impl AppError {
         match self {
             AppError::MissingParameter { .. } | AppError::InvalidParameter { .. } => StatusCode::BAD_REQUEST,
             AppError::UserNotFound { .. } | AppError::BannerNotFound { .. } => StatusCode::NOT_FOUND,
-            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Unauthenticated | AppError::BadSignature(_) => StatusCode::UNAUTHORIZED,
             AppError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::RateLimited { .. } | AppError::NotConfigured => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Upstream(_) => StatusCode::BAD_GATEWAY,
@@ -75,7 +77,7 @@ impl AppError {
             }
             AppError::UserNotFound { .. } => ("User not found", self.to_string(), None),
             AppError::BannerNotFound { .. } => ("Banner not found", self.to_string(), None),
-            AppError::Unauthenticated => ("Unauthenticated", self.to_string(), None),
+            AppError::Unauthenticated | AppError::BadSignature(_) => ("Unauthenticated", self.to_string(), None),
             AppError::Throttled { .. } => ("Too many refreshes", self.to_string(), None),
             AppError::RateLimited { retry_at } => (
                 "Rate limited",

@@ -7,7 +7,9 @@ mod error;
 pub mod graphql;
 mod health;
 mod preview;
+pub mod signing;
 mod themes;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,6 +41,10 @@ pub struct AppInner {
     pub banners: BannerService,
     /// Keys that may mutate (API_KEYS).
     pub api_keys: ApiKeys,
+    /// HMAC-signed service-to-service requests (SERVICES_SECRET_KEY).
+    pub signing: signing::RequestSigning,
+    /// GitHub webhook signatures (GITHUB_WEBHOOK_SECRET) and seen deliveries.
+    pub webhooks: webhooks::WebhookVerifier,
     /// Only for the readiness probe.
     pub db: DatabaseConnection,
 }
@@ -46,6 +52,14 @@ pub struct AppInner {
 impl AppState {
     pub fn new(inner: AppInner) -> Self {
         Self(Arc::new(inner))
+    }
+
+    /// Trusted when a valid signature was verified by the middleware, or an API key is presented.
+    pub(crate) fn caller(&self, headers: &axum::http::HeaderMap, signed: Option<axum::Extension<Caller>>) -> Caller {
+        match signed {
+            Some(axum::Extension(Caller::Trusted)) => Caller::Trusted,
+            _ => self.api_keys.caller(headers),
+        }
     }
 }
 
@@ -69,6 +83,8 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .merge(graphql::routes(schema))
         .merge(health::routes())
         .merge(themes::routes())
+        .merge(webhooks::routes())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), signing::verify_signed_requests))
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::GATEWAY_TIMEOUT, request_timeout))

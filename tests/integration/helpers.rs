@@ -15,6 +15,8 @@ use crate::fake_github::{FakeGitHub, fixtures};
 pub const GOOD_TOKEN: &str = "ghp_good_token";
 /// The API key every test app accepts (API_KEYS).
 pub const API_KEY: &str = "test-api-key";
+pub const WEBHOOK_SECRET: &str = "test-webhook-secret";
+pub const SERVICES_SECRET: &str = "test-services-secret";
 
 /// A database for one test (or for several apps in one test, to simulate a restart).
 pub struct TestDb {
@@ -135,6 +137,9 @@ pub async fn spawn_app_with(config: TestConfig) -> TestApp {
         cache_max_users: 1000,
         request_timeout: Duration::from_secs(5),
         api_keys: vec![SecretString::from(API_KEY)],
+        github_webhook_secret: Some(SecretString::from(WEBHOOK_SECRET)),
+        services_secret_key: Some(SecretString::from(SERVICES_SECRET)),
+        services_replay_window: Duration::from_secs(300),
         themes: ThemeSettings { themes_dir: config.themes_dir.clone() },
         watch_themes: config.watch_themes,
     };

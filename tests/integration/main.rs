@@ -19,3 +19,4 @@ mod snapshots;
 mod subscriptions;
 mod themes;
 mod tokens;
+mod webhooks;

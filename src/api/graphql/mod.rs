@@ -70,9 +70,10 @@ async fn execute(
     State(state): State<AppState>,
     Extension(schema): Extension<AppSchema>,
     headers: HeaderMap,
+    signed: Option<Extension<Caller>>,
     request: GraphQLRequest,
 ) -> GraphQLResponse {
-    let caller = state.api_keys.caller(&headers);
+    let caller = state.caller(&headers, signed);
     let loader = DataLoader::new(banners::OwnerLoader::new(state.clone()), tokio::spawn);
     schema.execute(request.into_inner().data(caller).data(loader)).await.into()
 }
