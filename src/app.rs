@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
@@ -11,26 +12,30 @@ use crate::api::webhooks::WebhookVerifier;
 use crate::api::{ApiKeys, AppInner, AppState, router};
 use crate::banners::BannerService;
 use crate::config::Settings;
+use crate::events::{EventBus, InProcessBus};
 use crate::github::{GitHubClient, RetryPolicy};
 use crate::render::Renderer;
 use crate::stats::{StatsService, TtlPolicy};
-use crate::store::{self, BannerStore, SnapshotStore};
+use crate::store::{self, BannerStore, OutboxStore, RefreshSchedule, SnapshotStore};
+use crate::worker::{OutboxRelay, RefreshScheduler, SchedulerSettings, spawn_consumers};
 
-pub struct Application {
-    listener: TcpListener,
-    router: axum::Router,
-    address: SocketAddr,
-    /// Keeps the themes watcher alive as long as the application.
-    _watcher: Option<notify::RecommendedWatcher>,
+/// Everything the roles share: built once from settings, whatever the process serves.
+pub struct Services {
+    pub state: AppState,
+    pub bus: Arc<dyn EventBus>,
+    pub relay: OutboxRelay,
+    pub scheduler: RefreshScheduler,
+    /// This process's name in events (`origin`), so it can tell its own events from others'.
+    pub origin: String,
+    themes_dir: Option<std::path::PathBuf>,
 }
 
-impl Application {
-    /// Connects and migrates the database, builds the services and binds the listener (port 0
-    /// picks a free port; `address()` tells which).
+impl Services {
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         settings.validate()?;
         let db = store::connect(settings.database.url()).await.context("could not open the database")?;
         store::migrate(&db).await.context("could not migrate the database")?;
+        let origin = process_origin();
 
         if settings.github_tokens.is_empty() {
             tracing::warn!(
@@ -38,43 +43,135 @@ impl Application {
                  (GITHUB_TOKENS=token1,token2; tokens need no scopes)"
             );
         }
-        let retry = RetryPolicy::default();
-        let request_timeout = settings.request_timeout * (retry.max_attempts + 1);
         let github = GitHubClient::new(
             settings.github_api_url.clone(),
             settings.github_tokens.clone(),
             settings.request_timeout,
-            retry,
+            RetryPolicy::default(),
         )
         .context("could not build the GitHub client")?;
         let stats = StatsService::new(
             Arc::new(github),
-            SnapshotStore::new(db.clone()),
+            SnapshotStore::with_origin(db.clone(), origin.clone()),
             TtlPolicy { soft: settings.cache_soft_ttl, hard: settings.cache_hard_ttl },
             settings.cache_max_users,
         );
         let themes_dir = settings.themes.resolve()?;
         let renderer = Arc::new(Renderer::load(themes_dir.as_deref()).context("the themes did not load")?);
-        let banners = BannerService::new(BannerStore::new(db.clone()), stats.clone(), renderer.clone());
-        banners.spawn_rerender_on_refresh();
-        let api_keys = ApiKeys::new(&settings.api_keys);
-        let signing = RequestSigning::new(settings.services_secret_key.clone(), settings.services_replay_window);
-        let webhooks = WebhookVerifier::new(settings.github_webhook_secret.clone());
-        let state = AppState::new(AppInner { stats, renderer, banners, api_keys, signing, webhooks, db });
-        let watcher = match (&themes_dir, settings.watch_themes) {
+        let banner_store = BannerStore::with_origin(db.clone(), origin.clone());
+        let banners = BannerService::new(banner_store.clone(), stats.clone(), renderer.clone());
+        let bus = event_bus(settings, &origin)?;
+        let relay = OutboxRelay::new(OutboxStore::new(db.clone()), bus.clone());
+        let scheduler = RefreshScheduler::new(
+            RefreshSchedule::new(db.clone()),
+            banner_store,
+            stats.clone(),
+            origin.clone(),
+            SchedulerSettings::for_soft_ttl(
+                settings.cache_soft_ttl,
+                settings.worker.worker_interval,
+                usize::from(settings.worker.worker_concurrency),
+            ),
+        );
+        let state = AppState::new(AppInner {
+            stats,
+            renderer,
+            banners,
+            api_keys: ApiKeys::new(&settings.api_keys),
+            signing: RequestSigning::new(settings.services_secret_key.clone(), settings.services_replay_window),
+            webhooks: WebhookVerifier::new(settings.github_webhook_secret.clone()),
+            db,
+        });
+        Ok(Self { state, bus, relay, scheduler, origin, themes_dir })
+    }
+
+    /// Starts the relay and the event consumers (every role needs them), and the scheduler
+    /// when `with_scheduler`.
+    pub async fn start_background(&self, with_scheduler: bool) -> anyhow::Result<()> {
+        self.relay.clone().spawn(RELAY_INTERVAL);
+        spawn_consumers(self.bus.clone(), self.state.stats.clone(), self.state.banners.clone(), self.origin.clone())
+            .await
+            .context("could not subscribe to events")?;
+        if with_scheduler {
+            self.scheduler.clone().spawn();
+        }
+        tracing::info!(bus = self.bus.name(), origin = %self.origin, scheduler = with_scheduler, "background work started");
+        Ok(())
+    }
+}
+
+/// How often the relay looks for committed events when idle.
+const RELAY_INTERVAL: Duration = Duration::from_millis(200);
+
+fn event_bus(settings: &Settings, origin: &str) -> anyhow::Result<Arc<dyn EventBus>> {
+    match &settings.events.kafka_brokers {
+        None => Ok(Arc::new(InProcessBus::default())),
+        #[cfg(feature = "kafka")]
+        Some(brokers) => {
+            let kafka = crate::events::kafka::KafkaBus::new(crate::events::kafka::KafkaSettings {
+                brokers: brokers.clone(),
+                topic: settings.events.kafka_topic.clone(),
+                group_id: settings.events.kafka_group.clone(),
+                client_id: origin.to_owned(),
+                delivery_timeout: Duration::from_secs(10),
+            })
+            .context("could not set up Kafka (KAFKA_BROKERS)")?;
+            Ok(Arc::new(kafka))
+        }
+        #[cfg(not(feature = "kafka"))]
+        Some(_) => {
+            let _ = origin;
+            anyhow::bail!(
+                "KAFKA_BROKERS is set but this build has no Kafka support (built without the `kafka` feature)"
+            )
+        }
+    }
+}
+
+/// Unique per process: host, pid and a random suffix (pids repeat across containers).
+fn process_origin() -> String {
+    let host = std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()).unwrap_or_else(|| "local".to_owned());
+    let mut random = [0u8; 4];
+    let _ = getrandom::fill(&mut random);
+    format!("{host}-{}-{}", std::process::id(), hex::encode(random))
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    address: SocketAddr,
+    services: Services,
+    /// Keeps the themes watcher alive as long as the application.
+    _watcher: Option<notify::RecommendedWatcher>,
+}
+
+impl Application {
+    /// Builds the services, starts background work (the scheduler unless `--no-worker`) and binds
+    /// the listener (port 0 picks a free port; `address()` tells which).
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let services = Services::build(settings).await?;
+        services.start_background(!settings.worker.no_worker).await?;
+        let state = services.state.clone();
+        let retry = RetryPolicy::default();
+        let request_timeout = settings.request_timeout * (retry.max_attempts + 1);
+        let watcher = match (&services.themes_dir, settings.watch_themes) {
             (Some(dir), true) => Some(watch_themes(state.clone(), dir).context("could not watch THEMES_DIR")?),
             (None, true) => anyhow::bail!("--watch-themes needs a themes directory (THEMES_DIR or ./themes)"),
             _ => None,
         };
-
         let address = SocketAddr::new(settings.host, settings.port);
         let listener = TcpListener::bind(address).await.with_context(|| format!("could not listen on {address}"))?;
         let address = listener.local_addr()?;
-        Ok(Self { listener, router: router(state, request_timeout), address, _watcher: watcher })
+        Ok(Self { listener, router: router(state, request_timeout), address, services, _watcher: watcher })
     }
 
     pub fn address(&self) -> SocketAddr {
         self.address
+    }
+
+    /// The services behind the API (tests drive the scheduler and relay through these).
+    pub fn services(&self) -> &Services {
+        &self.services
     }
 
     /// Serves until SIGINT or SIGTERM, then lets requests in flight finish.
@@ -82,6 +179,15 @@ impl Application {
         tracing::info!(address = %self.address, "listening");
         axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await
     }
+}
+
+/// The `worker` role: scheduler, relay and consumers, no HTTP API; runs until a shutdown signal.
+pub async fn run_worker(settings: &Settings) -> anyhow::Result<()> {
+    let services = Services::build(settings).await?;
+    services.start_background(true).await?;
+    tracing::info!("worker running (no HTTP API)");
+    shutdown_signal().await;
+    Ok(())
 }
 
 /// Reloads the theme packs after files under `dir` change (after a short quiet period, since an

@@ -108,9 +108,45 @@ pub struct Settings {
     #[command(flatten)]
     pub themes: ThemeSettings,
 
+    #[command(flatten)]
+    pub events: EventSettings,
+
+    #[command(flatten)]
+    pub worker: WorkerSettings,
+
     /// Reload theme packs when files in the themes directory change.
     #[arg(long, env = "WATCH_THEMES")]
     pub watch_themes: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct EventSettings {
+    /// Kafka bootstrap servers (host:port,...). Unset: events stay inside this process.
+    #[arg(long, env = "KAFKA_BROKERS")]
+    pub kafka_brokers: Option<String>,
+
+    /// Kafka topic for events.
+    #[arg(long, env = "KAFKA_TOPIC", default_value = "github-banners.events")]
+    pub kafka_topic: String,
+
+    /// Kafka consumer group prefix.
+    #[arg(long, env = "KAFKA_GROUP", default_value = "github-banners")]
+    pub kafka_group: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct WorkerSettings {
+    /// Time between refresh rounds of the background worker.
+    #[arg(long, env = "WORKER_INTERVAL", default_value = "1m", value_parser = humantime::parse_duration)]
+    pub worker_interval: Duration,
+
+    /// Users the background worker refreshes at once.
+    #[arg(long, env = "WORKER_CONCURRENCY", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub worker_concurrency: u16,
+
+    /// Serve the API only; another process runs the background worker.
+    #[arg(long, env = "NO_WORKER")]
+    pub no_worker: bool,
 }
 
 #[derive(Debug, Clone, Default, Args)]

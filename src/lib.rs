@@ -16,3 +16,4 @@ pub mod stats;
 pub mod store;
 pub mod telemetry;
 pub mod themes_cli;
+pub mod worker;

@@ -26,8 +26,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the HTTP service (migrates the database first).
+    /// Run the HTTP service and the background worker (`--no-worker` for the API only).
     Serve(Box<Settings>),
+    /// Run only the background worker (refresh scheduler, outbox relay, event consumers): no HTTP.
+    Worker(Box<Settings>),
     /// Apply database migrations and exit.
     Migrate(DatabaseSettings),
     /// Print this service's GraphQL schema (SDL); `schema.graphql` is its checked-in output.
@@ -119,6 +121,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let app = Application::build(&settings).await?;
             app.run_until_stopped().await.context("the server failed")
         }
+        Command::Worker(settings) => github_banners::app::run_worker(&settings).await,
         Command::Themes { themes, command } => run_themes(&themes, command),
         Command::Schema => {
             print!("{}", github_banners::api::graphql::sdl());

@@ -104,28 +104,6 @@ impl BannerService {
         Self { store, stats, renderer }
     }
 
-    /// Re-renders a user's stored banners whenever their stats are refreshed; runs until the
-    /// stats service goes away.
-    pub fn spawn_rerender_on_refresh(&self) -> tokio::task::JoinHandle<()> {
-        let this = self.clone();
-        let mut updates = self.stats.updates();
-        tokio::spawn(async move {
-            loop {
-                match updates.recv().await {
-                    Ok(snapshot) => {
-                        if let Err(error) = this.rerender_user(&snapshot).await {
-                            tracing::warn!(%error, login = %snapshot.profile.login, "re-rendering banners failed");
-                        }
-                    }
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(skipped)) => {
-                        tracing::warn!(skipped, "banner re-render fell behind; some refreshes skipped");
-                    }
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
-                }
-            }
-        })
-    }
-
     pub async fn create(&self, input: BannerInput) -> Result<Banner, BannerError> {
         let username = input.username.ok_or_else(|| invalid("username", "is required"))?;
         // Microseconds: what both databases keep, so a listing cursor matches the stored value.

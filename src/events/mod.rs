@@ -113,6 +113,13 @@ pub trait EventBus: Send + Sync {
     /// A stream of events published from now on (by anyone on this bus).
     async fn subscribe(&self) -> Result<EventStream, EventError>;
 
+    /// Like `subscribe`, but members of one `group` share the events (each goes to one member),
+    /// for work that must happen once. A bus without groups gives every subscriber everything.
+    async fn subscribe_group(&self, group: &str) -> Result<EventStream, EventError> {
+        let _ = group;
+        self.subscribe().await
+    }
+
     /// `in-process` or `kafka`, for logs and /readyz.
     fn name(&self) -> &'static str;
 }

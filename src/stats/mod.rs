@@ -28,6 +28,9 @@ const STALE_RETRY: Duration = Duration::from_secs(60);
 /// How long "no such user" is remembered, so typos cannot spend our GitHub budget in a loop.
 const NOT_FOUND_TTL: Duration = Duration::from_secs(300);
 
+/// How long a viewed user stays on the scheduler's list without being viewed again.
+const VIEWED_TTL: Duration = Duration::from_secs(24 * 3600);
+
 /// Least time between two explicit refreshes (`refresh_now`) of one user.
 pub const MANUAL_REFRESH_INTERVAL: Duration = Duration::from_secs(60);
 
@@ -100,6 +103,8 @@ struct Inner {
     refresh_failed: Cache<String, ()>,
     /// Users with a background refresh in flight.
     refreshing: Mutex<HashSet<String>>,
+    /// Logins asked for recently (key: lowercase login; value: the spelling used).
+    viewed: moka::sync::Cache<String, String>,
     /// When each user was last refreshed on request (`refresh_now`).
     manual_refreshes: Cache<String, std::time::Instant>,
     /// Every snapshot fetched from GitHub, for subscribers (re-rendering, GraphQL subscriptions).
@@ -123,6 +128,7 @@ impl StatsService {
                 not_found,
                 refresh_failed,
                 refreshing: Mutex::new(HashSet::new()),
+                viewed: moka::sync::Cache::builder().max_capacity(max_users).time_to_live(VIEWED_TTL).build(),
                 manual_refreshes: Cache::builder()
                     .max_capacity(max_users)
                     .time_to_live(MANUAL_REFRESH_INTERVAL)
@@ -157,6 +163,42 @@ impl StatsService {
         logins: &[String],
     ) -> Result<std::collections::HashMap<String, crate::store::UserSummary>, crate::store::StoreError> {
         self.inner.store.load_many(logins).await
+    }
+
+    /// Users asked for recently (the scheduler keeps them fresh too).
+    pub fn recently_viewed(&self) -> Vec<String> {
+        self.inner.viewed.iter().map(|(_, login)| login).collect()
+    }
+
+    /// A refresh by the scheduler: like `refresh_now` without the per-user throttle.
+    pub async fn refresh_scheduled(&self, login: &Login) -> Result<(), GitHubError> {
+        let snapshot = self.fetch_and_save(login).await?;
+        let entry = Arc::new(CacheEntry { snapshot, upstream_error: false, fetched_now: true });
+        self.inner.cache.insert(login.key(), entry).await;
+        Ok(())
+    }
+
+    /// The stored snapshot, bypassing the cache (it may be newer than the cache: another replica
+    /// stored it).
+    pub async fn stored_snapshot(&self, login: &Login) -> Option<UserSnapshot> {
+        match self.inner.store.load(login).await {
+            Ok(snapshot) => snapshot,
+            Err(error) => {
+                tracing::warn!(%error, login = %login, "could not read stored snapshot");
+                None
+            }
+        }
+    }
+
+    /// Another replica refreshed `login`: take its snapshot from the store into this cache and
+    /// tell this replica's subscribers.
+    pub async fn reload_from_store(&self, login: &Login) {
+        if let Some(snapshot) = self.stored_snapshot(login).await {
+            let snapshot = Arc::new(snapshot);
+            let entry = Arc::new(CacheEntry { snapshot: snapshot.clone(), upstream_error: false, fetched_now: false });
+            self.inner.cache.insert(login.key(), entry).await;
+            let _ = self.inner.updates.send(snapshot);
+        }
     }
 
     /// Snapshots as they arrive from GitHub (any refresh: miss, background or explicit).
@@ -199,6 +241,7 @@ impl StatsService {
         if self.inner.not_found.contains_key(&key) {
             return Err(GitHubError::NotFound);
         }
+        self.inner.viewed.insert(key.clone(), login.as_str().to_owned());
         let entry =
             self.inner.cache.entry(key.clone()).or_try_insert_with(self.load(login)).await.map_err(|e| (*e).clone());
         let (loaded_now, entry) = match entry {

@@ -9,6 +9,9 @@
 //!   banner's renders in the same transaction that changes it, and `delete` cascades to them.
 //! - `list` pages by keyset on (created_at, id), both compared in byte order on both backends (see
 //!   the migration), reads at most `MAX_PAGE_SIZE + 1` rows per call and never the whole table.
+//! - Every change writes its event (BannerCreated, BannerUpdated, BannerDeleted, BannerRendered) to
+//!   the outbox in the same transaction, after locking the banner row on PostgreSQL, so the event
+//!   exists exactly when the change does and one banner's events get ids in commit order.
 //! - `options` is stored as a JSON object; a `BTreeMap` serialises its keys sorted, so equal maps
 //!   are stored as equal text.
 
@@ -17,16 +20,18 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
-    sea_query::{Expr, ExprTrait, OnConflict},
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    sea_query::{Expr, ExprTrait, LockType, OnConflict},
 };
 
 use super::{
     MAX_PAGE_SIZE, StoreError,
     entities::{banner, banner_render},
+    outbox::{self, DEFAULT_ORIGIN},
     snapshots::write_options,
 };
+use crate::events::EventKind;
 
 /// A saved banner configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,14 +73,23 @@ pub struct Page<T> {
 #[derive(Clone)]
 pub struct BannerStore {
     db: DatabaseConnection,
+    /// The `origin` of the events this store writes (the replica's name).
+    origin: String,
 }
 
 impl BannerStore {
+    /// A store whose events have the origin [`DEFAULT_ORIGIN`] (`"local"`).
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+        Self::with_origin(db, DEFAULT_ORIGIN)
     }
 
-    /// Saves a new banner. An id that is already taken is `StoreError::Conflict`.
+    /// A store whose events carry `origin` (the replica's name), so a replica can skip its own.
+    pub fn with_origin(db: DatabaseConnection, origin: impl Into<String>) -> Self {
+        Self { db, origin: origin.into() }
+    }
+
+    /// Saves a new banner and its BannerCreated event. An id that is already taken is
+    /// `StoreError::Conflict`.
     pub async fn insert(&self, banner: &BannerRecord) -> Result<(), StoreError> {
         let row = banner::ActiveModel {
             id: Set(banner.id.clone()),
@@ -87,16 +101,16 @@ impl BannerStore {
             created_at: Set(banner.created_at),
             updated_at: Set(banner.updated_at),
         };
-        banner::Entity::insert(row)
-            .exec_without_returning(&self.db)
-            .await
-            .map_err(StoreError::write("insert banner"))?;
-        Ok(())
+        let txn = self.begin("insert banner: begin transaction").await?;
+        banner::Entity::insert(row).exec_without_returning(&txn).await.map_err(StoreError::write("insert banner"))?;
+        let event = EventKind::BannerCreated { banner_id: banner.id.clone(), login: banner.owner_login.clone() };
+        outbox::enqueue(&txn, &self.origin, event, "insert banner: write event").await?;
+        txn.commit().await.map_err(StoreError::query("insert banner: commit"))
     }
 
     /// Replaces the configuration of the banner `banner.id` (all fields but `created_at`, which
-    /// stays as inserted) and deletes its stored renders, atomically. `false` if there is no such
-    /// banner.
+    /// stays as inserted), deletes its stored renders and writes its BannerUpdated event,
+    /// atomically. `false` if there is no such banner.
     pub async fn update(&self, banner: &BannerRecord) -> Result<bool, StoreError> {
         use banner::Column as C;
 
@@ -110,12 +124,7 @@ impl BannerStore {
             ..Default::default()
         };
 
-        let backend = self.db.get_database_backend();
-        let txn = self
-            .db
-            .begin_with_options(write_options(backend))
-            .await
-            .map_err(StoreError::query("update banner: begin transaction"))?;
+        let txn = self.begin("update banner: begin transaction").await?;
         let updated = banner::Entity::update_many()
             .set(changes)
             .filter(C::Id.eq(&banner.id))
@@ -130,18 +139,26 @@ impl BannerStore {
                 .exec(&txn)
                 .await
                 .map_err(StoreError::query("update banner: delete stale renders"))?;
+            let event = EventKind::BannerUpdated { banner_id: banner.id.clone(), login: banner.owner_login.clone() };
+            outbox::enqueue(&txn, &self.origin, event, "update banner: write event").await?;
         }
         txn.commit().await.map_err(StoreError::query("update banner: commit"))?;
         Ok(updated.rows_affected > 0)
     }
 
-    /// Deletes the banner `id` and (ON DELETE CASCADE) its renders. `false` if there was none.
+    /// Deletes the banner `id` and (ON DELETE CASCADE) its renders, and writes its BannerDeleted
+    /// event, atomically. `false` (and no event) if there was none.
     pub async fn delete(&self, id: &str) -> Result<bool, StoreError> {
-        let deleted = banner::Entity::delete_by_id(id.to_owned())
-            .exec(&self.db)
-            .await
-            .map_err(StoreError::query("delete banner"))?;
-        Ok(deleted.rows_affected > 0)
+        let txn = self.begin("delete banner: begin transaction").await?;
+        let Some(owner_login) = locked_owner(&txn, id, LockType::Update, "delete banner: read owner").await? else {
+            txn.commit().await.map_err(StoreError::query("delete banner: end transaction"))?;
+            return Ok(false);
+        };
+        banner::Entity::delete_by_id(id.to_owned()).exec(&txn).await.map_err(StoreError::query("delete banner"))?;
+        let event = EventKind::BannerDeleted { banner_id: id.to_owned(), login: owner_login };
+        outbox::enqueue(&txn, &self.origin, event, "delete banner: write event").await?;
+        txn.commit().await.map_err(StoreError::query("delete banner: commit"))?;
+        Ok(true)
     }
 
     /// The banner `id`, or `None`.
@@ -228,10 +245,22 @@ impl BannerStore {
             .map_err(StoreError::query("list banner owners"))
     }
 
-    /// Stores `render` as the banner's image in `render.format`, replacing any previous one.
-    /// A banner that does not exist (e.g. deleted while rendering) is `StoreError::NotFound`.
+    /// Stores `render` as the banner's image in `render.format`, replacing any previous one, and
+    /// writes its BannerRendered event, atomically. A banner that does not exist (e.g. deleted
+    /// while rendering) is `StoreError::NotFound`.
     pub async fn save_render(&self, banner_id: &str, render: &StoredRender) -> Result<(), StoreError> {
         use banner_render::Column as C;
+
+        let txn = self.begin("save render: begin transaction").await?;
+        // A shared lock: renders of one banner may be saved side by side, but not beside an update
+        // or delete of it, so the event names the owner the render was made for.
+        let Some(owner_login) = locked_owner(&txn, banner_id, LockType::Share, "save render: read owner").await? else {
+            txn.commit().await.map_err(StoreError::query("save render: end transaction"))?;
+            return Err(StoreError::NotFound {
+                operation: "save render",
+                source: DbErr::RecordNotFound(format!("banner {banner_id}")),
+            });
+        };
 
         let row = banner_render::ActiveModel {
             banner_id: Set(banner_id.to_owned()),
@@ -246,10 +275,17 @@ impl BannerStore {
             .to_owned();
         banner_render::Entity::insert(row)
             .on_conflict(on_conflict)
-            .exec_without_returning(&self.db)
+            .exec_without_returning(&txn)
             .await
             .map_err(StoreError::write("save render"))?;
-        Ok(())
+        let event = EventKind::BannerRendered {
+            banner_id: banner_id.to_owned(),
+            login: owner_login,
+            format: render.format.clone(),
+            etag: render.etag.clone(),
+        };
+        outbox::enqueue(&txn, &self.origin, event, "save render: write event").await?;
+        txn.commit().await.map_err(StoreError::query("save render: commit"))
     }
 
     /// The stored render of banner `banner_id` in `format`, or `None`.
@@ -266,6 +302,30 @@ impl BannerStore {
             rendered_at: r.rendered_at,
         }))
     }
+}
+
+impl BannerStore {
+    async fn begin(&self, operation: &'static str) -> Result<DatabaseTransaction, StoreError> {
+        self.db
+            .begin_with_options(write_options(self.db.get_database_backend()))
+            .await
+            .map_err(StoreError::query(operation))
+    }
+}
+
+/// The owner login of banner `id`, or `None`; on PostgreSQL the row is locked with `lock` until
+/// the transaction ends (SQLite's IMMEDIATE transaction already excludes other writers).
+async fn locked_owner(
+    txn: &DatabaseTransaction,
+    id: &str,
+    lock: LockType,
+    operation: &'static str,
+) -> Result<Option<String>, StoreError> {
+    let mut query = banner::Entity::find_by_id(id.to_owned()).select_only().column(banner::Column::OwnerLogin);
+    if txn.get_database_backend() == DbBackend::Postgres {
+        query = query.lock(lock);
+    }
+    query.into_tuple().one(txn).await.map_err(StoreError::query(operation))
 }
 
 /// The lookup key of an owner login: ASCII lowercase, as `Login::key()` (GitHub logins are ASCII).
@@ -299,7 +359,7 @@ mod tests {
     use sea_orm::{ConnectionTrait, DbBackend, PaginatorTrait, Statement};
 
     use super::*;
-    use crate::store::test_support::TestDb;
+    use crate::store::{OutboxStore, test_support::TestDb};
 
     /// Microsecond precision: PostgreSQL's timestamptz keeps no more, so the round trip is exact.
     fn at(secs: i64, micros: u32) -> DateTime<Utc> {
@@ -468,6 +528,84 @@ mod tests {
             let err = store.save_render("deleted-meanwhile", &render("svg", b"<svg/>", "e")).await.unwrap_err();
 
             assert!(matches!(err, StoreError::NotFound { .. }), "{}: {err:?}", t.label);
+            assert_eq!(count_renders(&t.db).await, 0, "{}", t.label);
+        }
+    }
+
+    async fn events(db: &DatabaseConnection) -> Vec<crate::events::Event> {
+        OutboxStore::new(db.clone()).pending(100).await.unwrap().into_iter().map(|(_, event)| event).collect()
+    }
+
+    #[tokio::test]
+    async fn every_change_writes_its_event() {
+        for t in TestDb::all().await {
+            let store = BannerStore::with_origin(t.db.clone(), "replica-a");
+            let mut b1 = banner("b1", "OctoCat", at(1_763_700_000, 0));
+
+            store.insert(&b1).await.unwrap();
+            b1.theme = "dark".into();
+            assert!(store.update(&b1).await.unwrap());
+            store.save_render("b1", &render("svg", b"<svg/>", "\"e1\"")).await.unwrap();
+            assert!(store.delete("b1").await.unwrap());
+
+            let events = events(&t.db).await;
+            let kinds: Vec<EventKind> = events.iter().map(|e| e.kind.clone()).collect();
+            let (id, login) = (String::from("b1"), String::from("OctoCat"));
+            assert_eq!(
+                kinds,
+                [
+                    EventKind::BannerCreated { banner_id: id.clone(), login: login.clone() },
+                    EventKind::BannerUpdated { banner_id: id.clone(), login: login.clone() },
+                    EventKind::BannerRendered {
+                        banner_id: id.clone(),
+                        login: login.clone(),
+                        format: "svg".into(),
+                        etag: "\"e1\"".into()
+                    },
+                    EventKind::BannerDeleted { banner_id: id, login },
+                ],
+                "{}",
+                t.label
+            );
+            assert!(events.iter().all(|e| e.origin == "replica-a" && e.key() == "octocat"), "{}", t.label);
+            assert_eq!(BannerStore::new(t.db.clone()).origin, DEFAULT_ORIGIN);
+        }
+    }
+
+    #[tokio::test]
+    async fn changes_that_do_nothing_write_no_event() {
+        for t in TestDb::all().await {
+            let store = BannerStore::new(t.db.clone());
+            store.insert(&banner("taken", "alice", at(1_763_700_000, 0))).await.unwrap();
+            let before = events(&t.db).await.len();
+
+            assert!(store.insert(&banner("taken", "bob", at(1_763_700_000, 0))).await.is_err());
+            assert!(!store.update(&banner("ghost", "alice", at(0, 0))).await.unwrap());
+            assert!(!store.delete("ghost").await.unwrap());
+            let err = store.save_render("ghost", &render("svg", b"<svg/>", "e")).await.unwrap_err();
+
+            assert!(matches!(err, StoreError::NotFound { .. }), "{}: {err:?}", t.label);
+            assert_eq!(events(&t.db).await.len(), before, "{}", t.label);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_change_whose_event_cannot_be_written_is_rolled_back() {
+        for t in TestDb::all().await {
+            let store = BannerStore::new(t.db.clone());
+            let kept = banner("kept", "alice", at(1_763_700_000, 0));
+            store.insert(&kept).await.unwrap();
+            t.db.execute_unprepared("DROP TABLE event_outbox").await.unwrap();
+
+            assert!(store.insert(&banner("new", "alice", at(1_763_700_001, 0))).await.is_err());
+            let mut changed = kept.clone();
+            changed.theme = "dark".into();
+            assert!(store.update(&changed).await.is_err());
+            assert!(store.save_render("kept", &render("svg", b"<svg/>", "e")).await.is_err());
+            assert!(store.delete("kept").await.is_err());
+
+            assert_eq!(store.get("new").await.unwrap(), None, "{}", t.label);
+            assert_eq!(store.get("kept").await.unwrap(), Some(kept), "{}", t.label);
             assert_eq!(count_renders(&t.db).await, 0, "{}", t.label);
         }
     }

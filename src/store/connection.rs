@@ -212,7 +212,15 @@ mod tests {
     #[tokio::test]
     async fn migrations_roll_back_completely_and_apply_again() {
         for t in TestDb::all().await {
-            let tables = ["github_users", "repositories", "repository_languages", "banners", "banner_renders"];
+            let tables = [
+                "github_users",
+                "repositories",
+                "repository_languages",
+                "banners",
+                "banner_renders",
+                "event_outbox",
+                "refresh_schedule",
+            ];
 
             Migrator::down(&t.db, None).await.unwrap();
             let manager = SchemaManager::new(&t.db);

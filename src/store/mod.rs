@@ -1,9 +1,11 @@
-//! Persistence: connecting, migrating, user snapshots, and saved banners with their renders.
+//! Persistence: connecting, migrating, user snapshots, saved banners with their renders, the event
+//! outbox and the background-refresh schedule.
 //!
 //! Owns the database connection setup (SQLite by default, PostgreSQL when the URL says so) and the
 //! sea-orm entities for the tables created by the `migration` crate. Invariants: entities never
 //! leave this module (callers see domain types and `StoreError` only); every write of one user's
-//! snapshot is a single transaction; SQLite connections always enforce foreign keys; paginated
+//! snapshot is a single transaction; every state change that emits an event writes it to the
+//! outbox in that same transaction; SQLite connections always enforce foreign keys; paginated
 //! reads use keyset cursors in an order both backends agree on, and read at most
 //! [`MAX_PAGE_SIZE`] rows (+1) per page.
 
@@ -12,12 +14,16 @@ mod connection;
 mod entities;
 mod error;
 mod lookups;
+mod outbox;
+mod schedule;
 mod snapshots;
 
 pub use banners::{BannerRecord, BannerStore, Page, StoredRender};
 pub use connection::{connect, connect_with_schema, migrate, ping};
 pub use error::StoreError;
 pub use lookups::{RepoPage, UserSummary};
+pub use outbox::{DEFAULT_ORIGIN, OutboxStore};
+pub use schedule::RefreshSchedule;
 pub use snapshots::SnapshotStore;
 
 /// The most items a paginated read returns, whatever `first` asks for, so one request can never

@@ -9,6 +9,12 @@
 //! - `load` returns repositories by stars descending, then name, then node id, and each
 //!   repository's languages by bytes descending, then name; the order is applied in Rust because
 //!   SQLite and PostgreSQL collate text differently.
+//! - Every save writes one `StatsRefreshed` event to the outbox in the same transaction, so the
+//!   event exists exactly when the snapshot does. Its `changed` lists the counters (and
+//!   "repositories": the set of repositories or any one's stars or forks) that differ from the
+//!   account's previously stored row; it is empty on an account's first save. On PostgreSQL the
+//!   previous row is locked (`FOR UPDATE`) before it is read, so concurrent saves of one user
+//!   compare against each other in commit order; on SQLite the IMMEDIATE transaction does that.
 //! - Multi-row statements are chunked so no statement exceeds the backends' bind-parameter limits
 //!   (SQLite 32,766; PostgreSQL 65,535), whatever the number of repositories.
 
@@ -17,16 +23,20 @@ use std::collections::{HashMap, HashSet};
 use sea_orm::{
     AccessMode,
     ActiveValue::Set,
-    ColumnTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait, IsolationLevel, QueryFilter,
-    QuerySelect, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait, IsolationLevel,
+    QueryFilter, QueryOrder, QuerySelect, SqliteTransactionMode, TransactionOptions, TransactionTrait,
     sea_query::{OnConflict, Query, SelectStatement},
 };
 
 use super::{
     StoreError,
     entities::{github_user, repository, repository_language},
+    outbox::{self, DEFAULT_ORIGIN},
 };
-use crate::domain::{Contributions, LanguageSize, Login, Profile, RepoSnapshot, UserSnapshot};
+use crate::{
+    domain::{Contributions, LanguageSize, Login, Profile, RepoSnapshot, UserSnapshot},
+    events::EventKind,
+};
 
 /// Rows per multi-row statement: 500 repositories x 11 columns = 5,500 parameters, far below
 /// both backends' limits, while still few round trips for a user with thousands of repositories.
@@ -37,11 +47,19 @@ const CHUNK_ROWS: usize = 500;
 pub struct SnapshotStore {
     /// `pub(super)` for the read-only queries in `lookups.rs`.
     pub(super) db: DatabaseConnection,
+    /// The `origin` of the events this store writes (the replica's name).
+    origin: String,
 }
 
 impl SnapshotStore {
+    /// A store whose events have the origin [`DEFAULT_ORIGIN`] (`"local"`).
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+        Self::with_origin(db, DEFAULT_ORIGIN)
+    }
+
+    /// A store whose events carry `origin` (the replica's name), so a replica can skip its own.
+    pub fn with_origin(db: DatabaseConnection, origin: impl Into<String>) -> Self {
+        Self { db, origin: origin.into() }
     }
 
     /// Replaces everything stored about `snapshot.profile.login` with `snapshot`, atomically.
@@ -56,8 +74,17 @@ impl SnapshotStore {
             .await
             .map_err(StoreError::query("save snapshot: begin transaction"))?;
 
+        let previous = read_previous(&txn, backend, &snapshot.profile).await?;
         let user_id = upsert_user(&txn, snapshot).await?;
         let repos = unique_repositories(&snapshot.repositories);
+        // Written after the user row is locked (by the upsert, if not before), so events of one
+        // user get ids in commit order; and before the rest, so any later failure takes it back.
+        let event = EventKind::StatsRefreshed {
+            login: snapshot.profile.login.clone(),
+            stats_version: snapshot.fetched_at.to_rfc3339(),
+            changed: changed_stats(previous.as_ref(), snapshot, &repos),
+        };
+        outbox::enqueue(&txn, &self.origin, event, "save snapshot: write event").await?;
         upsert_repositories(&txn, user_id, &repos).await?;
 
         // Cleared before stale repositories go, so removing their languages does not depend on
@@ -134,6 +161,74 @@ pub(super) fn read_options(backend: DbBackend) -> TransactionOptions {
         },
         _ => TransactionOptions::default(),
     }
+}
+
+/// What was stored about an account before a save, to tell which stats changed.
+struct Previous {
+    user: github_user::Model,
+    /// Node id -> (stars, forks) of the account's repositories.
+    repos: HashMap<String, (i64, i64)>,
+}
+
+/// The account's stored row (found by node id, so a renamed account compares with its old row;
+/// else by login, if that row is the same account) and its repositories' stars and forks.
+async fn read_previous(
+    txn: &DatabaseTransaction,
+    backend: DbBackend,
+    profile: &Profile,
+) -> Result<Option<Previous>, StoreError> {
+    use github_user::Column as C;
+
+    let mut query = github_user::Entity::find()
+        .filter(
+            Condition::any()
+                .add(C::GithubId.eq(&profile.github_id))
+                .add(C::LoginKey.eq(profile.login.to_ascii_lowercase())),
+        )
+        // Two rows at most; locked in id order so concurrent saves cannot deadlock on them.
+        .order_by_asc(C::Id);
+    if backend == DbBackend::Postgres {
+        query = query.lock_exclusive();
+    }
+    let users = query.all(txn).await.map_err(StoreError::query("save snapshot: read previous user"))?;
+    // A login that now belongs to another account is that account's first save.
+    let Some(user) = users.into_iter().find(|u| u.github_id == profile.github_id) else { return Ok(None) };
+
+    let repos: Vec<(String, i64, i64)> = repository::Entity::find()
+        .select_only()
+        .columns([repository::Column::GithubId, repository::Column::Stars, repository::Column::Forks])
+        .filter(repository::Column::OwnerId.eq(user.id))
+        .into_tuple()
+        .all(txn)
+        .await
+        .map_err(StoreError::query("save snapshot: read previous repositories"))?;
+    let repos = repos.into_iter().map(|(id, stars, forks)| (id, (stars, forks))).collect();
+    Ok(Some(Previous { user, repos }))
+}
+
+/// Names of the stats that differ between `previous` and the snapshot being saved, in a fixed
+/// order; empty without a previous row.
+fn changed_stats(previous: Option<&Previous>, snapshot: &UserSnapshot, repos: &[&RepoSnapshot]) -> Vec<String> {
+    let Some(Previous { user, repos: before }) = previous else { return Vec::new() };
+    let c = &snapshot.contributions;
+    let counters = [
+        ("followers", user.followers, snapshot.profile.followers),
+        ("commits", user.commits, c.commits),
+        ("pull_requests", user.pull_requests, c.pull_requests),
+        ("issues", user.issues, c.issues),
+        ("reviews", user.reviews, c.reviews),
+        ("contributed_to", user.contributed_to, c.contributed_to),
+    ];
+    let mut changed: Vec<String> =
+        counters.iter().filter(|(_, old, new)| old != new).map(|(name, _, _)| (*name).to_owned()).collect();
+    // `repos` holds one entry per node id, so equal sizes and every entry unchanged means the
+    // same set with the same stars and forks.
+    let repos_changed =
+        repos.len() != before.len() || repos.iter().any(|r| before.get(&r.github_id) != Some(&(r.stars, r.forks)));
+    if repos_changed {
+        changed.push("repositories".to_owned());
+    }
+    changed
 }
 
 /// Writes the user row and returns its id.
@@ -416,7 +511,7 @@ mod tests {
     use sea_orm::{ConnectionTrait, PaginatorTrait, Statement};
 
     use super::*;
-    use crate::store::test_support::TestDb;
+    use crate::store::{OutboxStore, test_support::TestDb};
 
     /// Microsecond precision: PostgreSQL's timestamptz keeps no more, so the round trip is exact.
     fn at(secs: i64, micros: u32) -> DateTime<Utc> {
@@ -738,6 +833,136 @@ mod tests {
             }
             let loaded = store.load(&login("octocat")).await.unwrap().unwrap();
             assert!(versions.contains(&loaded), "{}: load mixed two saves", t.label);
+        }
+    }
+
+    async fn stats_events(db: &DatabaseConnection) -> Vec<crate::events::Event> {
+        let pending = OutboxStore::new(db.clone()).pending(100).await.unwrap();
+        pending.into_iter().map(|(_, event)| event).collect()
+    }
+
+    fn changed_of(event: &crate::events::Event) -> Vec<String> {
+        match &event.kind {
+            EventKind::StatsRefreshed { changed, .. } => changed.clone(),
+            other => panic!("not a StatsRefreshed: {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn save_writes_exactly_one_stats_refreshed_event_with_the_snapshot() {
+        for t in TestDb::all().await {
+            let saved = snapshot("U_1", "OctoCat", vec![repo("R_1", "a", 1, vec![])]);
+
+            SnapshotStore::new(t.db.clone()).save(&saved).await.unwrap();
+            SnapshotStore::with_origin(t.db.clone(), "replica-b").save(&saved).await.unwrap();
+
+            let events = stats_events(&t.db).await;
+            assert_eq!(events.len(), 2, "{}: one event per save", t.label);
+            let want = EventKind::StatsRefreshed {
+                login: "OctoCat".into(),
+                stats_version: saved.fetched_at.to_rfc3339(),
+                changed: vec![],
+            };
+            assert_eq!(events[0].kind, want, "{}", t.label);
+            assert_eq!(events[0].origin, DEFAULT_ORIGIN, "{}", t.label);
+            assert_eq!(events[1].origin, "replica-b", "{}", t.label);
+            assert_eq!(events[0].key(), "octocat", "{}", t.label);
+        }
+    }
+
+    #[tokio::test]
+    async fn changed_lists_the_stats_that_differ_from_the_previous_save() {
+        for t in TestDb::all().await {
+            let store = SnapshotStore::new(t.db.clone());
+            let first = snapshot("U_1", "octocat", vec![repo("R_1", "a", 10, vec![]), repo("R_2", "b", 4, vec![])]);
+            store.save(&first).await.unwrap();
+
+            // Counters and one repository's stars.
+            let mut second = first.clone();
+            second.profile.followers += 1;
+            second.contributions.reviews += 2;
+            second.contributions.restricted += 5;
+            second.repositories[1].stars = 5;
+            store.save(&second).await.unwrap();
+            // Nothing that counts (a new name and new languages are not stats).
+            let mut third = second.clone();
+            third.profile.name = Some("Renamed".into());
+            third.repositories[0].languages = vec![lang("C", None, 1)];
+            store.save(&third).await.unwrap();
+            // A repository gone, and one more commit.
+            let mut fourth = third.clone();
+            fourth.repositories.truncate(1);
+            fourth.contributions.commits += 1;
+            store.save(&fourth).await.unwrap();
+            // Same number of repositories, but another one.
+            let mut fifth = fourth.clone();
+            fifth.repositories = vec![repo("R_3", "c", 10, vec![])];
+            fifth.repositories[0].forks = fourth.repositories[0].forks;
+            store.save(&fifth).await.unwrap();
+            // A renamed account compares with its old row.
+            let mut sixth = fifth.clone();
+            sixth.profile.login = "new-name".into();
+            sixth.contributions.issues += 1;
+            store.save(&sixth).await.unwrap();
+
+            let changed: Vec<Vec<String>> = stats_events(&t.db).await.iter().map(changed_of).collect();
+            let want: [&[&str]; 6] = [
+                &[],
+                &["followers", "reviews", "repositories"],
+                &[],
+                &["commits", "repositories"],
+                &["repositories"],
+                &["issues"],
+            ];
+            assert_eq!(changed, want, "{}", t.label);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_login_taken_over_by_another_account_starts_with_nothing_changed() {
+        for t in TestDb::all().await {
+            let store = SnapshotStore::new(t.db.clone());
+            store.save(&snapshot("U_old", "octocat", vec![])).await.unwrap();
+            let mut other = snapshot("U_new", "octocat", vec![]);
+            other.profile.followers = 1;
+
+            store.save(&other).await.unwrap();
+
+            let changed: Vec<Vec<String>> = stats_events(&t.db).await.iter().map(changed_of).collect();
+            assert_eq!(changed, [Vec::<String>::new(), vec![]], "{}", t.label);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_save_whose_event_cannot_be_written_stores_nothing() {
+        for t in TestDb::all().await {
+            let store = SnapshotStore::new(t.db.clone());
+            let first = snapshot("U_1", "octocat", vec![repo("R_1", "a", 1, vec![lang("C", None, 1)])]);
+            store.save(&first).await.unwrap();
+            t.db.execute_unprepared("DROP TABLE event_outbox").await.unwrap();
+
+            let mut second = first.clone();
+            second.contributions.commits += 1;
+            second.repositories = vec![repo("R_2", "b", 2, vec![])];
+            let err = store.save(&second).await.unwrap_err();
+
+            assert!(matches!(err, StoreError::Query { operation: "save snapshot: write event", .. }), "{err:?}");
+            assert_eq!(store.load(&login("octocat")).await.unwrap(), Some(first), "{}", t.label);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_save_that_fails_after_its_event_leaves_no_event() {
+        for t in TestDb::all().await {
+            let store = SnapshotStore::new(t.db.clone());
+            // The languages are written after the event: their failure must take the event back.
+            t.db.execute_unprepared("DROP TABLE repository_languages").await.unwrap();
+
+            let err = store.save(&snapshot("U_1", "octocat", vec![])).await.unwrap_err();
+
+            assert!(matches!(err, StoreError::Query { operation: "save snapshot: clear languages", .. }), "{err:?}");
+            assert_eq!(OutboxStore::new(t.db.clone()).count_pending().await.unwrap(), 0, "{}", t.label);
+            assert_eq!(github_user::Entity::find().count(&t.db).await.unwrap(), 0, "{}", t.label);
         }
     }
 

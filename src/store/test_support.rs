@@ -18,6 +18,8 @@ pub(crate) struct TestDb {
     /// Which backend, for assertion messages.
     pub(crate) label: &'static str,
     pub(crate) db: DatabaseConnection,
+    /// The URL `db` was opened with, for [`TestDb::another_pool`]; `None` for in-memory SQLite.
+    url: Option<String>,
     /// Held so the SQLite file lives exactly as long as the test.
     _dir: Option<tempfile::TempDir>,
     /// Held so the PostgreSQL schema lives exactly as long as the test.
@@ -39,13 +41,13 @@ impl TestDb {
         let url = format!("sqlite://{}", dir.path().join("store.db").display());
         let db = connect(&url).await.expect("connect to SQLite temp file");
         migrate(&db).await.expect("migrate SQLite");
-        TestDb { label: "sqlite-file", db, _dir: Some(dir), _schema: None }
+        TestDb { label: "sqlite-file", db, url: Some(url), _dir: Some(dir), _schema: None }
     }
 
     pub(crate) async fn sqlite_memory() -> TestDb {
         let db = connect("sqlite::memory:").await.expect("connect to in-memory SQLite");
         migrate(&db).await.expect("migrate in-memory SQLite");
-        TestDb { label: "sqlite-memory", db, _dir: None, _schema: None }
+        TestDb { label: "sqlite-memory", db, url: None, _dir: None, _schema: None }
     }
 
     async fn postgres(admin_url: &str) -> TestDb {
@@ -61,7 +63,15 @@ impl TestDb {
         let url = format!("{admin_url}{separator}application_name={}", guard.schema);
         let db = connect_with_schema(&url, Some(&guard.schema)).await.expect("connect to test schema");
         migrate(&db).await.expect("migrate PostgreSQL schema");
-        TestDb { label: "postgres", db, _dir: None, _schema: Some(guard) }
+        TestDb { label: "postgres", db, url: Some(url), _dir: None, _schema: Some(guard) }
+    }
+
+    /// A second pool on the same database, sharing nothing with `db` but the data: for tests of
+    /// writers in separate processes. Panics for in-memory SQLite, which one pool cannot share.
+    pub(crate) async fn another_pool(&self) -> DatabaseConnection {
+        let url = self.url.as_deref().expect("an in-memory SQLite database cannot have a second pool");
+        let schema = self._schema.as_ref().map(|guard| guard.schema.as_str());
+        connect_with_schema(url, schema).await.expect("open a second pool")
     }
 }
 

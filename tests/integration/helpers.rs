@@ -7,7 +7,7 @@ use std::sync::{Arc, Once};
 use std::time::Duration;
 
 use github_banners::app::Application;
-use github_banners::config::{DatabaseSettings, Settings, ThemeSettings};
+use github_banners::config::{DatabaseSettings, EventSettings, Settings, ThemeSettings, WorkerSettings};
 use secrecy::SecretString;
 
 use crate::fake_github::{FakeGitHub, fixtures};
@@ -80,6 +80,8 @@ pub struct TestConfig {
     /// THEMES_DIR; None uses the built-in packs only.
     pub themes_dir: Option<std::path::PathBuf>,
     pub watch_themes: bool,
+    /// KAFKA_BROKERS; None uses the in-process bus.
+    pub kafka_brokers: Option<String>,
 }
 
 impl Default for TestConfig {
@@ -92,6 +94,7 @@ impl Default for TestConfig {
             github: None,
             themes_dir: None,
             watch_themes: false,
+            kafka_brokers: None,
         }
     }
 }
@@ -101,6 +104,9 @@ pub struct TestApp {
     pub github: Arc<FakeGitHub>,
     pub db: Arc<TestDb>,
     pub client: reqwest::Client,
+    /// The app's background refresh scheduler (not looping in tests: call `run_once`).
+    pub scheduler: github_banners::worker::RefreshScheduler,
+    pub relay: github_banners::worker::OutboxRelay,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -141,12 +147,21 @@ pub async fn spawn_app_with(config: TestConfig) -> TestApp {
         services_secret_key: Some(SecretString::from(SERVICES_SECRET)),
         services_replay_window: Duration::from_secs(300),
         themes: ThemeSettings { themes_dir: config.themes_dir.clone() },
+        events: EventSettings {
+            kafka_brokers: config.kafka_brokers.clone(),
+            kafka_topic: "github-banners.test".to_owned(),
+            kafka_group: "github-banners-test".to_owned(),
+        },
+        // Tests drive the scheduler with `run_once`; the relay and consumers run as in production.
+        worker: WorkerSettings { worker_interval: Duration::from_secs(3600), worker_concurrency: 4, no_worker: true },
         watch_themes: config.watch_themes,
     };
     let app = Application::build(&settings).await.unwrap();
     let address = format!("http://{}", app.address());
+    let scheduler = app.services().scheduler.clone();
+    let relay = app.services().relay.clone();
     tokio::spawn(app.run_until_stopped());
-    TestApp { address, github, db, client: reqwest::Client::new() }
+    TestApp { address, github, db, client: reqwest::Client::new(), scheduler, relay }
 }
 
 fn init_logging() {

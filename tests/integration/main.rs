@@ -20,3 +20,4 @@ mod subscriptions;
 mod themes;
 mod tokens;
 mod webhooks;
+mod worker;

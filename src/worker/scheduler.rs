@@ -1,0 +1,159 @@
+//! The refresh scheduler: users with banners and recently viewed users are refreshed before their
+//! stats go stale, within the token pool's budget.
+//!
+//! Work is claimed through `RefreshSchedule` leases (PostgreSQL: `FOR UPDATE SKIP LOCKED`), so any
+//! number of workers split it without refreshing one user twice; a worker that dies mid-refresh
+//! loses its lease when it expires and another worker takes the user.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use futures_util::StreamExt;
+
+use crate::domain::Login;
+use crate::github::{GitHubError, TokenStatus};
+use crate::stats::StatsService;
+use crate::store::{BannerStore, RefreshSchedule, StoreError};
+
+#[derive(Debug, Clone)]
+pub struct SchedulerSettings {
+    /// Time between rounds.
+    pub interval: Duration,
+    /// Users refreshed at once.
+    pub concurrency: usize,
+    /// Most users claimed per round.
+    pub batch: u64,
+    /// How long a claim holds before another worker may take the user.
+    pub lease: Duration,
+    /// Refresh this long after the last refresh (a little under the soft TTL, so readers never
+    /// wait for a refresh).
+    pub refresh_every: Duration,
+    /// GitHub points kept for requests from readers: background work stops below this.
+    pub budget_reserve: i64,
+}
+
+impl SchedulerSettings {
+    pub fn for_soft_ttl(soft_ttl: Duration, interval: Duration, concurrency: usize) -> Self {
+        Self {
+            interval,
+            concurrency: concurrency.max(1),
+            batch: 50,
+            lease: Duration::from_secs(120),
+            refresh_every: soft_ttl.mul_f64(0.8).max(Duration::from_secs(60)),
+            budget_reserve: 500,
+        }
+    }
+}
+
+/// What one round did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RefreshRound {
+    pub claimed: usize,
+    pub refreshed: usize,
+    pub failed: usize,
+    /// True when the round did nothing because the token budget is down to the reserve.
+    pub budget_exhausted: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SchedulerError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Clone)]
+pub struct RefreshScheduler {
+    schedule: RefreshSchedule,
+    banners: BannerStore,
+    stats: StatsService,
+    worker_id: String,
+    settings: SchedulerSettings,
+}
+
+impl RefreshScheduler {
+    pub fn new(
+        schedule: RefreshSchedule,
+        banners: BannerStore,
+        stats: StatsService,
+        worker_id: String,
+        settings: SchedulerSettings,
+    ) -> Self {
+        Self { schedule, banners, stats, worker_id, settings }
+    }
+
+    /// Points the pool can spend on background work now: what is left beyond the reserve.
+    fn spendable_budget(&self) -> i64 {
+        let pool = self.stats.token_pool();
+        let usable: i64 = pool
+            .iter()
+            .filter(|t| t.status == TokenStatus::Active)
+            .map(|t| t.remaining.unwrap_or(t.limit.unwrap_or(5000)))
+            .sum();
+        usable - self.settings.budget_reserve
+    }
+
+    pub async fn run_once(&self) -> Result<RefreshRound, SchedulerError> {
+        let mut wanted = self.banners.owners().await?;
+        wanted.extend(self.stats.recently_viewed());
+        self.schedule.ensure(&wanted).await?;
+
+        // A user costs about one point per 100 repositories; 3 is a fair guess per user.
+        let budget = self.spendable_budget();
+        if budget <= 0 {
+            return Ok(RefreshRound { budget_exhausted: true, ..RefreshRound::default() });
+        }
+        let limit = self.settings.batch.min(u64::try_from(budget / 3).unwrap_or(0).max(1));
+        let claimed = self.schedule.claim_due(&self.worker_id, limit, self.settings.lease).await?;
+        let mut round = RefreshRound { claimed: claimed.len(), ..RefreshRound::default() };
+        let results: Vec<bool> = futures_util::stream::iter(claimed)
+            .map(|login| self.refresh_one(login))
+            .buffer_unordered(self.settings.concurrency)
+            .collect()
+            .await;
+        round.refreshed = results.iter().filter(|ok| **ok).count();
+        round.failed = results.len() - round.refreshed;
+        Ok(round)
+    }
+
+    async fn refresh_one(&self, login: String) -> bool {
+        let next_due =
+            |after: Duration| Utc::now() + chrono::Duration::from_std(after).unwrap_or(chrono::Duration::hours(1));
+        let Ok(parsed) = Login::parse(&login) else {
+            // Not a login GitHub could have: never due again for a long while.
+            let _ = self.schedule.complete(&login, next_due(Duration::from_secs(30 * 24 * 3600))).await;
+            return false;
+        };
+        let outcome = self.stats.refresh_scheduled(&parsed).await;
+        let bookkeeping = match &outcome {
+            Ok(()) => self.schedule.complete(&login, next_due(self.settings.refresh_every)).await,
+            Err(GitHubError::RateLimited { retry_at }) => self.schedule.release(&login, *retry_at).await,
+            Err(GitHubError::NotFound) => {
+                self.schedule.complete(&login, next_due(Duration::from_secs(24 * 3600))).await
+            }
+            Err(_) => self.schedule.release(&login, next_due(Duration::from_secs(300))).await,
+        };
+        if let Err(error) = bookkeeping {
+            tracing::warn!(%error, login, "could not update the refresh schedule");
+        }
+        if let Err(error) = &outcome {
+            tracing::warn!(%error, login, "scheduled refresh failed");
+        }
+        outcome.is_ok()
+    }
+
+    /// Runs rounds every `interval` until the process stops.
+    pub fn spawn(self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            loop {
+                match self.run_once().await {
+                    Ok(round) if round.claimed > 0 || round.budget_exhausted => {
+                        tracing::info!(?round, worker = %self.worker_id, "refresh round");
+                    }
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(%error, "refresh round failed"),
+                }
+                tokio::time::sleep(self.settings.interval).await;
+            }
+        })
+    }
+}

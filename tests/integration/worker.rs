@@ -1,0 +1,122 @@
+//! The background worker: scheduled refreshes keep banners fresh on their own; two workers on one
+//! PostgreSQL database split the work without refreshing anyone twice.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::fake_github::{FakeGitHub, FakeUser};
+use crate::helpers::{API_KEY, GOOD_TOKEN, TestApp, TestConfig, TestDb, spawn_app, spawn_app_with};
+
+async fn create_banner(app: &TestApp, login: &str) -> String {
+    let response = app
+        .client
+        .post(format!("{}/banners", app.address))
+        .bearer_auth(API_KEY)
+        .json(&json!({ "username": login, "type": "compact" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let body: serde_json::Value = response.json().await.unwrap();
+    body["banner"]["id"].as_str().unwrap().to_owned()
+}
+
+async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
+    for _ in 0..100 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{what} did not happen within 5s");
+}
+
+#[tokio::test]
+async fn the_scheduler_refreshes_a_banner_on_its_own_and_the_image_changes() {
+    let app = spawn_app().await;
+    let id = create_banner(&app, "octocat").await;
+    let before = app.get(&format!("/banners/{id}.svg")).await;
+    app.github.update_user("octocat", |u| u.repo_mut("hello-world").stars += 1000);
+
+    let round = app.scheduler.run_once().await.unwrap();
+
+    assert_eq!((round.claimed, round.refreshed), (1, 1), "{round:?}");
+    let url = format!("/banners/{id}.svg");
+    eventually("the stored render to change", async || {
+        let after = app.get(&url).await;
+        after.header("etag") != before.header("etag") && after.body.contains("3,300")
+    })
+    .await;
+    let again = app.scheduler.run_once().await.unwrap();
+    assert_eq!(again.claimed, 0, "not due again until shortly before its soft TTL");
+}
+
+#[tokio::test]
+async fn recently_viewed_users_are_kept_fresh_too() {
+    let app = spawn_app().await;
+    app.preview("username=forkful").await;
+
+    let round = app.scheduler.run_once().await.unwrap();
+
+    assert_eq!(round.refreshed, 1);
+    assert_eq!(app.github.request_count_for("forkful", "UserStats"), 2);
+}
+
+#[tokio::test]
+async fn background_work_stops_at_the_budget_reserve() {
+    let app = spawn_app().await;
+    create_banner(&app, "octocat").await;
+    app.github.rate_limit_token(GOOD_TOKEN);
+    app.preview("username=forkful").await; // parks the only token
+
+    let round = app.scheduler.run_once().await.unwrap();
+
+    assert!(round.budget_exhausted, "{round:?}");
+    assert_eq!(round.claimed, 0);
+}
+
+#[tokio::test]
+async fn two_workers_on_one_database_refresh_each_of_100_users_exactly_once() {
+    let github = FakeGitHub::start().await;
+    github.add_token(GOOD_TOKEN);
+    let logins: Vec<String> = (0..100).map(|i| format!("user-{i:03}")).collect();
+    for login in &logins {
+        github.set_user(FakeUser::new(login));
+    }
+    let github = Arc::new(github);
+    let db = TestDb::new().await;
+    let config = || TestConfig { db: Some(db.clone()), github: Some(github.clone()), ..Default::default() };
+    let first = spawn_app_with(config()).await;
+    let second = spawn_app_with(config()).await;
+    for login in &logins {
+        create_banner(&first, login).await;
+    }
+    let before: usize = github.requests().len();
+    assert_eq!(before, 100, "one fetch per user to create the banners");
+
+    let started = std::time::Instant::now();
+    let (a, b) = tokio::join!(drain(&first), drain(&second));
+    let elapsed = started.elapsed();
+
+    for login in &logins {
+        assert_eq!(github.request_count_for(login, "UserStats"), 2, "{login} refreshed exactly once");
+    }
+    assert_eq!(a + b, 100);
+    println!(
+        "two workers refreshed 100 users in {elapsed:?} ({:.0} users/minute; split {a}/{b})",
+        100.0 / elapsed.as_secs_f64() * 60.0
+    );
+}
+
+async fn drain(app: &TestApp) -> usize {
+    let mut total = 0;
+    loop {
+        let round = app.scheduler.run_once().await.unwrap();
+        total += round.refreshed;
+        if round.claimed == 0 {
+            return total;
+        }
+    }
+}
