@@ -5,6 +5,8 @@
 //! they do not understand; every event has a partition key (the GitHub login) so one user's events
 //! stay in order; consumers tolerate duplicates (delivery is at least once).
 
+#[cfg(test)]
+mod contract_tests;
 mod in_process;
 #[cfg(feature = "kafka")]
 pub mod kafka;

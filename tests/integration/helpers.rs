@@ -32,7 +32,8 @@ impl TestDb {
                 let schema = format!("t_{}", unique_suffix());
                 admin_sql(&base, &format!("CREATE SCHEMA {schema}")).await;
                 let separator = if base.contains('?') { '&' } else { '?' };
-                let url = format!("{base}{separator}options=-c%20search_path%3D{schema}");
+                // The application name tags this test's connections so cleanup can end them.
+                let url = format!("{base}{separator}options=-c%20search_path%3D{schema}&application_name={schema}");
                 Arc::new(TestDb { url, _dir: None, pg_schema: Some((base, schema)) })
             }
             _ => {
@@ -50,7 +51,18 @@ impl Drop for TestDb {
             // Drop runs outside any runtime guarantee, so the cleanup gets its own.
             let _ = std::thread::spawn(move || {
                 let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-                rt.block_on(admin_sql(&base, &format!("DROP SCHEMA IF EXISTS {schema} CASCADE")));
+                // Background tasks of the app may have been cut off mid-transaction when the test's
+                // runtime ended; their connections would hold locks the DROP waits for forever.
+                rt.block_on(admin_sql(
+                    &base,
+                    &format!(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{schema}'"
+                    ),
+                ));
+                rt.block_on(admin_sql(
+                    &base,
+                    &format!("SET lock_timeout = '10s'; DROP SCHEMA IF EXISTS {schema} CASCADE"),
+                ));
             })
             .join();
         }
