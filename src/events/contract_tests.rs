@@ -244,7 +244,7 @@ mod kafka {
     pub(super) async fn group_members_split_the_events(bus: &KafkaBus) {
         // Arrange: both members join together so one rebalance assigns both (a late joiner would
         // make the mock coordinator wait for the first member to rejoin).
-        let (first, second) = tokio::join!(bus.subscribe_group("renderers"), bus.subscribe_group("renderers"));
+        let (first, second) = tokio::join!(bus.subscribe_shared("renderers"), bus.subscribe_shared("renderers"));
         let (mut first, mut second) = (first.unwrap(), second.unwrap());
         let logins = ["ana", "ben", "cleo", "dan", "emil", "fay", "gus", "hana"];
         let published: Vec<Event> =

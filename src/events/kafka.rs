@@ -124,7 +124,7 @@ impl KafkaBus {
     /// resumes where it left off. Returns once this member has been assigned partitions (bounded
     /// by 30 s); a member joining a running group triggers a rebalance of the others.
     pub async fn subscribe_shared(&self, group: &str) -> Result<EventStream, EventError> {
-        self.open(group.to_owned(), Mode::Shared, HashMap::new()).await
+        self.open(group.to_owned(), Mode::Shared, HashMap::new(), true).await
     }
 
     fn consumer_config(&self, group: &str, mode: Mode) -> ClientConfig {
@@ -188,6 +188,7 @@ impl KafkaBus {
         group: String,
         mode: Mode,
         start_offsets: HashMap<i32, i64>,
+        wait_for_assignment: bool,
     ) -> Result<EventStream, EventError> {
         let topic = self.settings.topic.clone();
         let (assigned_tx, mut assigned_rx) = watch::channel(0usize);
@@ -205,9 +206,15 @@ impl KafkaBus {
         // not polled blocks its whole group's rebalance.
         tokio::spawn(pump(consumer.clone(), sender, mode));
 
-        let assigned = tokio::time::timeout(ASSIGNMENT_TIMEOUT, assigned_rx.wait_for(|count| *count > 0)).await;
+        let assigned = if wait_for_assignment {
+            tokio::time::timeout(ASSIGNMENT_TIMEOUT, assigned_rx.wait_for(|count| *count > 0))
+                .await
+                .map(|r| r.map(|_| ()))
+        } else {
+            Ok(Ok(()))
+        };
         match assigned {
-            Ok(Ok(_)) => {}
+            Ok(Ok(())) => {}
             Ok(Err(_)) => return Err(EventError::Subscribe("Kafka consumer stopped before assignment".into())),
             Err(_) => {
                 return Err(EventError::Subscribe(format!(
@@ -259,12 +266,15 @@ impl EventBus for KafkaBus {
         let number = self.subscriptions.fetch_add(1, Ordering::Relaxed);
         let group = format!("{}-{}-{}-{number}", self.settings.group_id, self.settings.client_id, self.instance);
         let start_offsets = self.high_watermarks().await?;
-        self.open(group, Mode::Broadcast, start_offsets).await
+        self.open(group, Mode::Broadcast, start_offsets, true).await
     }
 
-    /// Shared work: the Kafka group `{group_id}-{group}` (see `subscribe_shared`).
+    /// Shared work: the Kafka group `{group_id}-{group}` (see `subscribe_shared`). Returns without
+    /// waiting for partitions: a group member that joins late misses nothing (the group resumes
+    /// from its committed offsets), and a rebalance can take a while when replicas start together.
     async fn subscribe_group(&self, group: &str) -> Result<EventStream, EventError> {
-        self.subscribe_shared(&format!("{}-{group}", self.settings.group_id)).await
+        let group = format!("{}-{group}", self.settings.group_id);
+        self.open(group, Mode::Shared, HashMap::new(), false).await
     }
 
     fn name(&self) -> &'static str {

@@ -31,4 +31,4 @@ pub use snapshots::SnapshotStore;
 pub const MAX_PAGE_SIZE: u64 = 1_000;
 
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;

@@ -74,3 +74,76 @@ impl OutboxRelay {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use futures_util::StreamExt;
+
+    use super::*;
+    use crate::events::{EventKind, InProcessBus};
+    use crate::render::Sample;
+    use crate::store::SnapshotStore;
+    use crate::store::test_support::TestDb;
+
+    #[tokio::test]
+    async fn an_event_committed_before_a_crash_is_published_after_restart_and_only_once() {
+        for db in TestDb::all().await {
+            // Life 1: the snapshot and its event commit; the process dies before any relay ran.
+            let snapshot = Sample::Typical.snapshot();
+            SnapshotStore::with_origin(db.db.clone(), "life-1").save(&snapshot).await.unwrap();
+
+            // Life 2: a fresh relay on the same database.
+            let bus = Arc::new(InProcessBus::default());
+            let mut events = bus.subscribe().await.unwrap();
+            let relay = OutboxRelay::new(OutboxStore::new(db.db.clone()), bus.clone());
+            assert_eq!(relay.run_once().await.unwrap(), 1, "{}", db.label);
+            assert_eq!(relay.run_once().await.unwrap(), 0, "marked sent: {}", db.label);
+
+            let event = tokio::time::timeout(Duration::from_secs(5), events.next()).await.unwrap().unwrap();
+            assert!(matches!(&event.kind, EventKind::StatsRefreshed { login, .. } if login == "octocat"), "{event:?}");
+            assert_eq!(event.origin, "life-1");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_broker_outage_delays_events_in_order_and_loses_none() {
+        struct Down;
+        #[async_trait::async_trait]
+        impl EventBus for Down {
+            async fn publish(&self, _: &crate::events::Event) -> Result<(), crate::events::EventError> {
+                Err(crate::events::EventError::Publish("broker down".to_owned()))
+            }
+            async fn subscribe(&self) -> Result<crate::events::EventStream, crate::events::EventError> {
+                Err(crate::events::EventError::Subscribe("broker down".to_owned()))
+            }
+            fn name(&self) -> &'static str {
+                "down"
+            }
+        }
+        for db in TestDb::all().await {
+            let store = SnapshotStore::with_origin(db.db.clone(), "a");
+            for sample in [Sample::Typical, Sample::Unicode, Sample::Empty] {
+                store.save(&sample.snapshot()).await.unwrap();
+            }
+            let outbox = OutboxStore::new(db.db.clone());
+
+            let down = OutboxRelay::new(outbox.clone(), Arc::new(Down));
+            assert!(down.run_once().await.is_err());
+            assert_eq!(outbox.count_pending().await.unwrap(), 3, "nothing lost while down: {}", db.label);
+
+            let bus = Arc::new(InProcessBus::default());
+            let mut events = bus.subscribe().await.unwrap();
+            assert_eq!(OutboxRelay::new(outbox.clone(), bus.clone()).run_once().await.unwrap(), 3);
+            let mut logins = Vec::new();
+            for _ in 0..3 {
+                let event = tokio::time::timeout(Duration::from_secs(5), events.next()).await.unwrap().unwrap();
+                if let EventKind::StatsRefreshed { login, .. } = event.kind {
+                    logins.push(login);
+                }
+            }
+            assert_eq!(logins, ["octocat", "unicode-person", "newcomer"], "commit order: {}", db.label);
+        }
+    }
+}

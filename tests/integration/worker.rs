@@ -120,3 +120,56 @@ async fn drain(app: &TestApp) -> usize {
         }
     }
 }
+
+/// Two replicas on one database with Kafka between them: a refresh on one re-renders the
+/// banner and updates the other's cache. Runs against librdkafka's mock cluster, or a real broker
+/// when KAFKA_TEST_BROKERS is set.
+#[cfg(feature = "kafka")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_kafka_a_refresh_on_one_replica_reaches_the_other() {
+    let topic = "github-banners.test";
+    let cluster = rdkafka::mocking::MockCluster::new(1).unwrap();
+    let brokers = match std::env::var("KAFKA_TEST_BROKERS") {
+        Ok(real) if !real.is_empty() => real,
+        _ => {
+            cluster.create_topic(topic, 4, 1).unwrap();
+            cluster.bootstrap_servers()
+        }
+    };
+    let first = spawn_app_with(TestConfig { kafka_brokers: Some(brokers.clone()), ..Default::default() }).await;
+    let second = spawn_app_with(TestConfig {
+        kafka_brokers: Some(brokers),
+        db: Some(first.db.clone()),
+        github: Some(first.github.clone()),
+        ..Default::default()
+    })
+    .await;
+    let id = create_banner(&first, "octocat").await;
+    let url = format!("/banners/{id}.svg");
+    let before = first.get(&url).await;
+    assert!(before.body.contains("2,300"));
+    first.github.update_user("octocat", |u| u.repo_mut("hello-world").stars += 1000);
+
+    let refreshed =
+        second.graphql("mutation { refreshUser(login: \"octocat\") { login } }", json!({}), Some(API_KEY)).await;
+    assert!(refreshed["errors"].is_null(), "{refreshed}");
+
+    let fetches = first.github.request_count_for("octocat", "UserStats");
+    let mut seen = String::new();
+    for _ in 0..600 {
+        let after = first.get(&url).await;
+        let preview = first.preview("username=octocat&type=compact").await;
+        if after.body.contains("3,300") && preview.body.contains("3,300") {
+            assert_ne!(after.header("etag"), before.header("etag"));
+            assert_eq!(
+                first.github.request_count_for("octocat", "UserStats"),
+                fetches,
+                "the first replica did not ask GitHub"
+            );
+            return;
+        }
+        seen = preview.body;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the refresh never reached the first replica within 60s; it shows:\n{seen}");
+}
