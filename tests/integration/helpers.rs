@@ -94,6 +94,7 @@ pub struct TestConfig {
     pub watch_themes: bool,
     /// KAFKA_BROKERS; None uses the in-process bus.
     pub kafka_brokers: Option<String>,
+    pub kafka_topic: String,
 }
 
 impl Default for TestConfig {
@@ -107,6 +108,7 @@ impl Default for TestConfig {
             themes_dir: None,
             watch_themes: false,
             kafka_brokers: None,
+            kafka_topic: "github-banners.test".to_owned(),
         }
     }
 }
@@ -161,7 +163,7 @@ pub async fn spawn_app_with(config: TestConfig) -> TestApp {
         themes: ThemeSettings { themes_dir: config.themes_dir.clone() },
         events: EventSettings {
             kafka_brokers: config.kafka_brokers.clone(),
-            kafka_topic: "github-banners.test".to_owned(),
+            kafka_topic: config.kafka_topic.clone(),
             kafka_group: "github-banners-test".to_owned(),
         },
         // Tests drive the scheduler with `run_once`; the relay and consumers run as in production.

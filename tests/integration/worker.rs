@@ -127,18 +127,27 @@ async fn drain(app: &TestApp) -> usize {
 #[cfg(feature = "kafka")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_kafka_a_refresh_on_one_replica_reaches_the_other() {
-    let topic = "github-banners.test";
+    let topic = format!("github-banners.test.{}", std::process::id());
     let cluster = rdkafka::mocking::MockCluster::new(1).unwrap();
     let brokers = match std::env::var("KAFKA_TEST_BROKERS") {
-        Ok(real) if !real.is_empty() => real,
+        Ok(real) if !real.is_empty() => {
+            create_topic(&real, &topic).await;
+            real
+        }
         _ => {
-            cluster.create_topic(topic, 4, 1).unwrap();
+            cluster.create_topic(&topic, 4, 1).unwrap();
             cluster.bootstrap_servers()
         }
     };
-    let first = spawn_app_with(TestConfig { kafka_brokers: Some(brokers.clone()), ..Default::default() }).await;
+    let config = |brokers: &str| TestConfig {
+        kafka_brokers: Some(brokers.to_owned()),
+        kafka_topic: topic.clone(),
+        ..Default::default()
+    };
+    let first = spawn_app_with(config(&brokers)).await;
     let second = spawn_app_with(TestConfig {
-        kafka_brokers: Some(brokers),
+        kafka_brokers: Some(brokers.clone()),
+        kafka_topic: topic.clone(),
         db: Some(first.db.clone()),
         github: Some(first.github.clone()),
         ..Default::default()
@@ -172,4 +181,22 @@ async fn with_kafka_a_refresh_on_one_replica_reaches_the_other() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("the refresh never reached the first replica within 60s; it shows:\n{seen}");
+}
+
+#[cfg(feature = "kafka")]
+async fn create_topic(brokers: &str, topic: &str) {
+    use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+    use rdkafka::client::DefaultClientContext;
+    let admin: AdminClient<DefaultClientContext> =
+        rdkafka::ClientConfig::new().set("bootstrap.servers", brokers).create().unwrap();
+    let created = tokio::time::timeout(
+        Duration::from_secs(20),
+        admin.create_topics(&[NewTopic::new(topic, 4, TopicReplication::Fixed(1))], &AdminOptions::new()),
+    )
+    .await
+    .expect("create topic timed out")
+    .expect("create topic");
+    for result in created {
+        result.expect("topic created");
+    }
 }
