@@ -121,6 +121,8 @@ pub struct TestApp {
     /// The app's background refresh scheduler (not looping in tests: call `run_once`).
     pub scheduler: github_banners::worker::RefreshScheduler,
     pub relay: github_banners::worker::OutboxRelay,
+    /// The app's event bus, to observe what it publishes.
+    pub bus: Arc<dyn github_banners::events::EventBus>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -174,8 +176,9 @@ pub async fn spawn_app_with(config: TestConfig) -> TestApp {
     let address = format!("http://{}", app.address());
     let scheduler = app.services().scheduler.clone();
     let relay = app.services().relay.clone();
+    let bus = app.services().bus.clone();
     tokio::spawn(app.run_until_stopped());
-    TestApp { address, github, db, client: reqwest::Client::new(), scheduler, relay }
+    TestApp { address, github, db, client: reqwest::Client::new(), scheduler, relay, bus }
 }
 
 fn init_logging() {
