@@ -188,7 +188,7 @@ async fn a_stats_refresh_re_renders_that_users_stored_banners_only() {
             }
         }
     }
-    assert_eq!(rendered, [mine.clone()], "only the refreshed user's banner is re-rendered");
+    assert_eq!(rendered, std::slice::from_ref(&mine), "only the refreshed user's banner is re-rendered");
 
     let after_mine = app.get(&format!("/banners/{mine}.svg")).await;
     let after_other = app.get(&format!("/banners/{other}.svg")).await;
