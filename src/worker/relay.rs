@@ -10,6 +10,9 @@ use crate::store::{OutboxStore, StoreError};
 
 /// Events published per round.
 const BATCH: u64 = 100;
+/// Sent events are kept this long (to look into), then purged.
+const KEEP_SENT_DAYS: i64 = 7;
+const PURGE_EVERY: Duration = Duration::from_secs(3600);
 
 #[derive(Debug, thiserror::Error)]
 pub enum RelayError {
@@ -57,7 +60,15 @@ impl OutboxRelay {
     pub fn spawn(self, interval: Duration) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
             let mut failures = 0u32;
+            let mut last_purge = tokio::time::Instant::now();
             loop {
+                if last_purge.elapsed() >= PURGE_EVERY {
+                    last_purge = tokio::time::Instant::now();
+                    let cutoff = chrono::Utc::now() - chrono::Duration::days(KEEP_SENT_DAYS);
+                    if let Err(error) = self.outbox.purge_sent(cutoff).await {
+                        tracing::warn!(%error, "could not purge sent events");
+                    }
+                }
                 match self.run_once().await {
                     Ok(n) if n as u64 == BATCH => continue,
                     Ok(_) => failures = 0,

@@ -146,8 +146,10 @@ impl RefreshScheduler {
         tokio::spawn(async move {
             loop {
                 match self.run_once().await {
-                    Ok(round) if round.claimed > 0 || round.budget_exhausted => {
-                        tracing::info!(?round, worker = %self.worker_id, "refresh round");
+                    Ok(round) if round.claimed > 0 => tracing::info!(?round, worker = %self.worker_id, "refresh round"),
+                    // Also the state of a server without tokens: worth a debug line, not a log flood.
+                    Ok(round) if round.budget_exhausted => {
+                        tracing::debug!(worker = %self.worker_id, "no GitHub budget for background refreshes")
                     }
                     Ok(_) => {}
                     Err(error) => tracing::warn!(%error, "refresh round failed"),
