@@ -116,14 +116,10 @@ async fn render_preview(
 ) -> Result<Response, AppError> {
     let format = image_format(params, forced)?;
     let params = PreviewParams::parse(params, format)?;
-    check_theme(state, &params.options.theme, params.kind)?;
-    let lookup = state.stats.get(&params.login).await.map_err(|e| AppError::from_github(e, params.login.as_str()))?;
-    let stats = compute(&lookup.snapshot, StatsOptions { include_forks: params.options.include_forks });
-    let data = BannerData::new(&lookup.snapshot, stats, lookup.freshness != Freshness::Fresh);
     let mut options = params.options;
     // resvg does not animate; a PNG wants the final frame, without the CSS it would skip.
     options.disable_animations |= params.format == ImageFormat::Png;
-    let svg = state.renderer.banner(params.kind, &data, &options).map_err(AppError::from)?;
+    let (svg, lookup) = render_svg(state, &params.login, params.kind, &options).await?;
     let body = encode(svg, params.format).await?;
     let cache_control = cache_control(&lookup, state.stats.policy().soft, state.stats.policy().hard);
     let mut response = image_response(headers, body, params.format, &cache_control);
@@ -131,6 +127,22 @@ async fn render_preview(
     insert(h, STATS_STATUS.clone(), lookup.freshness.as_str());
     insert(h, STATS_FETCHED_AT.clone(), &lookup.snapshot.fetched_at.to_rfc3339());
     Ok(response)
+}
+
+/// A user's banner as SVG, with the stats lookup it was made from; shared by the REST preview and
+/// the GraphQL `preview` query.
+pub(super) async fn render_svg(
+    state: &AppState,
+    login: &Login,
+    kind: BannerType,
+    options: &BannerOptions,
+) -> Result<(String, StatsLookup), AppError> {
+    check_theme(state, &options.theme, kind)?;
+    let lookup = state.stats.get(login).await.map_err(|e| AppError::from_github(e, login.as_str()))?;
+    let stats = compute(&lookup.snapshot, StatsOptions { include_forks: options.include_forks });
+    let data = BannerData::new(&lookup.snapshot, stats, lookup.freshness != Freshness::Fresh);
+    let svg = state.renderer.banner(kind, &data, options)?;
+    Ok((svg, lookup))
 }
 
 /// Checked before any GitHub call, so a typo in a URL costs no rate-limit budget.

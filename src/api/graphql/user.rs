@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use super::{gql, require_trusted, state};
 use crate::api::AppError;
 use crate::domain::{self, BannerType, Login, StatsOptions, UserSnapshot, compute};
-use crate::render::{BannerData, BannerOptions};
+use crate::render::BannerOptions;
 use crate::stats::Freshness;
 
 #[derive(Default)]
@@ -69,16 +69,8 @@ impl UserQuery {
             params.insert("theme".to_owned(), theme);
         }
         let options = BannerOptions::from_params(&params).map_err(|e| gql(e.into()))?;
-        if state.renderer.themes().get(&options.theme).is_none() {
-            return Err(gql(AppError::InvalidParameter {
-                name: "theme",
-                reason: format!("no theme named `{}`", options.theme),
-            }));
-        }
-        let lookup = state.stats.get(&login).await.map_err(|e| gql(AppError::from_github(e, login.as_str())))?;
-        let stats = compute(&lookup.snapshot, StatsOptions { include_forks: options.include_forks });
-        let data = BannerData::new(&lookup.snapshot, stats, lookup.freshness != Freshness::Fresh);
-        state.renderer.banner(kind, &data, &options).map_err(|e| gql(e.into()))
+        let (svg, _) = crate::api::preview::render_svg(state, &login, kind, &options).await.map_err(gql)?;
+        Ok(svg)
     }
 }
 
