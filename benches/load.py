@@ -46,10 +46,13 @@ import argparse
 import asyncio
 import base64
 import ctypes
+import hashlib
 import http.client
 import json
+import math
 import os
 import random
+import re
 import select
 import shutil
 import signal
@@ -63,6 +66,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 HOST = "127.0.0.1"  # never anything else
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 HARD_MAX_DURATION = 20.0
 HARD_MAX_REQUESTS = 100_000
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -176,7 +180,8 @@ class FakeGitHub:
         if operation == "UserRepositories":
             return 200, {"data": {"rateLimit": rate_limit, "user": {"repositories": page}}}, rl_headers
         user = {
-            "id": "U_kgDOLoad" + str(abs(hash(login.lower())) % 10**6),
+            # Unique per login, like GitHub's node ids (the store keys users by it).
+            "id": "U_kgDO" + hashlib.sha1(login.lower().encode()).hexdigest()[:16],
             "login": login,
             "name": "Load Test User",
             "avatarUrl": f"https://avatars.githubusercontent.com/{login}",
@@ -388,6 +393,7 @@ class Result:
     elapsed: float = 0.0
     github: int = 0
     svc_cpu: float = 0.0
+    fake_cpu: float = 0.0
     client_cpu: float = 0.0
     first_headers: dict = field(default_factory=dict)
 
@@ -423,7 +429,7 @@ def head_dict(head: bytes) -> dict[str, str]:
 
 async def run_scenario(
     name: str, port: int, requests: list[bytes], *, total: int, concurrency: int, duration: float,
-    expect: int, svc_pid: int, fake_port: int,
+    expect: int, svc_pid: int, fake_port: int, fake_pid: int,
 ) -> Result:
     """Sends requests[i % len(requests)] for i < total, until `duration` has passed."""
     result = Result(name)
@@ -479,7 +485,7 @@ async def run_scenario(
                 writer.close()
 
     before = fake_counts(fake_port)["total"]
-    svc0, cli0 = proc_cpu_seconds(svc_pid), own_cpu_seconds()
+    svc0, cli0, fake0 = proc_cpu_seconds(svc_pid), own_cpu_seconds(), proc_cpu_seconds(fake_pid)
     start = perf()
     deadline = start + duration
     tasks = [asyncio.create_task(worker()) for _ in range(concurrency)]
@@ -498,6 +504,7 @@ async def run_scenario(
     result.elapsed = perf() - start
     result.svc_cpu = proc_cpu_seconds(svc_pid) - svc0
     result.client_cpu = own_cpu_seconds() - cli0
+    result.fake_cpu = proc_cpu_seconds(fake_pid) - fake0
     result.github = fake_counts(fake_port)["total"] - before
     return result
 
@@ -505,7 +512,7 @@ async def run_scenario(
 def percentile(sorted_values: list[float], p: float) -> float:
     if not sorted_values:
         return float("nan")
-    k = max(0, min(len(sorted_values) - 1, int(round(p / 100 * len(sorted_values) + 0.5)) - 1))
+    k = max(0, min(len(sorted_values) - 1, math.ceil(p / 100 * len(sorted_values)) - 1))  # nearest rank
     return sorted_values[k]
 
 
@@ -535,13 +542,16 @@ def details(results: list[Result]) -> str:
         lines.append(
             f"- {r.name}: statuses {statuses or '-'}; connection failures {fails}; {r.connections} connections; "
             f"{r.body_bytes / n if n else 0:,.0f} B/response; first response "
-            f"content-type={h.get('content-type', '-')}, x-stats-status={h.get('x-stats-status', '-')}"
+            f"content-type={h.get('content-type', '-')}, x-stats-status={h.get('x-stats-status', '-')}; "
+            f"fake GitHub CPU {100 * r.fake_cpu / r.elapsed:.0f}%"
         )
     return "\n".join(lines)
 
 
-async def run_all(args: argparse.Namespace, port: int, svc_pid: int, fake_port: int) -> list[Result]:
-    common = dict(concurrency=args.concurrency, svc_pid=svc_pid, fake_port=fake_port)
+async def run_all(
+    args: argparse.Namespace, port: int, svc_pid: int, fake_port: int, fake_pid: int
+) -> list[Result]:
+    common = dict(concurrency=args.concurrency, svc_pid=svc_pid, fake_port=fake_port, fake_pid=fake_pid)
     dur, cap = args.duration, args.max_requests
     hot = "/banners/preview?username=loaduser&type=wide"
     results = []
@@ -613,7 +623,10 @@ def main() -> int:
         return 2
 
     # SIGTERM unwinds like Ctrl-C, so the finally below stops the children.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    def on_sigterm(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_sigterm)
     workdir = Path(tempfile.mkdtemp(prefix="github-banners-load-"))
     fake = service = None
     try:
@@ -622,10 +635,10 @@ def main() -> int:
         print(f"fake GitHub on {HOST}:{fake_port}, service on {HOST}:{port} (pid {service.pid}), "
               f"concurrency {args.concurrency}, duration {args.duration:g}s, cap {args.max_requests} requests, "
               f"{os.cpu_count()} CPUs", file=sys.stderr, flush=True)
-        results = asyncio.run(run_all(args, port, service.pid, fake_port))
+        results = asyncio.run(run_all(args, port, service.pid, fake_port, fake.pid))
         if service.poll() is not None:
             print(f"service exited during the run ({service.returncode})", file=sys.stderr)
-        log = service_log_tail(workdir, 1500).strip()
+        log_lines = [ANSI.sub("", line) for line in service_log_tail(workdir, 10**7).splitlines() if line.strip()]
     except KeyboardInterrupt:
         print("interrupted; stopping", file=sys.stderr)
         return 130
@@ -646,8 +659,11 @@ def main() -> int:
     print(table(results))
     print()
     print(details(results))
-    if log:
-        print("\nservice log (warn and above, tail):\n```\n" + log + "\n```")
+    if log_lines:
+        print(f"\nservice log: {len(log_lines)} lines at warn or above; last ones:\n```")
+        print("\n".join(line[:300] for line in log_lines[-8:]) + "\n```")
+    else:
+        print("\nservice log: no lines at warn or above")
     return 0
 
 

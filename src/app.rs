@@ -81,6 +81,7 @@ impl Services {
             signing: RequestSigning::new(settings.services_secret_key.clone(), settings.services_replay_window),
             webhooks: WebhookVerifier::new(settings.github_webhook_secret.clone()),
             db,
+            png_cache: crate::api::png_cache(),
         });
         Ok(Self { state, bus, relay, scheduler, origin, themes_dir })
     }

@@ -47,6 +47,19 @@ pub struct AppInner {
     pub webhooks: webhooks::WebhookVerifier,
     /// Only for the readiness probe.
     pub db: DatabaseConnection,
+    /// Rasterised PNGs by the hash of their SVG (bounded by bytes).
+    pub png_cache: moka::future::Cache<String, Arc<Vec<u8>>>,
+}
+
+/// Memory the PNG cache may use.
+pub const PNG_CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// A PNG cache bounded by the bytes it holds.
+pub fn png_cache() -> moka::future::Cache<String, Arc<Vec<u8>>> {
+    moka::future::Cache::builder()
+        .max_capacity(PNG_CACHE_BYTES)
+        .weigher(|_key, png: &Arc<Vec<u8>>| u32::try_from(png.len()).unwrap_or(u32::MAX))
+        .build()
 }
 
 impl AppState {

@@ -2,6 +2,7 @@
 //! Always answers with an image: the banner, or an error card that says what is wrong.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -120,7 +121,7 @@ async fn render_preview(
     // resvg does not animate; a PNG wants the final frame, without the CSS it would skip.
     options.disable_animations |= params.format == ImageFormat::Png;
     let (svg, lookup) = render_svg(state, &params.login, params.kind, &options).await?;
-    let body = encode(svg, params.format).await?;
+    let body = encode(state, svg, params.format).await?;
     let cache_control = cache_control(&lookup, state.stats.policy().soft, state.stats.policy().hard);
     let mut response = image_response(headers, body, params.format, &cache_control);
     let h = response.headers_mut();
@@ -162,13 +163,27 @@ pub(super) fn check_theme(state: &AppState, theme: &str, kind: BannerType) -> Re
 }
 
 /// SVG as is; PNG rasterised off the async threads (it is CPU work).
-pub(super) async fn encode(svg: String, format: ImageFormat) -> Result<Vec<u8>, AppError> {
+/// Rasterising costs ~80 SVG renders, so PNGs are cached by the SVG they come from (the same
+/// banner asked for again is a hash and a copy) and identical concurrent requests share one
+/// rasterisation.
+pub(super) async fn encode(state: &AppState, svg: String, format: ImageFormat) -> Result<Vec<u8>, AppError> {
     match format {
         ImageFormat::Svg => Ok(svg.into_bytes()),
-        ImageFormat::Png => tokio::task::spawn_blocking(move || png::rasterize(&svg, PNG_SCALE))
-            .await
-            .map_err(|e| AppError::Internal(format!("PNG task failed: {e}")))?
-            .map_err(|e| AppError::Internal(e.to_string())),
+        ImageFormat::Png => {
+            let key = etag(svg.as_bytes());
+            let png = state
+                .png_cache
+                .try_get_with(key, async move {
+                    tokio::task::spawn_blocking(move || png::rasterize(&svg, PNG_SCALE))
+                        .await
+                        .map_err(|e| AppError::Internal(format!("PNG task failed: {e}")))?
+                        .map(Arc::new)
+                        .map_err(|e| AppError::Internal(e.to_string()))
+                })
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            Ok(png.as_ref().clone())
+        }
     }
 }
 
@@ -241,7 +256,7 @@ pub(super) async fn error_image(state: &AppState, error: &AppError, theme: &str,
     }
     let (title, message, hint) = error.public_text();
     let svg = state.renderer.error_card(theme, title, &message, hint.as_deref());
-    let (body, format) = match encode(svg.clone(), format).await {
+    let (body, format) = match encode(state, svg.clone(), format).await {
         Ok(body) => (body, format),
         Err(e) => {
             tracing::error!(error = %e, "could not rasterise the error card; sending it as SVG");

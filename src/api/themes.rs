@@ -46,7 +46,7 @@ async fn sample(
             })?,
         };
         let svg = state.renderer.banner(kind, &sample_data(sample), &options)?;
-        encode(svg, format).await
+        encode(&state, svg, format).await
     }
     .await;
     match rendered {
