@@ -7,10 +7,11 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
-use github_banners::app::Application;
+use github_banners::app::{Application, Services};
 use github_banners::config::{DatabaseSettings, LogSettings, Settings, ThemeSettings};
-use github_banners::domain::BannerType;
-use github_banners::render::BannerOptions;
+use github_banners::domain::{BannerType, Login, StatsOptions, compute};
+use github_banners::render::{BannerData, BannerOptions, png};
+use github_banners::stats::Freshness;
 use github_banners::themes_cli::{self, PreviewRequest};
 use github_banners::{store, telemetry};
 
@@ -30,6 +31,30 @@ enum Command {
     Serve(Box<Settings>),
     /// Run only the background worker (refresh scheduler, outbox relay, event consumers): no HTTP.
     Worker(Box<Settings>),
+    /// Fetch one user from GitHub now, store it and publish the event (as the scheduler would).
+    Refresh {
+        login: String,
+        #[command(flatten)]
+        settings: Box<Settings>,
+    },
+    /// Render one user's banner (from the store, or GitHub when missing or stale) to a file.
+    Render {
+        login: String,
+        /// Banner type: wide, compact or languages.
+        #[arg(long = "type", default_value = "wide")]
+        kind: BannerType,
+        /// svg or png.
+        #[arg(long, default_value = "svg", value_parser = ["svg", "png"])]
+        format: String,
+        /// Banner option as in a URL, repeatable: --option theme=nord --option show_icons=true
+        #[arg(long = "option", value_name = "KEY=VALUE")]
+        options: Vec<String>,
+        /// Output file (default: standard output).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        settings: Box<Settings>,
+    },
     /// Apply database migrations and exit.
     Migrate(DatabaseSettings),
     /// Print this service's GraphQL schema (SDL); `schema.graphql` is its checked-in output.
@@ -122,6 +147,31 @@ async fn run(command: Command) -> anyhow::Result<()> {
             app.run_until_stopped().await.context("the server failed")
         }
         Command::Worker(settings) => github_banners::app::run_worker(&settings).await,
+        Command::Refresh { login, settings } => {
+            let login = Login::parse(&login).map_err(|e| anyhow::anyhow!("invalid login `{login}`: {e}"))?;
+            let services = Services::build(&settings).await?;
+            services
+                .state
+                .stats
+                .refresh_scheduled(&login)
+                .await
+                .with_context(|| format!("could not refresh {login}"))?;
+            let published = services.relay.run_once().await.context("could not publish the refresh event")?;
+            println!("refreshed {login}; {published} event(s) published");
+            Ok(())
+        }
+        Command::Render { login, kind, format, options, output, settings } => {
+            let login = Login::parse(&login).map_err(|e| anyhow::anyhow!("invalid login `{login}`: {e}"))?;
+            let mut options = BannerOptions::from_params(&option_pairs(&options)?)?;
+            options.disable_animations |= format == "png";
+            let services = Services::build(&settings).await?;
+            let lookup = services.state.stats.get(&login).await.with_context(|| format!("no stats for {login}"))?;
+            let stats = compute(&lookup.snapshot, StatsOptions { include_forks: options.include_forks });
+            let data = BannerData::new(&lookup.snapshot, stats, lookup.freshness != Freshness::Fresh);
+            let svg = services.state.renderer.banner(kind, &data, &options)?;
+            let bytes = if format == "png" { png::rasterize(&svg, 2.0)? } else { svg.into_bytes() };
+            write_output(output, &bytes)
+        }
         Command::Themes { themes, command } => run_themes(&themes, command),
         Command::Schema => {
             print!("{}", github_banners::api::graphql::sdl());
@@ -159,24 +209,30 @@ fn run_themes(settings: &ThemeSettings, command: ThemesCommand) -> anyhow::Resul
             println!("created {}; preview it with: github-banners themes preview {name}", path.display());
         }
         ThemesCommand::Preview { name, kind, stats, format, options, output } => {
-            let params = options
-                .iter()
-                .map(|pair| {
-                    pair.split_once('=')
-                        .map(|(k, v)| (k.trim().to_owned(), v.to_owned()))
-                        .with_context(|| format!("--option {pair}: expected KEY=VALUE"))
-                })
-                .collect::<anyhow::Result<_>>()?;
-            let options = BannerOptions::from_params(&params)?;
+            let options = BannerOptions::from_params(&option_pairs(&options)?)?;
             let request = PreviewRequest { theme: name, kind, stats, png: format == "png", options };
             let bytes = themes_cli::preview(dir.as_deref(), &request)?;
-            match output {
-                Some(path) => {
-                    std::fs::write(&path, bytes).with_context(|| format!("could not write {}", path.display()))?
-                }
-                None => std::io::stdout().write_all(&bytes).context("could not write to standard output")?,
-            }
+            write_output(output, &bytes)?;
         }
     }
     Ok(())
+}
+
+/// `--option KEY=VALUE` pairs as URL-style options.
+fn option_pairs(pairs: &[String]) -> anyhow::Result<std::collections::HashMap<String, String>> {
+    pairs
+        .iter()
+        .map(|pair| {
+            pair.split_once('=')
+                .map(|(k, v)| (k.trim().to_owned(), v.to_owned()))
+                .with_context(|| format!("--option {pair}: expected KEY=VALUE"))
+        })
+        .collect()
+}
+
+fn write_output(output: Option<PathBuf>, bytes: &[u8]) -> anyhow::Result<()> {
+    match output {
+        Some(path) => std::fs::write(&path, bytes).with_context(|| format!("could not write {}", path.display())),
+        None => std::io::stdout().write_all(bytes).context("could not write to standard output"),
+    }
 }

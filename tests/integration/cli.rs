@@ -93,3 +93,40 @@ fn an_invalid_setting_stops_the_server_with_one_line_naming_it() {
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("CACHE_SOFT_TTL"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn render_and_refresh_work_against_github_from_the_command_line() {
+    let github = crate::fake_github::FakeGitHub::start().await;
+    github.add_token(crate::helpers::GOOD_TOKEN);
+    github.set_user(crate::fake_github::fixtures::octocat());
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}?mode=rwc", dir.path().join("cli.db").display());
+    let common = [
+        "--github-api-url".to_owned(),
+        github.url(),
+        "--github-tokens".to_owned(),
+        crate::helpers::GOOD_TOKEN.to_owned(),
+        "--database-url".to_owned(),
+        database,
+    ];
+    let cwd = dir.path().to_owned();
+    let args = |head: &[&str]| head.iter().map(|s| (*s).to_owned()).chain(common.iter().cloned()).collect::<Vec<_>>();
+    let (render_args, refresh_args) =
+        (args(&["render", "octocat", "--type", "compact", "--option", "theme=nord"]), args(&["refresh", "octocat"]));
+
+    // The fake GitHub runs on this test's runtime: the blocking process waits go elsewhere.
+    let (rendered, refreshed) = tokio::task::spawn_blocking(move || {
+        let render: Vec<&str> = render_args.iter().map(String::as_str).collect();
+        let refresh: Vec<&str> = refresh_args.iter().map(String::as_str).collect();
+        (run(&cwd, &render), run(&cwd, &refresh))
+    })
+    .await
+    .unwrap();
+
+    assert!(rendered.status.success(), "{}", text(&rendered));
+    let svg = String::from_utf8(rendered.stdout).unwrap();
+    assert!(crate::helpers::assert_valid_svg(&svg).contains("2,300"));
+    assert!(refreshed.status.success(), "{}", text(&refreshed));
+    assert!(text(&refreshed).contains("refreshed octocat; 2 event(s) published"), "{}", text(&refreshed));
+    assert_eq!(github.request_count_for("octocat", "UserStats"), 2);
+}
