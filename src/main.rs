@@ -6,12 +6,12 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::error::ErrorKind;
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use github_banners::api::render_svg;
 use github_banners::app::{Application, Services};
 use github_banners::config::{DatabaseSettings, LogSettings, Settings, ThemeSettings};
-use github_banners::domain::{BannerType, Login, StatsOptions, compute};
-use github_banners::render::{BannerData, BannerOptions, png};
-use github_banners::stats::Freshness;
+use github_banners::domain::{BannerType, Login};
+use github_banners::render::{BannerOptions, png};
 use github_banners::themes_cli::{self, PreviewRequest};
 use github_banners::{store, telemetry};
 
@@ -40,18 +40,8 @@ enum Command {
     /// Render one user's banner (from the store, or GitHub when missing or stale) to a file.
     Render {
         login: String,
-        /// Banner type: wide, compact or languages.
-        #[arg(long = "type", default_value = "wide")]
-        kind: BannerType,
-        /// svg or png.
-        #[arg(long, default_value = "svg", value_parser = ["svg", "png"])]
-        format: String,
-        /// Banner option as in a URL, repeatable: --option theme=nord --option show_icons=true
-        #[arg(long = "option", value_name = "KEY=VALUE")]
-        options: Vec<String>,
-        /// Output file (default: standard output).
-        #[arg(short, long)]
-        output: Option<PathBuf>,
+        #[command(flatten)]
+        banner: BannerArgs,
         #[command(flatten)]
         settings: Box<Settings>,
     },
@@ -66,6 +56,52 @@ enum Command {
         #[command(subcommand)]
         command: ThemesCommand,
     },
+}
+
+/// What to render and where to write it (`render` and `themes preview`).
+#[derive(Args)]
+struct BannerArgs {
+    /// Banner type: wide, compact or languages.
+    #[arg(long = "type", default_value = "wide")]
+    kind: BannerType,
+    /// svg or png.
+    #[arg(long, default_value = "svg", value_parser = ["svg", "png"])]
+    format: String,
+    /// Banner option as in a URL, repeatable: --option layout=donut --option locale=de
+    #[arg(long = "option", value_name = "KEY=VALUE")]
+    options: Vec<String>,
+    /// Output file (default: standard output).
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+}
+
+impl BannerArgs {
+    fn png(&self) -> bool {
+        self.format == "png"
+    }
+
+    /// The `--option` pairs as banner options (PNG output has no animations to show).
+    fn options(&self) -> anyhow::Result<BannerOptions> {
+        let pairs = self
+            .options
+            .iter()
+            .map(|pair| {
+                pair.split_once('=')
+                    .map(|(k, v)| (k.trim().to_owned(), v.to_owned()))
+                    .with_context(|| format!("--option {pair}: expected KEY=VALUE"))
+            })
+            .collect::<anyhow::Result<_>>()?;
+        let mut options = BannerOptions::from_params(&pairs)?;
+        options.disable_animations |= self.png();
+        Ok(options)
+    }
+
+    fn write(&self, bytes: &[u8]) -> anyhow::Result<()> {
+        match &self.output {
+            Some(path) => std::fs::write(path, bytes).with_context(|| format!("could not write {}", path.display())),
+            None => std::io::stdout().write_all(bytes).context("could not write to standard output"),
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -86,21 +122,11 @@ enum ThemesCommand {
     /// Render one banner from sample stats.
     Preview {
         name: String,
-        /// Banner type: wide, compact or languages.
-        #[arg(long = "type", default_value = "wide")]
-        kind: BannerType,
         /// `sample` (typical), typical, empty, huge, unicode, hostile, or a UserSnapshot JSON file.
         #[arg(long, default_value = "sample")]
         stats: String,
-        /// svg or png.
-        #[arg(long, default_value = "svg", value_parser = ["svg", "png"])]
-        format: String,
-        /// Banner option as in a URL, repeatable: --option layout=donut --option locale=de
-        #[arg(long = "option", value_name = "KEY=VALUE")]
-        options: Vec<String>,
-        /// Output file (default: standard output).
-        #[arg(short, long)]
-        output: Option<PathBuf>,
+        #[command(flatten)]
+        banner: BannerArgs,
     },
 }
 
@@ -160,17 +186,13 @@ async fn run(command: Command) -> anyhow::Result<()> {
             println!("refreshed {login}; {published} event(s) published");
             Ok(())
         }
-        Command::Render { login, kind, format, options, output, settings } => {
+        Command::Render { login, banner, settings } => {
             let login = Login::parse(&login).map_err(|e| anyhow::anyhow!("invalid login `{login}`: {e}"))?;
-            let mut options = BannerOptions::from_params(&option_pairs(&options)?)?;
-            options.disable_animations |= format == "png";
+            let options = banner.options()?;
             let services = Services::build(&settings).await?;
-            let lookup = services.state.stats.get(&login).await.with_context(|| format!("no stats for {login}"))?;
-            let stats = compute(&lookup.snapshot, StatsOptions { include_forks: options.include_forks });
-            let data = BannerData::new(&lookup.snapshot, stats, lookup.freshness != Freshness::Fresh);
-            let svg = services.state.renderer.banner(kind, &data, &options)?;
-            let bytes = if format == "png" { png::rasterize(&svg, 2.0)? } else { svg.into_bytes() };
-            write_output(output, &bytes)
+            let (svg, _) = render_svg(&services.state, &login, banner.kind, &options).await?;
+            let bytes = if banner.png() { png::rasterize(&svg, 2.0)? } else { svg.into_bytes() };
+            banner.write(&bytes)
         }
         Command::Themes { themes, command } => run_themes(&themes, command),
         Command::Schema => {
@@ -208,31 +230,11 @@ fn run_themes(settings: &ThemeSettings, command: ThemesCommand) -> anyhow::Resul
             let path = themes_cli::new_pack(&dir, &name, &extends)?;
             println!("created {}; preview it with: github-banners themes preview {name}", path.display());
         }
-        ThemesCommand::Preview { name, kind, stats, format, options, output } => {
-            let options = BannerOptions::from_params(&option_pairs(&options)?)?;
-            let request = PreviewRequest { theme: name, kind, stats, png: format == "png", options };
-            let bytes = themes_cli::preview(dir.as_deref(), &request)?;
-            write_output(output, &bytes)?;
+        ThemesCommand::Preview { name, stats, banner } => {
+            let request =
+                PreviewRequest { theme: name, kind: banner.kind, stats, png: banner.png(), options: banner.options()? };
+            banner.write(&themes_cli::preview(dir.as_deref(), &request)?)?;
         }
     }
     Ok(())
-}
-
-/// `--option KEY=VALUE` pairs as URL-style options.
-fn option_pairs(pairs: &[String]) -> anyhow::Result<std::collections::HashMap<String, String>> {
-    pairs
-        .iter()
-        .map(|pair| {
-            pair.split_once('=')
-                .map(|(k, v)| (k.trim().to_owned(), v.to_owned()))
-                .with_context(|| format!("--option {pair}: expected KEY=VALUE"))
-        })
-        .collect()
-}
-
-fn write_output(output: Option<PathBuf>, bytes: &[u8]) -> anyhow::Result<()> {
-    match output {
-        Some(path) => std::fs::write(&path, bytes).with_context(|| format!("could not write {}", path.display())),
-        None => std::io::stdout().write_all(bytes).context("could not write to standard output"),
-    }
 }

@@ -23,6 +23,7 @@ use tracing::Level;
 
 pub use auth::{ApiKeys, Caller};
 pub use error::AppError;
+pub use preview::render_svg;
 
 use crate::banners::BannerService;
 use crate::render::Renderer;

@@ -10,9 +10,9 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use sha2::{Digest, Sha256};
 
 use super::{AppError, AppState};
+use crate::banners::etag;
 use crate::domain::{BannerType, Login, StatsOptions, compute};
 use crate::render::{BannerData, BannerOptions, png};
 use crate::stats::{Freshness, StatsLookup};
@@ -132,7 +132,7 @@ async fn render_preview(
 
 /// A user's banner as SVG, with the stats lookup it was made from; shared by the REST preview and
 /// the GraphQL `preview` query.
-pub(super) async fn render_svg(
+pub async fn render_svg(
     state: &AppState,
     login: &Login,
     kind: BannerType,
@@ -216,12 +216,6 @@ fn cache_control(lookup: &StatsLookup, soft: Duration, hard: Duration) -> String
         Freshness::StaleIfError => 60,
     };
     format!("public, max-age={max_age}, stale-while-revalidate={}", hard.as_secs())
-}
-
-fn etag(body: &[u8]) -> String {
-    let digest = Sha256::digest(body);
-    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    format!("\"{hex}\"")
 }
 
 fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {

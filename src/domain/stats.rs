@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::languages::{LanguageShare, language_shares};
-use super::snapshot::{LanguageSize, UserSnapshot};
+use super::snapshot::{LanguageSize, RepoSnapshot, UserSnapshot};
 
 /// Which repositories count towards the aggregates.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -28,27 +28,29 @@ pub struct UserStats {
     pub languages: Vec<LanguageShare>,
 }
 
+/// The repositories that count: owned, public, and forks only when asked for. Private ones never
+/// count: a banner is public, and what a token happens to see of someone's private work is not
+/// theirs to publish.
+fn counted(snapshot: &UserSnapshot, options: StatsOptions) -> impl Iterator<Item = &RepoSnapshot> {
+    snapshot.repositories.iter().filter(move |r| !r.is_private && (options.include_forks || !r.is_fork))
+}
+
 /// Language shares of the counted repositories, leaving out the named ones (case-insensitive).
 pub fn language_shares_excluding(
     snapshot: &UserSnapshot,
     options: StatsOptions,
     exclude: &[String],
 ) -> Vec<LanguageShare> {
-    let sizes: Vec<&LanguageSize> = snapshot
-        .repositories
-        .iter()
-        .filter(|r| !r.is_private && (options.include_forks || !r.is_fork))
+    let sizes: Vec<&LanguageSize> = counted(snapshot, options)
         .filter(|r| !exclude.iter().any(|e| e.eq_ignore_ascii_case(&r.name)))
         .flat_map(|r| &r.languages)
         .collect();
     language_shares(sizes)
 }
 
-/// Aggregates a snapshot. Private repositories never count: a banner is public, and what a token
-/// happens to see of someone's private work is not theirs to publish.
+/// Aggregates the counted repositories of a snapshot.
 pub fn compute(snapshot: &UserSnapshot, options: StatsOptions) -> UserStats {
-    let counted: Vec<_> =
-        snapshot.repositories.iter().filter(|r| !r.is_private && (options.include_forks || !r.is_fork)).collect();
+    let counted: Vec<_> = counted(snapshot, options).collect();
     let languages: Vec<&LanguageSize> = counted.iter().flat_map(|r| &r.languages).collect();
     let c = &snapshot.contributions;
     UserStats {

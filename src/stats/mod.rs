@@ -172,10 +172,7 @@ impl StatsService {
 
     /// A refresh by the scheduler: like `refresh_now` without the per-user throttle.
     pub async fn refresh_scheduled(&self, login: &Login) -> Result<(), GitHubError> {
-        let snapshot = self.fetch_and_save(login).await?;
-        let entry = Arc::new(CacheEntry { snapshot, upstream_error: false, fetched_now: true });
-        self.inner.cache.insert(login.key(), entry).await;
-        Ok(())
+        self.refresh_into_cache(login).await.map(|_| ())
     }
 
     /// The stored snapshot, bypassing the cache (it may be newer than the cache: another replica
@@ -217,22 +214,9 @@ impl StatsService {
             let retry_after_secs = MANUAL_REFRESH_INTERVAL.saturating_sub(elapsed).as_secs().max(1);
             return Err(RefreshError::Throttled { login: login.as_str().to_owned(), retry_after_secs });
         }
-        match self.fetch_and_save(login).await {
-            Ok(snapshot) => {
-                self.inner.not_found.invalidate(&key).await;
-                let entry =
-                    Arc::new(CacheEntry { snapshot: snapshot.clone(), upstream_error: false, fetched_now: true });
-                self.inner.cache.insert(key, entry).await;
-                Ok(snapshot)
-            }
-            Err(error) => {
-                if matches!(error, GitHubError::NotFound) {
-                    self.inner.cache.invalidate(&key).await;
-                    self.inner.not_found.insert(key, ()).await;
-                }
-                Err(RefreshError::GitHub { login: login.as_str().to_owned(), error })
-            }
-        }
+        self.refresh_into_cache(login)
+            .await
+            .map_err(|error| RefreshError::GitHub { login: login.as_str().to_owned(), error })
     }
 
     /// The user's snapshot and how fresh it is; see the module doc for the policy.
@@ -303,6 +287,28 @@ impl StatsService {
         Ok(snapshot)
     }
 
+    /// Fetches and stores a user and puts the result in the cache; a user GitHub no longer knows
+    /// leaves the cache and is remembered as not found. Every refresh path goes through here.
+    async fn refresh_into_cache(&self, login: &Login) -> Result<Arc<UserSnapshot>, GitHubError> {
+        let key = login.key();
+        match self.fetch_and_save(login).await {
+            Ok(snapshot) => {
+                self.inner.not_found.invalidate(&key).await;
+                let entry =
+                    Arc::new(CacheEntry { snapshot: snapshot.clone(), upstream_error: false, fetched_now: true });
+                self.inner.cache.insert(key, entry).await;
+                Ok(snapshot)
+            }
+            Err(error) => {
+                if matches!(error, GitHubError::NotFound) {
+                    self.inner.cache.invalidate(&key).await;
+                    self.inner.not_found.insert(key, ()).await;
+                }
+                Err(error)
+            }
+        }
+    }
+
     fn spawn_refresh(&self, login: &Login) {
         let key = login.key();
         if self.inner.refresh_failed.contains_key(&key) {
@@ -314,19 +320,11 @@ impl StatsService {
         let this = self.clone();
         let login = login.clone();
         tokio::spawn(async move {
-            let key = guard.key.clone();
-            match this.fetch_and_save(&login).await {
-                Ok(snapshot) => {
-                    let entry = Arc::new(CacheEntry { snapshot, upstream_error: false, fetched_now: true });
-                    this.inner.cache.insert(key, entry).await;
-                }
-                Err(GitHubError::NotFound) => {
-                    this.inner.cache.invalidate(&key).await;
-                    this.inner.not_found.insert(key, ()).await;
-                }
+            match this.refresh_into_cache(&login).await {
+                Ok(_) | Err(GitHubError::NotFound) => {}
                 Err(error) => {
                     tracing::warn!(%error, login = %login, "background refresh failed; serving stale stats");
-                    this.inner.refresh_failed.insert(key, ()).await;
+                    this.inner.refresh_failed.insert(guard.key.clone(), ()).await;
                 }
             }
             drop(guard);
