@@ -195,12 +195,9 @@ impl BannerService {
         let mut done = 0;
         for id in self.store.ids_for_owner(&snapshot.profile.login).await? {
             let Some(record) = self.store.get(&id).await? else { continue };
-            for format in ["svg", "png"] {
-                // Only formats someone has asked for are kept warm.
-                if self.store.get_render(&id, format).await?.is_none() {
-                    continue;
-                }
-                let render = self.render(&record, snapshot, format, false).await?;
+            // Only formats someone has asked for are kept warm.
+            for format in self.store.rendered_formats(&id).await? {
+                let render = self.render(&record, snapshot, &format, false).await?;
                 self.store.save_render(&id, &render).await?;
                 done += 1;
             }

@@ -289,6 +289,18 @@ impl BannerStore {
     }
 
     /// The stored render of banner `banner_id` in `format`, or `None`.
+    /// The formats banner `id` has a stored render in (reads no image bytes).
+    pub async fn rendered_formats(&self, banner_id: &str) -> Result<Vec<String>, StoreError> {
+        banner_render::Entity::find()
+            .select_only()
+            .column(banner_render::Column::Format)
+            .filter(banner_render::Column::BannerId.eq(banner_id))
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .map_err(StoreError::query("list rendered formats"))
+    }
+
     pub async fn get_render(&self, banner_id: &str, format: &str) -> Result<Option<StoredRender>, StoreError> {
         let row = banner_render::Entity::find_by_id((banner_id.to_owned(), format.to_owned()))
             .one(&self.db)
