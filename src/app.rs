@@ -7,15 +7,18 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
+use crate::api::clients::ClientLimits;
 use crate::api::signing::RequestSigning;
 use crate::api::webhooks::WebhookVerifier;
 use crate::api::{ApiKeys, AppInner, AppState, router};
 use crate::banners::BannerService;
+use crate::clock::Clock;
 use crate::config::Settings;
+use crate::domain::LoginPolicy;
 use crate::events::{EventBus, InProcessBus};
-use crate::github::{GitHubClient, RetryPolicy};
-use crate::render::Renderer;
-use crate::stats::{StatsService, TtlPolicy};
+use crate::github::{GitHubClient, PoolLimits, RetryPolicy};
+use crate::render::{RasterPool, Renderer};
+use crate::stats::{StatsService, StatsSettings, TtlPolicy, Waits};
 use crate::store::{self, BannerStore, OutboxStore, RefreshSchedule, SnapshotStore};
 use crate::worker::{OutboxRelay, RefreshScheduler, SchedulerSettings, spawn_consumers};
 
@@ -32,6 +35,11 @@ pub struct Services {
 
 impl Services {
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        Self::build_with_clock(settings, crate::clock::system()).await
+    }
+
+    /// As `build`, with the clock the services go by (tests move a manual one).
+    pub async fn build_with_clock(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         settings.validate()?;
         let db = store::connect(settings.database.url()).await.context("could not open the database")?;
         store::migrate(&db).await.context("could not migrate the database")?;
@@ -43,23 +51,40 @@ impl Services {
                  (GITHUB_TOKENS=token1,token2; tokens need no scopes)"
             );
         }
+        let limits = &settings.limits;
         let github = GitHubClient::new(
             settings.github_api_url.clone(),
             settings.github_tokens.clone(),
             settings.request_timeout,
             RetryPolicy::default(),
+            PoolLimits {
+                total: usize::from(limits.github_max_in_flight),
+                per_token: usize::from(limits.github_max_in_flight_per_token),
+                recheck: limits.github_token_recheck,
+                ..PoolLimits::default()
+            },
         )
         .context("could not build the GitHub client")?;
+        let list = |l: &Option<crate::config::LoginList>| l.as_ref().map(|l| l.0.clone()).unwrap_or_default();
         let stats = StatsService::new(
             Arc::new(github),
             SnapshotStore::with_origin(db.clone(), origin.clone()),
-            TtlPolicy { soft: settings.cache_soft_ttl, hard: settings.cache_hard_ttl },
-            settings.cache_max_users,
+            StatsSettings {
+                ttl: TtlPolicy { soft: settings.cache_soft_ttl, hard: settings.cache_hard_ttl },
+                max_users: settings.cache_max_users,
+                waits: Waits { known_user: settings.known_user_wait, new_user: settings.first_view_deadline },
+                access: LoginPolicy::new(&list(&settings.allowed_users), &list(&settings.blocked_users)),
+            },
+            clock,
         );
         let themes_dir = settings.themes.resolve()?;
         let renderer = Arc::new(Renderer::load(themes_dir.as_deref()).context("the themes did not load")?);
+        let raster = Arc::new(match limits.png_max_concurrency {
+            Some(n) => RasterPool::new(usize::from(n), usize::from(limits.png_max_queue)),
+            None => RasterPool::per_core(usize::from(limits.png_max_queue)),
+        });
         let banner_store = BannerStore::with_origin(db.clone(), origin.clone());
-        let banners = BannerService::new(banner_store.clone(), stats.clone(), renderer.clone());
+        let banners = BannerService::new(banner_store.clone(), stats.clone(), renderer.clone(), raster.clone());
         let bus = event_bus(settings, &origin)?;
         let relay = OutboxRelay::new(OutboxStore::new(db.clone()), bus.clone());
         let scheduler = RefreshScheduler::new(
@@ -82,6 +107,9 @@ impl Services {
             webhooks: WebhookVerifier::new(settings.github_webhook_secret.clone()),
             db,
             png_cache: crate::api::png_cache(),
+            raster,
+            clients: ClientLimits::new(limits),
+            graphql_max_users: usize::from(limits.graphql_max_users),
         });
         Ok(Self { state, bus, relay, scheduler, origin, themes_dir })
     }
@@ -100,6 +128,9 @@ impl Services {
         Ok(())
     }
 }
+
+/// Longest a request may take end to end.
+const REQUEST_DEADLINE: Duration = Duration::from_secs(15);
 
 /// How often the relay looks for committed events when idle.
 const RELAY_INTERVAL: Duration = Duration::from_millis(200);
@@ -141,6 +172,7 @@ pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     address: SocketAddr,
+    header_read_timeout: Duration,
     services: Services,
     /// Keeps the themes watcher alive as long as the application.
     _watcher: Option<notify::RecommendedWatcher>,
@@ -150,11 +182,17 @@ impl Application {
     /// Builds the services, starts background work (the scheduler unless `--no-worker`) and binds
     /// the listener (port 0 picks a free port; `address()` tells which).
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
-        let services = Services::build(settings).await?;
+        Self::build_with_clock(settings, crate::clock::system()).await
+    }
+
+    /// As `build`, with the clock the services go by (tests move a manual one).
+    pub async fn build_with_clock(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let services = Services::build_with_clock(settings, clock).await?;
         services.start_background(!settings.worker.no_worker).await?;
         let state = services.state.clone();
-        let retry = RetryPolicy::default();
-        let request_timeout = settings.request_timeout * (retry.max_attempts + 1);
+        // Visitors wait at most FIRST_VIEW_DEADLINE for GitHub; this only bounds the rest (a
+        // database that hangs, a slow client body).
+        let request_timeout = REQUEST_DEADLINE.max(settings.first_view_deadline * 2);
         let watcher = match (&services.themes_dir, settings.watch_themes) {
             (Some(dir), true) => Some(watch_themes(state.clone(), dir).context("could not watch THEMES_DIR")?),
             (None, true) => anyhow::bail!("--watch-themes needs a themes directory (THEMES_DIR or ./themes)"),
@@ -163,7 +201,14 @@ impl Application {
         let address = SocketAddr::new(settings.host, settings.port);
         let listener = TcpListener::bind(address).await.with_context(|| format!("could not listen on {address}"))?;
         let address = listener.local_addr()?;
-        Ok(Self { listener, router: router(state, request_timeout), address, services, _watcher: watcher })
+        Ok(Self {
+            listener,
+            router: router(state, request_timeout),
+            address,
+            header_read_timeout: settings.limits.header_read_timeout,
+            services,
+            _watcher: watcher,
+        })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -178,7 +223,7 @@ impl Application {
     /// Serves until SIGINT or SIGTERM, then lets requests in flight finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         tracing::info!(address = %self.address, "listening");
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await
+        crate::api::server::serve(self.listener, self.router, self.header_read_timeout, shutdown_signal()).await
     }
 }
 

@@ -82,9 +82,28 @@ pub struct Settings {
     #[arg(long, env = "CACHE_MAX_USERS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub cache_max_users: u64,
 
-    /// Timeout of one request to GitHub (an HTTP request to this service may wait for up to three).
+    /// Timeout of one request to GitHub (a fetch retries up to three times; visitors never wait
+    /// that long: see KNOWN_USER_WAIT and FIRST_VIEW_DEADLINE).
     #[arg(long, env = "REQUEST_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
     pub request_timeout: Duration,
+
+    /// How long a request for a user with stored stats waits for GitHub before the stored stats
+    /// are served (the fetch goes on in the background).
+    #[arg(long, env = "KNOWN_USER_WAIT", default_value = "300ms", value_parser = humantime::parse_duration)]
+    pub known_user_wait: Duration,
+
+    /// How long a request for a user seen for the first time waits for GitHub before an error card
+    /// says to reload shortly (the fetch goes on). Keep it under GitHub's image proxy timeout (~4s).
+    #[arg(long, env = "FIRST_VIEW_DEADLINE", default_value = "3s", value_parser = humantime::parse_duration)]
+    pub first_view_deadline: Duration,
+
+    /// Only these GitHub logins are shown (comma-separated, any case). Unset: everyone not blocked.
+    #[arg(long, env = "ALLOWED_USERS", value_parser = parse_login_list)]
+    pub allowed_users: Option<LoginList>,
+
+    /// GitHub logins never shown (comma-separated, any case).
+    #[arg(long, env = "BLOCKED_USERS", value_parser = parse_login_list)]
+    pub blocked_users: Option<LoginList>,
 
     /// API keys (comma-separated) for GraphQL mutations, admin fields and POST/DELETE /banners,
     /// sent as `Authorization: Bearer <key>`. Unset: nothing can be changed through the API.
@@ -113,6 +132,9 @@ pub struct Settings {
 
     #[command(flatten)]
     pub worker: WorkerSettings,
+
+    #[command(flatten)]
+    pub limits: LimitSettings,
 
     /// Reload theme packs when files in the themes directory change.
     #[arg(long, env = "WATCH_THEMES")]
@@ -147,6 +169,125 @@ pub struct WorkerSettings {
     /// Serve the API only; another process runs the background worker.
     #[arg(long, env = "NO_WORKER")]
     pub no_worker: bool,
+}
+
+/// What a public instance needs so that no client, and no burst, can take it over.
+#[derive(Debug, Clone, Args)]
+pub struct LimitSettings {
+    /// Requests in flight to GitHub at once, across all tokens (GitHub allows 100 per account and
+    /// punishes bursts); the rest queue in arrival order.
+    #[arg(long, env = "GITHUB_MAX_IN_FLIGHT", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=100))]
+    pub github_max_in_flight: u16,
+
+    /// Requests in flight to GitHub at once per token (halved for a while after a secondary rate
+    /// limit on that token).
+    #[arg(long, env = "GITHUB_MAX_IN_FLIGHT_PER_TOKEN", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=100))]
+    pub github_max_in_flight_per_token: u16,
+
+    /// First wait before a token GitHub rejected is tried again (doubling up to an hour).
+    #[arg(long, env = "GITHUB_TOKEN_RECHECK", default_value = "1m", value_parser = humantime::parse_duration)]
+    pub github_token_recheck: Duration,
+
+    /// Requests per minute one client (IP address) may make; answers come from the cache.
+    #[arg(long, env = "CLIENT_REQUESTS_PER_MINUTE", default_value_t = 1200, value_parser = clap::value_parser!(u32).range(1..))]
+    pub client_requests_per_minute: u32,
+
+    /// Costly requests per minute one client may make: a user not in memory (may cost GitHub
+    /// points), a PNG drawn afresh, a GraphQL field that reaches GitHub or renders.
+    #[arg(long, env = "CLIENT_COSTLY_PER_MINUTE", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..))]
+    pub client_costly_per_minute: u32,
+
+    /// Proxies whose X-Forwarded-For / Forwarded headers are believed (IPs or CIDRs,
+    /// comma-separated). Unset: the connection's address is the client.
+    #[arg(long, env = "TRUSTED_PROXIES", value_parser = parse_networks)]
+    pub trusted_proxies: Option<Networks>,
+
+    /// Clients that are not rate limited (IPs or CIDRs), e.g. your own monitoring.
+    #[arg(long, env = "RATE_LIMIT_EXEMPT", value_parser = parse_networks)]
+    pub rate_limit_exempt: Option<Networks>,
+
+    /// Distinct GitHub users one GraphQL request may ask for (aliases included).
+    #[arg(long, env = "GRAPHQL_MAX_USERS", default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=100))]
+    pub graphql_max_users: u16,
+
+    /// PNGs drawn at once (default: the number of CPU cores).
+    #[arg(long, env = "PNG_MAX_CONCURRENCY", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub png_max_concurrency: Option<u16>,
+
+    /// PNGs waiting to be drawn before more are refused with 503 and Retry-After.
+    #[arg(long, env = "PNG_MAX_QUEUE", default_value_t = 32, value_parser = clap::value_parser!(u16).range(0..=10_000))]
+    pub png_max_queue: u16,
+
+    /// A connection must send a request's headers within this time, and an idle keep-alive
+    /// connection is closed after it (slow or idle clients do not hold connections forever).
+    #[arg(long, env = "HEADER_READ_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub header_read_timeout: Duration,
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        Self {
+            github_max_in_flight: 32,
+            github_max_in_flight_per_token: 8,
+            github_token_recheck: Duration::from_secs(60),
+            client_requests_per_minute: 1200,
+            client_costly_per_minute: 60,
+            trusted_proxies: None,
+            rate_limit_exempt: None,
+            graphql_max_users: 5,
+            png_max_concurrency: None,
+            png_max_queue: 32,
+            header_read_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// GitHub logins from a comma-separated setting.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoginList(pub Vec<String>);
+
+/// IP networks from a comma-separated setting (`10.0.0.0/8,192.168.1.7`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Networks(pub Vec<ipnet::IpNet>);
+
+impl Networks {
+    pub fn contains(&self, ip: &IpAddr) -> bool {
+        self.0.iter().any(|net| net.contains(ip))
+    }
+}
+
+/// The elements of a comma-separated list: an empty element inside (`a,,b`) is a mistake worth
+/// stopping for; an empty list is "unset".
+fn list_items(raw: &str) -> Result<Vec<&str>, String> {
+    let items: Vec<&str> = raw.split(',').map(str::trim).collect();
+    if items.len() > 1 && items.iter().any(|i| i.is_empty()) {
+        return Err("empty element in the list (check for a stray comma)".to_owned());
+    }
+    Ok(items.into_iter().filter(|i| !i.is_empty()).collect())
+}
+
+fn parse_login_list(raw: &str) -> Result<LoginList, String> {
+    let mut logins = Vec::new();
+    for item in list_items(raw)? {
+        crate::domain::Login::parse(item).map_err(|e| format!("`{item}` is not a GitHub login: {e}"))?;
+        logins.push(item.to_owned());
+    }
+    Ok(LoginList(logins))
+}
+
+fn parse_networks(raw: &str) -> Result<Networks, String> {
+    let mut networks = Vec::new();
+    for item in list_items(raw)? {
+        let net = match item.parse::<ipnet::IpNet>() {
+            Ok(net) => net,
+            Err(_) => item
+                .parse::<IpAddr>()
+                .map(ipnet::IpNet::from)
+                .map_err(|_| format!("`{item}` is not an IP address or CIDR network"))?,
+        };
+        networks.push(net);
+    }
+    Ok(Networks(networks))
 }
 
 #[derive(Debug, Clone, Default, Args)]
@@ -196,6 +337,8 @@ pub enum ConfigError {
     SoftTtlAboveHard { soft: String, hard: String },
     #[error("REQUEST_TIMEOUT must be longer than zero")]
     ZeroTimeout,
+    #[error("HEADER_READ_TIMEOUT must be longer than zero")]
+    ZeroHeaderTimeout,
     #[error("THEMES_DIR ({0}) is not a directory")]
     ThemesDir(String),
     #[error("LOG_LEVEL is not a valid filter: {0}")]
@@ -212,6 +355,9 @@ impl Settings {
         }
         if self.request_timeout.is_zero() {
             return Err(ConfigError::ZeroTimeout);
+        }
+        if self.limits.header_read_timeout.is_zero() {
+            return Err(ConfigError::ZeroHeaderTimeout);
         }
         self.themes.resolve().map(|_| ())
     }

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod app;
 pub mod banners;
+pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod events;

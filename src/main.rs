@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::error::ErrorKind;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use github_banners::api::render_svg;
 use github_banners::app::{Application, Services};
 use github_banners::config::{DatabaseSettings, LogSettings, Settings, ThemeSettings};
@@ -131,6 +131,7 @@ enum ThemesCommand {
 }
 
 fn main() -> ExitCode {
+    drop_empty_env_vars(&Cli::command());
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) if matches!(error.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => error.exit(),
@@ -162,6 +163,27 @@ fn main() -> ExitCode {
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// An optional variable set to the empty string (`API_KEYS=` in a compose file, `${X:-}`) means
+/// "unset", as operators expect; clap would otherwise parse the empty string and refuse it.
+/// A list with an empty element inside (`a,,b`) still reaches the parser and is refused there.
+fn drop_empty_env_vars(command: &clap::Command) {
+    fn names(command: &clap::Command, into: &mut Vec<std::ffi::OsString>) {
+        into.extend(command.get_arguments().filter_map(|arg| arg.get_env().map(ToOwned::to_owned)));
+        for sub in command.get_subcommands() {
+            names(sub, into);
+        }
+    }
+    let mut env = Vec::new();
+    names(command, &mut env);
+    for name in env {
+        if std::env::var_os(&name).is_some_and(|value| value.to_string_lossy().trim().is_empty()) {
+            // SAFETY: called first thing in `main`, before the runtime or any other thread exists,
+            // so nothing can read the environment concurrently.
+            unsafe { std::env::remove_var(&name) };
         }
     }
 }

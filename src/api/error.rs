@@ -5,6 +5,10 @@ use chrono::{DateTime, Utc};
 
 use crate::github::GitHubError;
 use crate::render::{OptionError, RenderError};
+use crate::stats::StatsError;
+
+/// Seconds after which a visitor should ask again for a user GitHub is still fetching.
+const STILL_FETCHING_RETRY_SECS: u64 = 5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -16,18 +20,30 @@ pub enum AppError {
     UserNotFound { login: String },
     #[error("no banner with id `{id}`")]
     BannerNotFound { id: String },
+    #[error("this instance does not show `{login}`")]
+    Forbidden { login: String },
     #[error("a valid API key is required (Authorization: Bearer <key>)")]
     Unauthenticated,
     #[error("bad request signature: {0}")]
     BadSignature(String),
+    #[error("the request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
     #[error("{message}")]
     Throttled { message: String, retry_after_secs: u64 },
+    #[error("too many requests from this client; try again in {retry_after_secs}s")]
+    TooManyRequests { retry_after_secs: u64 },
     #[error("GitHub rate limit reached; try again after {retry_at}")]
     RateLimited { retry_at: DateTime<Utc> },
+    #[error("the server is busy; try again in {retry_after_secs}s")]
+    Busy { retry_after_secs: u64 },
+    #[error("GitHub has not answered for `{login}` yet")]
+    StillFetching { login: String },
     #[error("GitHub is unavailable: {0}")]
     Upstream(GitHubError),
     #[error("no GitHub token configured")]
     NotConfigured,
+    #[error("every configured GitHub token was rejected by GitHub")]
+    TokensRejected { retry_after_secs: u64 },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -38,11 +54,16 @@ impl AppError {
         match self {
             AppError::MissingParameter { .. } | AppError::InvalidParameter { .. } => "BAD_USER_INPUT",
             AppError::UserNotFound { .. } | AppError::BannerNotFound { .. } => "NOT_FOUND",
+            AppError::Forbidden { .. } => "FORBIDDEN",
             AppError::Unauthenticated | AppError::BadSignature(_) => "UNAUTHENTICATED",
+            AppError::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
             AppError::Throttled { .. } => "THROTTLED",
+            AppError::TooManyRequests { .. } => "TOO_MANY_REQUESTS",
             AppError::RateLimited { .. } => "RATE_LIMITED",
+            AppError::Busy { .. } => "BUSY",
+            AppError::StillFetching { .. } => "UPSTREAM_SLOW",
             AppError::Upstream(_) => "UPSTREAM_UNAVAILABLE",
-            AppError::NotConfigured => "NOT_CONFIGURED",
+            AppError::NotConfigured | AppError::TokensRejected { .. } => "NOT_CONFIGURED",
             AppError::Internal(_) => "INTERNAL",
         }
     }
@@ -51,9 +72,15 @@ impl AppError {
         match self {
             AppError::MissingParameter { .. } | AppError::InvalidParameter { .. } => StatusCode::BAD_REQUEST,
             AppError::UserNotFound { .. } | AppError::BannerNotFound { .. } => StatusCode::NOT_FOUND,
+            AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
             AppError::Unauthenticated | AppError::BadSignature(_) => StatusCode::UNAUTHORIZED,
-            AppError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::RateLimited { .. } | AppError::NotConfigured => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Throttled { .. } | AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::RateLimited { .. }
+            | AppError::Busy { .. }
+            | AppError::StillFetching { .. }
+            | AppError::NotConfigured
+            | AppError::TokensRejected { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Upstream(_) => StatusCode::BAD_GATEWAY,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -64,7 +91,12 @@ impl AppError {
         match self {
             AppError::RateLimited { retry_at } => Some((*retry_at - Utc::now()).num_seconds().max(1) as u64),
             AppError::Upstream(_) => Some(60),
-            AppError::Throttled { retry_after_secs, .. } => Some(*retry_after_secs),
+            AppError::StillFetching { .. } => Some(STILL_FETCHING_RETRY_SECS),
+            AppError::Throttled { retry_after_secs, .. }
+            | AppError::TooManyRequests { retry_after_secs }
+            | AppError::Busy { retry_after_secs }
+            | AppError::TokensRejected { retry_after_secs } => Some(*retry_after_secs),
+            AppError::NotConfigured => Some(300),
             _ => None,
         }
     }
@@ -77,8 +109,25 @@ impl AppError {
             }
             AppError::UserNotFound { .. } => ("User not found", self.to_string(), None),
             AppError::BannerNotFound { .. } => ("Banner not found", self.to_string(), None),
+            AppError::Forbidden { .. } => ("Not shown here", self.to_string(), None),
             AppError::Unauthenticated | AppError::BadSignature(_) => ("Unauthenticated", self.to_string(), None),
+            AppError::PayloadTooLarge { .. } => ("Request too large", self.to_string(), None),
             AppError::Throttled { .. } => ("Too many refreshes", self.to_string(), None),
+            AppError::TooManyRequests { retry_after_secs } => (
+                "Too many requests",
+                "This client sent too many requests.".to_owned(),
+                Some(format!("Try again in {retry_after_secs}s.")),
+            ),
+            AppError::Busy { retry_after_secs } => (
+                "Busy",
+                "The server is busy drawing images.".to_owned(),
+                Some(format!("Try again in {retry_after_secs}s.")),
+            ),
+            AppError::StillFetching { login } => (
+                "Almost there",
+                format!("GitHub is slow to answer for {login}."),
+                Some("This card will be ready in a few seconds; reload then.".to_owned()),
+            ),
             AppError::RateLimited { retry_at } => (
                 "Rate limited",
                 "GitHub's rate limit is used up for now.".to_owned(),
@@ -90,6 +139,11 @@ impl AppError {
                 "This server has no GitHub token configured.".to_owned(),
                 Some("Its operator must set GITHUB_TOKENS=token1,token2 and restart.".to_owned()),
             ),
+            AppError::TokensRejected { .. } => (
+                "Server misconfigured",
+                "GitHub rejected every token of this server; this is not your fault.".to_owned(),
+                Some("Its operator must replace GITHUB_TOKENS.".to_owned()),
+            ),
             AppError::Internal(_) => ("Server error", "Something went wrong on our side.".to_owned(), None),
         }
     }
@@ -100,9 +154,21 @@ impl AppError {
             GitHubError::NotFound => AppError::UserNotFound { login: login.to_owned() },
             GitHubError::RateLimited { retry_at } => AppError::RateLimited { retry_at },
             GitHubError::NoTokens => AppError::NotConfigured,
-            // Our own tokens are broken: the visitor can do nothing about it, the operator must.
-            GitHubError::AllTokensInvalid => AppError::Internal(error.to_string()),
+            // Our own tokens are broken: the visitor can do nothing about it, the operator must
+            // (the token pool logged it as theirs).
+            GitHubError::AllTokensInvalid { recheck_at } => AppError::TokensRejected {
+                retry_after_secs: u64::try_from((recheck_at - Utc::now()).num_seconds()).unwrap_or(0).max(1),
+            },
             other => AppError::Upstream(other),
+        }
+    }
+
+    /// A stats lookup that failed for `login`.
+    pub fn from_stats(error: StatsError, login: &str) -> Self {
+        match error {
+            StatsError::Refused { login } => AppError::Forbidden { login },
+            StatsError::StillFetching { login } => AppError::StillFetching { login },
+            StatsError::GitHub(error) => AppError::from_github(error, login),
         }
     }
 }
@@ -113,7 +179,8 @@ impl From<crate::banners::BannerError> for AppError {
         match e {
             BannerError::Invalid { name, reason } => AppError::InvalidParameter { name, reason },
             BannerError::NotFound(id) => AppError::BannerNotFound { id },
-            BannerError::GitHub { login, error } => AppError::from_github(error, &login),
+            BannerError::Stats { login, error } => AppError::from_stats(error, &login),
+            BannerError::Busy => AppError::Busy { retry_after_secs: 1 },
             BannerError::Store(error) => AppError::Internal(error.to_string()),
             BannerError::Render(message) => AppError::Internal(message),
         }
@@ -126,7 +193,17 @@ impl From<crate::stats::RefreshError> for AppError {
             crate::stats::RefreshError::Throttled { retry_after_secs, .. } => {
                 AppError::Throttled { message: e.to_string(), retry_after_secs }
             }
-            crate::stats::RefreshError::GitHub { login, error } => AppError::from_github(error, &login),
+            crate::stats::RefreshError::Failed { login, error } => AppError::from_stats(error, &login),
+        }
+    }
+}
+
+impl From<axum::extract::rejection::BytesRejection> for AppError {
+    fn from(rejection: axum::extract::rejection::BytesRejection) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::PayloadTooLarge { limit: super::BODY_LIMIT }
+        } else {
+            AppError::InvalidParameter { name: "body", reason: "could not be read".to_owned() }
         }
     }
 }
@@ -163,7 +240,17 @@ mod tests {
             (AppError::from_github(GitHubError::NotFound, "x"), 404, "NOT_FOUND"),
             (AppError::from_github(GitHubError::RateLimited { retry_at: Utc::now() }, "x"), 503, "RATE_LIMITED"),
             (AppError::from_github(GitHubError::NoTokens, "x"), 503, "NOT_CONFIGURED"),
-            (AppError::from_github(GitHubError::AllTokensInvalid, "x"), 500, "INTERNAL"),
+            (
+                AppError::from_github(GitHubError::AllTokensInvalid { recheck_at: Utc::now() }, "x"),
+                503,
+                "NOT_CONFIGURED",
+            ),
+            (AppError::from_stats(StatsError::Refused { login: "x".into() }, "x"), 403, "FORBIDDEN"),
+            (AppError::from_stats(StatsError::StillFetching { login: "x".into() }, "x"), 503, "UPSTREAM_SLOW"),
+            (AppError::PayloadTooLarge { limit: 1 }, 413, "PAYLOAD_TOO_LARGE"),
+            (AppError::TooManyRequests { retry_after_secs: 1 }, 429, "TOO_MANY_REQUESTS"),
+            (AppError::Busy { retry_after_secs: 1 }, 503, "BUSY"),
+            (AppError::BadSignature("x".into()), 401, "UNAUTHENTICATED"),
             (AppError::from_github(GitHubError::Upstream { status: 502 }, "x"), 502, "UPSTREAM_UNAVAILABLE"),
             (AppError::from_github(GitHubError::Timeout, "x"), 502, "UPSTREAM_UNAVAILABLE"),
             (AppError::from_github(GitHubError::Decode("x".into()), "x"), 502, "UPSTREAM_UNAVAILABLE"),

@@ -3,10 +3,12 @@
 
 mod auth;
 mod banners;
+pub mod clients;
 mod error;
 pub mod graphql;
 mod health;
 mod preview;
+pub mod server;
 pub mod signing;
 mod themes;
 pub mod webhooks;
@@ -26,7 +28,7 @@ pub use error::AppError;
 pub use preview::render_svg;
 
 use crate::banners::BannerService;
-use crate::render::Renderer;
+use crate::render::{RasterPool, Renderer};
 use crate::stats::StatsService;
 
 /// Shared by every request; cheap to clone.
@@ -50,6 +52,12 @@ pub struct AppInner {
     pub db: DatabaseConnection,
     /// Rasterised PNGs by the hash of their SVG (bounded by bytes).
     pub png_cache: moka::future::Cache<String, Arc<Vec<u8>>>,
+    /// Draws PNGs, a bounded number at once.
+    pub raster: Arc<RasterPool>,
+    /// Per-client budgets (requests, and what costs GitHub points or CPU).
+    pub clients: clients::ClientLimits,
+    /// Distinct GitHub users one GraphQL request may ask for.
+    pub graphql_max_users: usize,
 }
 
 /// Memory the PNG cache may use.
@@ -86,7 +94,7 @@ impl std::ops::Deref for AppState {
 }
 
 /// Nothing we accept has a large body; this keeps a client from streaming one at us.
-const BODY_LIMIT: usize = 64 * 1024;
+pub(crate) const BODY_LIMIT: usize = 64 * 1024;
 
 /// The whole application; `request_timeout` bounds each request end to end.
 pub fn router(state: AppState, request_timeout: Duration) -> Router {
@@ -94,11 +102,12 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
     Router::new()
         .merge(preview::routes())
         .merge(banners::routes())
-        .merge(graphql::routes(schema))
+        .merge(graphql::routes(schema, state.graphql_max_users))
         .merge(health::routes())
         .merge(themes::routes())
         .merge(webhooks::routes())
         .layer(axum::middleware::from_fn_with_state(state.clone(), signing::verify_signed_requests))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), clients::limit_clients))
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::GATEWAY_TIMEOUT, request_timeout))

@@ -5,16 +5,18 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Extension;
 use axum::Router;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+use super::clients::Client;
 use super::{AppError, AppState};
 use crate::banners::etag;
 use crate::domain::{BannerType, Login, StatsOptions, compute};
-use crate::render::{BannerData, BannerOptions, png};
+use crate::render::{BannerData, BannerOptions, RasterError};
 use crate::stats::{Freshness, StatsLookup};
 
 const SVG: &str = "image/svg+xml; charset=utf-8";
@@ -85,16 +87,27 @@ impl PreviewParams {
     }
 }
 
-async fn preview(state: State<AppState>, query: RawQuery, headers: HeaderMap) -> Response {
-    respond(state, query, headers, None).await
+async fn preview(
+    state: State<AppState>,
+    client: Option<Extension<Client>>,
+    query: RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    respond(state, client, query, headers, None).await
 }
 
-async fn preview_png(state: State<AppState>, query: RawQuery, headers: HeaderMap) -> Response {
-    respond(state, query, headers, Some(ImageFormat::Png)).await
+async fn preview_png(
+    state: State<AppState>,
+    client: Option<Extension<Client>>,
+    query: RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    respond(state, client, query, headers, Some(ImageFormat::Png)).await
 }
 
 async fn respond(
     State(state): State<AppState>,
+    client: Option<Extension<Client>>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     forced: Option<ImageFormat>,
@@ -103,7 +116,8 @@ async fn respond(
     // The error card follows the banner's theme and format whenever those parts were valid.
     let theme = params.get("theme").map(|t| t.trim().to_ascii_lowercase()).unwrap_or_default();
     let format = image_format(&params, forced).unwrap_or(ImageFormat::Svg);
-    match render_preview(&state, &params, forced, &headers).await {
+    let client = client.map_or_else(Client::local, |Extension(client)| client);
+    match render_preview(&state, &client, &params, forced, &headers).await {
         Ok(response) => response,
         Err(error) => error_image(&state, &error, &theme, format).await,
     }
@@ -111,6 +125,7 @@ async fn respond(
 
 async fn render_preview(
     state: &AppState,
+    client: &Client,
     params: &HashMap<String, String>,
     forced: Option<ImageFormat>,
     headers: &HeaderMap,
@@ -120,8 +135,10 @@ async fn render_preview(
     let mut options = params.options;
     // resvg does not animate; a PNG wants the final frame, without the CSS it would skip.
     options.disable_animations |= params.format == ImageFormat::Png;
+    check_theme(state, &options.theme, params.kind)?;
+    check_costly_user(state, client, &params.login)?;
     let (svg, lookup) = render_svg(state, &params.login, params.kind, &options).await?;
-    let body = encode(state, svg, params.format).await?;
+    let body = encode(state, svg, params.format, Some(client)).await?;
     let cache_control = cache_control(&lookup, state.stats.policy().soft, state.stats.policy().hard);
     let mut response = image_response(headers, body, params.format, &cache_control);
     let h = response.headers_mut();
@@ -139,7 +156,7 @@ pub async fn render_svg(
     options: &BannerOptions,
 ) -> Result<(String, StatsLookup), AppError> {
     check_theme(state, &options.theme, kind)?;
-    let lookup = state.stats.get(login).await.map_err(|e| AppError::from_github(e, login.as_str()))?;
+    let lookup = state.stats.get(login).await.map_err(|e| AppError::from_stats(e, login.as_str()))?;
     let stats = compute(&lookup.snapshot, StatsOptions { include_forks: options.include_forks });
     let data = BannerData::new(&lookup.snapshot, stats, lookup.freshness != Freshness::Fresh);
     let svg = state.renderer.banner(kind, &data, options)?;
@@ -162,28 +179,50 @@ pub(super) fn check_theme(state: &AppState, theme: &str, kind: BannerType) -> Re
     Ok(())
 }
 
-/// SVG as is; PNG rasterised off the async threads (it is CPU work).
+/// A user not in memory may cost GitHub points: it spends from the client's costly budget, and a
+/// login this instance does not show is refused before that.
+pub(super) fn check_costly_user(state: &AppState, client: &Client, login: &Login) -> Result<(), AppError> {
+    if !state.stats.permits(login) {
+        return Err(AppError::Forbidden { login: login.as_str().to_owned() });
+    }
+    if state.stats.is_cached(login) { Ok(()) } else { state.clients.check_costly(client) }
+}
+
+/// SVG as is; PNG rasterised in the bounded raster pool.
 /// Rasterising costs ~80 SVG renders, so PNGs are cached by the SVG they come from (the same
-/// banner asked for again is a hash and a copy) and identical concurrent requests share one
-/// rasterisation.
-pub(super) async fn encode(state: &AppState, svg: String, format: ImageFormat) -> Result<Vec<u8>, AppError> {
+/// banner asked for again is a hash and a copy), identical concurrent requests share one
+/// rasterisation, and a PNG drawn afresh spends from the client's costly budget (`client`; None
+/// for error cards, which are small and the same for everyone).
+pub(super) async fn encode(
+    state: &AppState,
+    svg: String,
+    format: ImageFormat,
+    client: Option<&Client>,
+) -> Result<Vec<u8>, AppError> {
     match format {
         ImageFormat::Svg => Ok(svg.into_bytes()),
         ImageFormat::Png => {
             let key = etag(svg.as_bytes());
+            if let Some(client) = client
+                && !state.png_cache.contains_key(&key)
+            {
+                state.clients.check_costly(client)?;
+            }
+            let raster = state.raster.clone();
             let png = state
                 .png_cache
-                .try_get_with(key, async move {
-                    tokio::task::spawn_blocking(move || png::rasterize(&svg, PNG_SCALE))
-                        .await
-                        .map_err(|e| AppError::Internal(format!("PNG task failed: {e}")))?
-                        .map(Arc::new)
-                        .map_err(|e| AppError::Internal(e.to_string()))
-                })
+                .try_get_with(key, async move { raster.rasterize(svg, PNG_SCALE).await.map(Arc::new) })
                 .await
-                .map_err(|e| AppError::Internal(e.to_string()))?;
+                .map_err(|e| raster_error(&e))?;
             Ok(png.as_ref().clone())
         }
+    }
+}
+
+pub(super) fn raster_error(error: &RasterError) -> AppError {
+    match error {
+        RasterError::Busy => AppError::Busy { retry_after_secs: 1 },
+        other => AppError::Internal(other.to_string()),
     }
 }
 
@@ -250,7 +289,7 @@ pub(super) async fn error_image(state: &AppState, error: &AppError, theme: &str,
     }
     let (title, message, hint) = error.public_text();
     let svg = state.renderer.error_card(theme, title, &message, hint.as_deref());
-    let (body, format) = match encode(state, svg.clone(), format).await {
+    let (body, format) = match encode(state, svg.clone(), format, None).await {
         Ok(body) => (body, format),
         Err(e) => {
             tracing::error!(error = %e, "could not rasterise the error card; sending it as SVG");

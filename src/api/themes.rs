@@ -3,12 +3,13 @@
 
 use std::fmt::Write as _;
 
-use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::{Extension, Router};
 
+use super::clients::Client;
 use super::preview::{ImageFormat, encode, error_image, image_format, image_response, query_pairs};
 use super::{AppError, AppState};
 use crate::domain::BannerType;
@@ -22,10 +23,12 @@ pub(super) fn routes() -> Router<AppState> {
 /// banner options and `sample=typical|empty|huge|unicode|hostile`.
 async fn sample(
     State(state): State<AppState>,
+    client: Option<Extension<Client>>,
     Path((name, file)): Path<(String, String)>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
+    let client = client.map_or_else(Client::local, |Extension(client)| client);
     let (kind, forced) = match file.rsplit_once('.') {
         Some((kind, "svg")) => (kind, Some(ImageFormat::Svg)),
         Some((kind, "png")) => (kind, Some(ImageFormat::Png)),
@@ -46,7 +49,7 @@ async fn sample(
             })?,
         };
         let svg = state.renderer.banner(kind, &sample_data(sample), &options)?;
-        encode(&state, svg, format).await
+        encode(&state, svg, format, Some(&client)).await
     }
     .await;
     match rendered {

@@ -13,8 +13,8 @@ use chrono::{DateTime, SubsecRound, Utc};
 
 use crate::domain::{BannerType, Login, StatsOptions, UserSnapshot, compute};
 use crate::github::GitHubError;
-use crate::render::{BannerData, BannerOptions, OptionError, Renderer, png};
-use crate::stats::{Freshness, StatsService};
+use crate::render::{BannerData, BannerOptions, OptionError, RasterError, RasterPool, Renderer};
+use crate::stats::{Freshness, StatsError, StatsService};
 use crate::store::{BannerRecord, BannerStore, Page, StoreError, StoredRender};
 
 /// PNG renders are drawn at twice the SVG size so they stay crisp on high-density screens.
@@ -28,8 +28,10 @@ pub enum BannerError {
     Invalid { name: &'static str, reason: String },
     #[error("no banner with id `{0}`")]
     NotFound(String),
-    #[error("GitHub failed for {login}: {error}")]
-    GitHub { login: String, error: GitHubError },
+    #[error("stats for {login} failed: {error}")]
+    Stats { login: String, error: StatsError },
+    #[error("too many images are being drawn")]
+    Busy,
     #[error("storage failed: {0}")]
     Store(#[from] StoreError),
     #[error("rendering failed: {0}")]
@@ -97,15 +99,17 @@ pub struct BannerService {
     store: BannerStore,
     stats: StatsService,
     renderer: Arc<Renderer>,
+    raster: Arc<RasterPool>,
 }
 
 impl BannerService {
-    pub fn new(store: BannerStore, stats: StatsService, renderer: Arc<Renderer>) -> Self {
-        Self { store, stats, renderer }
+    pub fn new(store: BannerStore, stats: StatsService, renderer: Arc<Renderer>, raster: Arc<RasterPool>) -> Self {
+        Self { store, stats, renderer, raster }
     }
 
     pub async fn create(&self, input: BannerInput) -> Result<Banner, BannerError> {
-        let username = input.username.ok_or_else(|| invalid("username", "is required"))?;
+        // Stored as validated: a login that only passes trimmed must not be stored untrimmed.
+        let username = input.username.ok_or_else(|| invalid("username", "is required"))?.trim().to_owned();
         // Microseconds: what both databases keep, so a listing cursor matches the stored value.
         let now = Utc::now().trunc_subsecs(6);
         let record = BannerRecord {
@@ -127,7 +131,7 @@ impl BannerService {
         let mut record = self.store.get(id).await?.ok_or_else(|| BannerError::NotFound(id.to_owned()))?;
         let user_changed = input.username.is_some();
         if let Some(username) = input.username {
-            record.owner_login = username;
+            record.owner_login = username.trim().to_owned();
         }
         if let Some(kind) = input.banner_type {
             record.banner_type = kind;
@@ -178,7 +182,7 @@ impl BannerService {
             .stats
             .get(&login)
             .await
-            .map_err(|error| BannerError::GitHub { login: record.owner_login.clone(), error })?;
+            .map_err(|error| BannerError::Stats { login: record.owner_login.clone(), error })?;
         let version = render_version(&record, &lookup.snapshot);
         if let Some(stored) = self.store.get_render(id, format).await?
             && stored.stats_version == version
@@ -234,7 +238,10 @@ impl BannerService {
     async fn check_user_exists(&self, login: &Login) -> Result<(), BannerError> {
         match self.stats.get(login).await {
             Ok(_) => Ok(()),
-            Err(GitHubError::NotFound) => Err(invalid("username", format!("GitHub has no user `{login}`"))),
+            Err(StatsError::GitHub(GitHubError::NotFound)) => {
+                Err(invalid("username", format!("GitHub has no user `{login}`")))
+            }
+            Err(error @ StatsError::Refused { .. }) => Err(BannerError::Stats { login: login.to_string(), error }),
             Err(error) => {
                 tracing::warn!(%error, login = %login, "could not check the user exists; creating the banner anyway");
                 Ok(())
@@ -256,10 +263,10 @@ impl BannerService {
         let data = BannerData::new(snapshot, stats, stale);
         let svg = self.renderer.banner(kind, &data, &options).map_err(|e| BannerError::Render(e.to_string()))?;
         let bytes = match format {
-            "png" => tokio::task::spawn_blocking(move || png::rasterize(&svg, PNG_SCALE))
-                .await
-                .map_err(|e| BannerError::Render(e.to_string()))?
-                .map_err(|e| BannerError::Render(e.to_string()))?,
+            "png" => self.raster.rasterize(svg, PNG_SCALE).await.map_err(|e| match e {
+                RasterError::Busy => BannerError::Busy,
+                other => BannerError::Render(other.to_string()),
+            })?,
             _ => svg.into_bytes(),
         };
         Ok(StoredRender {

@@ -3,6 +3,7 @@
 //! `UserSnapshot` is what GitHub told us about a user at one moment (what the store persists);
 //! `UserStats` is what banners show, derived from a snapshot by `stats::compute`.
 
+mod access;
 mod banner;
 mod languages;
 mod login;
@@ -10,6 +11,7 @@ mod rank;
 mod snapshot;
 mod stats;
 
+pub use access::LoginPolicy;
 pub use banner::BannerType;
 pub use languages::{LanguageShare, language_shares};
 pub use login::{Login, LoginError};

@@ -9,8 +9,8 @@ use reqwest::header::{HeaderMap, RETRY_AFTER, USER_AGENT};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use super::queries::{UserRepositories, UserStats, user_repositories, user_stats};
-use super::tokens::{Budget, Lease, TokenInfo, TokenPool};
+use super::queries::{RateLimitCheck, UserRepositories, UserStats, rate_limit_check, user_repositories, user_stats};
+use super::tokens::{Budget, Offer, PoolLimits, TokenInfo, TokenPool};
 use super::{GitHubApi, GitHubError};
 use crate::domain::{Contributions, LanguageSize, Login, Profile, RepoSnapshot, UserSnapshot};
 
@@ -46,7 +46,14 @@ pub struct GitHubClient {
 enum Attempt<T> {
     Done(T),
     BadCredentials,
-    RateLimited { until: DateTime<Utc> },
+    /// The token's budget is spent (primary limit).
+    RateLimited {
+        until: DateTime<Utc>,
+    },
+    /// Too much at once (GitHub's secondary limits): this token backs off; others carry on.
+    SecondaryLimited {
+        until: DateTime<Utc>,
+    },
     Failed(GitHubError),
 }
 
@@ -84,7 +91,7 @@ macro_rules! reports_rate_limit {
         }
     )*};
 }
-reports_rate_limit!(user_stats, user_repositories);
+reports_rate_limit!(user_stats, user_repositories, rate_limit_check);
 
 impl GitHubClient {
     pub fn new(
@@ -92,13 +99,40 @@ impl GitHubClient {
         tokens: Vec<SecretString>,
         timeout: Duration,
         retry: RetryPolicy,
+        limits: PoolLimits,
     ) -> Result<Self, GitHubError> {
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
             .build()
             .map_err(|e| GitHubError::Transport(e.to_string()))?;
-        Ok(Self { http, endpoint, pool: TokenPool::new(tokens), retry })
+        Ok(Self { http, endpoint, pool: TokenPool::new(tokens, limits), retry })
+    }
+
+    /// Asks GitHub whether a rejected token works again (a query that costs no points).
+    async fn probe(&self, index: usize, secret: &SecretString) {
+        let body = RateLimitCheck::build_query(rate_limit_check::Variables {});
+        match self.attempt::<RateLimitCheck>(index, secret, &body).await {
+            Attempt::Done(data) => {
+                tracing::warn!(token = index + 1, "GitHub accepts token #{} in GITHUB_TOKENS again", index + 1);
+                self.pool.enable(index, data.budget());
+            }
+            Attempt::BadCredentials => {
+                self.pool.disable(index, Utc::now());
+                if self.pool.all_disabled() {
+                    tracing::error!(
+                        "GitHub still rejects every token in GITHUB_TOKENS: banners of new users show an error \
+                         card until the operator replaces them"
+                    );
+                }
+            }
+            // GitHub accepted the credentials but is limiting or failing: it works, it is busy.
+            Attempt::RateLimited { until } | Attempt::SecondaryLimited { until } => {
+                self.pool.enable(index, None);
+                self.pool.park(index, until);
+            }
+            Attempt::Failed(error) => tracing::warn!(%error, token = index + 1, "could not recheck a rejected token"),
+        }
     }
 
     async fn execute<Q>(&self, variables: Q::Variables) -> Result<Q::ResponseData, GitHubError>
@@ -112,17 +146,43 @@ impl GitHubClient {
         // Each bad or parked token leaves the pool, so this bound is only a guard against a server
         // that parks tokens with reset times in the past.
         let mut guard = 0usize;
+        // Tokens GitHub rejected during this request: probing one again right away is pointless.
+        let mut rejected = Vec::new();
         loop {
             guard += 1;
-            let lease = self.pool.acquire(Utc::now())?;
-            match self.attempt::<Q>(&lease, &body).await {
-                Attempt::Done(data) => return Ok(data),
+            if guard > 64 {
+                return Err(GitHubError::Upstream { status: 503 });
+            }
+            let lease = match self.pool.acquire().await? {
+                Offer::Lease(lease) => lease,
+                Offer::Probe { index, .. } if rejected.contains(&index) => {
+                    return Err(GitHubError::AllTokensInvalid { recheck_at: self.pool.recheck_at(index) });
+                }
+                Offer::Probe { index, secret } => {
+                    self.probe(index, &secret).await;
+                    rejected.push(index);
+                    continue;
+                }
+            };
+            match self.attempt::<Q>(lease.index, &lease.secret, &body).await {
+                Attempt::Done(data) => {
+                    self.pool.succeeded(lease.index);
+                    return Ok(data);
+                }
                 Attempt::BadCredentials => {
-                    if self.pool.disable(lease.index) {
+                    rejected.push(lease.index);
+                    if self.pool.disable(lease.index, Utc::now()) {
                         tracing::error!(
                             token = lease.index + 1,
-                            "GitHub rejected token #{} in GITHUB_TOKENS as bad credentials; it is disabled until restart",
+                            "GitHub rejected token #{} in GITHUB_TOKENS as bad credentials; it is left out and \
+                             rechecked with growing pauses (the operator should replace it)",
                             lease.index + 1
+                        );
+                    }
+                    if self.pool.all_disabled() {
+                        tracing::error!(
+                            "every token in GITHUB_TOKENS is rejected by GitHub: this is a configuration \
+                             problem for the operator, not the visitors"
                         );
                     }
                 }
@@ -130,23 +190,31 @@ impl GitHubClient {
                     tracing::warn!(token = lease.index + 1, %until, "GitHub token rate limited; parked until reset");
                     self.pool.park(lease.index, until.max(Utc::now() + chrono::Duration::seconds(1)));
                 }
+                Attempt::SecondaryLimited { until } => {
+                    tracing::warn!(
+                        token = lease.index + 1,
+                        %until,
+                        "GitHub's secondary rate limit on one token; it backs off with fewer requests at once"
+                    );
+                    self.pool.back_off(lease.index, until.max(Utc::now() + chrono::Duration::seconds(1)));
+                }
                 Attempt::Failed(error) if error.is_transient() && transient_failures + 1 < max_attempts => {
                     transient_failures += 1;
                     let wait = self.retry.base_backoff * 2u32.pow(transient_failures - 1);
                     tracing::warn!(%error, attempt = transient_failures, ?wait, "GitHub request failed; retrying");
+                    // The token's slot is freed while waiting.
+                    drop(lease);
                     tokio::time::sleep(wait).await;
                 }
                 Attempt::Failed(error) => return Err(error),
-            }
-            if guard > 64 {
-                return Err(GitHubError::Upstream { status: 503 });
             }
         }
     }
 
     async fn attempt<Q>(
         &self,
-        lease: &Lease,
+        index: usize,
+        secret: &SecretString,
         body: &graphql_client::QueryBody<Q::Variables>,
     ) -> Attempt<Q::ResponseData>
     where
@@ -156,7 +224,7 @@ impl GitHubClient {
         let sent = self
             .http
             .post(&self.endpoint)
-            .bearer_auth(lease.secret.expose_secret())
+            .bearer_auth(secret.expose_secret())
             .header(USER_AGENT, concat!("github-banners/", env!("CARGO_PKG_VERSION")))
             .json(body)
             .send()
@@ -168,12 +236,23 @@ impl GitHubClient {
         let status = response.status().as_u16();
         let limits = HeaderLimits::parse(response.headers());
         if let Some(budget) = limits.budget() {
-            self.pool.record(lease.index, budget);
+            self.pool.record(index, budget);
         }
         match status {
             401 => return Attempt::BadCredentials,
-            403 | 429 if limits.retry_after.is_some() || limits.remaining == Some(0) => {
+            403 | 429 if limits.remaining == Some(0) && limits.retry_after.is_none() => {
                 return Attempt::RateLimited { until: limits.park_until() };
+            }
+            403 | 429 if limits.retry_after.is_some() => {
+                return Attempt::SecondaryLimited { until: limits.park_until() };
+            }
+            403 | 429 => {
+                // A secondary limit without Retry-After: GitHub asks for at least a minute.
+                let text = response.text().await.unwrap_or_default().to_ascii_lowercase();
+                if text.contains("secondary rate limit") || text.contains("abuse") {
+                    return Attempt::SecondaryLimited { until: Utc::now() + DEFAULT_PARK };
+                }
+                return Attempt::Failed(GitHubError::Upstream { status });
             }
             200..=299 => {}
             _ => return Attempt::Failed(GitHubError::Upstream { status }),
@@ -187,7 +266,7 @@ impl GitHubClient {
             Err(e) => return Attempt::Failed(GitHubError::Decode(e.to_string())),
         };
         if let Some(budget) = parsed.data.as_ref().and_then(ReportsRateLimit::budget) {
-            self.pool.record(lease.index, budget);
+            self.pool.record(index, budget);
         }
         let kinds = || parsed.errors.iter().filter_map(|e| e.kind.as_deref());
         if kinds().any(|k| k == "RATE_LIMITED") {

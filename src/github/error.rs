@@ -8,8 +8,8 @@ pub enum GitHubError {
     NotFound,
     #[error("no GitHub token is configured; set GITHUB_TOKENS=token1,token2")]
     NoTokens,
-    #[error("every configured GitHub token was rejected as bad credentials")]
-    AllTokensInvalid,
+    #[error("every configured GitHub token was rejected as bad credentials (next recheck at {recheck_at})")]
+    AllTokensInvalid { recheck_at: DateTime<Utc> },
     #[error("every GitHub token is rate limited until {retry_at}")]
     RateLimited { retry_at: DateTime<Utc> },
     #[error("GitHub answered HTTP {status}")]

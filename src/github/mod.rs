@@ -7,7 +7,7 @@ mod tokens;
 
 pub use client::{GitHubClient, RetryPolicy};
 pub use error::GitHubError;
-pub use tokens::{TokenInfo, TokenStatus};
+pub use tokens::{PoolLimits, TokenInfo, TokenStatus};
 
 use crate::domain::{Login, UserSnapshot};
 

@@ -23,3 +23,11 @@ pub struct UserStats;
     response_derives = "Debug"
 )]
 pub struct UserRepositories;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "github_queries/github.schema.graphql",
+    query_path = "github_queries/rate_limit.graphql",
+    response_derives = "Debug"
+)]
+pub struct RateLimitCheck;

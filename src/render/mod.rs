@@ -12,6 +12,7 @@ mod helpers;
 pub mod i18n;
 pub mod options;
 pub mod png;
+pub mod raster;
 pub mod samples;
 pub mod theme;
 
@@ -24,6 +25,7 @@ pub use assets::linguist_color;
 pub use context::{BannerContext, BannerData, CONTEXT_VERSION, ErrorContext, UserView};
 pub use escape::xml as escape_text;
 pub use options::{BannerOptions, LanguagesLayout, OptionError};
+pub use raster::{RasterError, RasterPool};
 pub use samples::Sample;
 pub use theme::{DEFAULT_THEME, Pack, ThemeError, ThemeSet};
 

@@ -1,13 +1,14 @@
-//! Per-entry cache lifetimes: an entry lives until its data reaches the hard TTL (counted from
-//! when GitHub was asked, not from when the entry was cached); a stale-if-error entry lives only
-//! until it is time to ask GitHub again.
+//! How long entries stay in memory: a snapshot until it reaches the hard TTL (counted from when
+//! GitHub was asked, not from when it was cached); a stale-if-error entry until it is time to ask
+//! GitHub again. `StatsService::expired` applies the same rules by the service's clock.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use chrono::Utc;
 use moka::Expiry;
 
-use super::{CacheEntry, age};
+use super::CacheEntry;
 
 pub(super) struct EntryExpiry {
     pub(super) hard_ttl: Duration,
@@ -16,7 +17,12 @@ pub(super) struct EntryExpiry {
 
 impl EntryExpiry {
     fn lifetime(&self, entry: &CacheEntry) -> Duration {
-        if entry.upstream_error { self.stale_retry } else { self.hard_ttl.saturating_sub(age(&entry.snapshot)) }
+        if entry.upstream_error {
+            self.stale_retry
+        } else {
+            let age = (Utc::now() - entry.snapshot.fetched_at).to_std().unwrap_or(Duration::ZERO);
+            self.hard_ttl.saturating_sub(age)
+        }
     }
 }
 

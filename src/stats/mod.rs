@@ -1,25 +1,32 @@
 //! StatsService: the memory cache, then the store, then GitHub, under the soft/hard TTL policy.
 //!
 //! Invariants:
-//! - a user's snapshot is fetched from GitHub by at most one task at a time: concurrent misses
-//!   share one fetch (moka's `or_try_insert_with`), background refreshes are de-duplicated per user;
-//! - no cache entry outlives the hard TTL, so data older than that is never served without first
-//!   asking GitHub; when GitHub then fails, the last stored snapshot is served however old, marked
-//!   `StaleIfError`, and asked again after `STALE_RETRY`.
+//! - a user's snapshot is fetched from GitHub by at most one task at a time ([`flights`]): every
+//!   caller that needs a fetch joins the one under way. The fetch runs in its own task, so a
+//!   caller that stops waiting never cancels it: the result still lands in the store and cache;
+//! - a user we have stored data for is never kept waiting on GitHub for longer than
+//!   `Waits::known_user`: past that, the stored snapshot is served (`StaleIfError`) while the
+//!   fetch goes on; only a user we know nothing about waits, and at most `Waits::new_user`;
+//! - data older than the hard TTL is never served without asking GitHub first; when GitHub fails
+//!   or is slow, the last stored snapshot is served however old, and GitHub is asked again after
+//!   `STALE_RETRY`;
+//! - logins the instance does not show (ALLOWED_USERS / BLOCKED_USERS) never reach GitHub.
 
 mod expiry;
+mod flights;
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, SubsecRound, Utc};
 use moka::future::Cache;
 
-use crate::domain::{Login, UserSnapshot};
+use crate::clock::Clock;
+use crate::domain::{Login, LoginPolicy, UserSnapshot};
 use crate::github::{GitHubApi, GitHubError};
 use crate::store::SnapshotStore;
 use expiry::EntryExpiry;
+use flights::Flights;
 
 /// How long a stale-if-error answer (or a failed background refresh) is kept before GitHub is
 /// tried again: long enough not to hammer a GitHub outage, short enough to recover quickly.
@@ -29,7 +36,7 @@ const STALE_RETRY: Duration = Duration::from_secs(60);
 const NOT_FOUND_TTL: Duration = Duration::from_secs(300);
 
 /// How long a viewed user stays on the scheduler's list without being viewed again.
-const VIEWED_TTL: Duration = Duration::from_secs(24 * 3600);
+pub const VIEWED_TTL: Duration = Duration::from_secs(24 * 3600);
 
 /// Least time between two explicit refreshes (`refresh_now`) of one user.
 pub const MANUAL_REFRESH_INTERVAL: Duration = Duration::from_secs(60);
@@ -37,13 +44,24 @@ pub const MANUAL_REFRESH_INTERVAL: Duration = Duration::from_secs(60);
 /// Refresh notifications kept for slow subscribers; a lagging one skips to the newest.
 const UPDATES_CAPACITY: usize = 256;
 
+/// Why the stats of a user could not be had.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StatsError {
+    #[error("this instance does not show `{login}`")]
+    Refused { login: String },
+    #[error("GitHub has not answered for `{login}` yet; the fetch goes on")]
+    StillFetching { login: String },
+    #[error(transparent)]
+    GitHub(#[from] GitHubError),
+}
+
 /// Why an explicit refresh did not happen.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum RefreshError {
     #[error("{login} was refreshed less than a minute ago; try again in {retry_after_secs}s")]
     Throttled { login: String, retry_after_secs: u64 },
-    #[error("GitHub failed for {login}: {error}")]
-    GitHub { login: String, error: GitHubError },
+    #[error("refreshing {login} failed: {error}")]
+    Failed { login: String, error: StatsError },
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -54,13 +72,38 @@ pub struct TtlPolicy {
     pub hard: Duration,
 }
 
+/// How long a request waits for GitHub before it is answered without it.
+#[derive(Debug, Clone, Copy)]
+pub struct Waits {
+    /// A user with a stored snapshot: after this, the snapshot is served.
+    pub known_user: Duration,
+    /// A user we know nothing about: after this, an error card says to come back shortly.
+    pub new_user: Duration,
+}
+
+impl Default for Waits {
+    fn default() -> Self {
+        Self { known_user: Duration::from_millis(300), new_user: Duration::from_secs(3) }
+    }
+}
+
+/// Everything StatsService is configured with.
+#[derive(Debug, Clone)]
+pub struct StatsSettings {
+    pub ttl: TtlPolicy,
+    /// Users kept in memory.
+    pub max_users: u64,
+    pub waits: Waits,
+    pub access: LoginPolicy,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Freshness {
     /// Younger than the soft TTL.
     Fresh,
     /// Older than the soft TTL; a background refresh is under way (or recently failed).
     Revalidating,
-    /// Older than the hard TTL, and GitHub could not be asked just now.
+    /// Older than the hard TTL, and GitHub failed or was too slow just now.
     StaleIfError,
 }
 
@@ -82,11 +125,15 @@ pub struct StatsLookup {
 
 struct CacheEntry {
     snapshot: Arc<UserSnapshot>,
-    /// Set when this is an old snapshot served because GitHub failed.
+    /// Set when this is an old snapshot served because GitHub failed or was slow.
     upstream_error: bool,
-    /// Fetched from GitHub when it was cached (rather than read from the store).
-    fetched_now: bool,
+    /// When it was cached (by the service's clock).
+    cached_at: DateTime<Utc>,
 }
+
+/// A cache miss the store could not satisfy: what it had, if anything (older than the hard TTL).
+#[derive(Debug)]
+struct Miss(Option<Arc<UserSnapshot>>);
 
 #[derive(Clone)]
 pub struct StatsService {
@@ -97,13 +144,16 @@ struct Inner {
     github: Arc<dyn GitHubApi>,
     store: SnapshotStore,
     policy: TtlPolicy,
+    waits: Waits,
+    access: LoginPolicy,
+    clock: Arc<dyn Clock>,
     cache: Cache<String, Arc<CacheEntry>>,
     not_found: Cache<String, ()>,
     /// Users whose background refresh failed recently; not retried until the entry expires.
     refresh_failed: Cache<String, ()>,
-    /// Users with a background refresh in flight.
-    refreshing: Mutex<HashSet<String>>,
-    /// Logins asked for recently (key: lowercase login; value: the spelling used).
+    /// GitHub fetches under way, one per user.
+    flights: Flights,
+    /// Existing users asked for recently (key: lowercase login; value: the spelling used).
     viewed: moka::sync::Cache<String, String>,
     /// When each user was last refreshed on request (`refresh_now`).
     manual_refreshes: Cache<String, std::time::Instant>,
@@ -112,7 +162,13 @@ struct Inner {
 }
 
 impl StatsService {
-    pub fn new(github: Arc<dyn GitHubApi>, store: SnapshotStore, policy: TtlPolicy, max_users: u64) -> Self {
+    pub fn new(
+        github: Arc<dyn GitHubApi>,
+        store: SnapshotStore,
+        settings: StatsSettings,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        let StatsSettings { ttl: policy, max_users, waits, access } = settings;
         let cache = Cache::builder()
             .max_capacity(max_users)
             .expire_after(EntryExpiry { hard_ttl: policy.hard, stale_retry: STALE_RETRY })
@@ -124,10 +180,13 @@ impl StatsService {
                 github,
                 store,
                 policy,
+                waits,
+                access,
+                clock,
                 cache,
                 not_found,
                 refresh_failed,
-                refreshing: Mutex::new(HashSet::new()),
+                flights: Flights::default(),
                 viewed: moka::sync::Cache::builder().max_capacity(max_users).time_to_live(VIEWED_TTL).build(),
                 manual_refreshes: Cache::builder()
                     .max_capacity(max_users)
@@ -140,6 +199,21 @@ impl StatsService {
 
     pub fn policy(&self) -> TtlPolicy {
         self.inner.policy
+    }
+
+    /// The time the service goes by.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.inner.clock.now()
+    }
+
+    /// Whether this instance shows `login` at all (ALLOWED_USERS / BLOCKED_USERS).
+    pub fn permits(&self, login: &Login) -> bool {
+        self.inner.access.permits(login)
+    }
+
+    /// True when `login`'s stats are in memory: asking for them costs neither GitHub nor the store.
+    pub fn is_cached(&self, login: &Login) -> bool {
+        self.inner.cache.contains_key(&login.key())
     }
 
     /// The GitHub token pool's public state.
@@ -165,14 +239,16 @@ impl StatsService {
         self.inner.store.load_many(logins).await
     }
 
-    /// Users asked for recently (the scheduler keeps them fresh too).
+    /// Existing users asked for recently (the scheduler keeps them fresh too).
     pub fn recently_viewed(&self) -> Vec<String> {
         self.inner.viewed.iter().map(|(_, login)| login).collect()
     }
 
-    /// A refresh by the scheduler: like `refresh_now` without the per-user throttle.
-    pub async fn refresh_scheduled(&self, login: &Login) -> Result<(), GitHubError> {
-        self.refresh_into_cache(login).await.map(|_| ())
+    /// A refresh by the scheduler: like `refresh_now` without the per-user throttle, and waiting
+    /// for GitHub however long it takes.
+    pub async fn refresh_scheduled(&self, login: &Login) -> Result<(), StatsError> {
+        self.check_access(login)?;
+        self.fetch(login).await.map(|_| ()).map_err(StatsError::from)
     }
 
     /// The stored snapshot, bypassing the cache (it may be newer than the cache: another replica
@@ -192,8 +268,7 @@ impl StatsService {
     pub async fn reload_from_store(&self, login: &Login) {
         if let Some(snapshot) = self.stored_snapshot(login).await {
             let snapshot = Arc::new(snapshot);
-            let entry = Arc::new(CacheEntry { snapshot: snapshot.clone(), upstream_error: false, fetched_now: false });
-            self.inner.cache.insert(login.key(), entry).await;
+            self.inner.cache.insert(login.key(), self.entry(snapshot.clone(), false)).await;
             let _ = self.inner.updates.send(snapshot);
         }
     }
@@ -206,6 +281,8 @@ impl StatsService {
     /// Fetches from GitHub now, whatever the cache holds; at most once per user per
     /// `MANUAL_REFRESH_INTERVAL`.
     pub async fn refresh_now(&self, login: &Login) -> Result<Arc<UserSnapshot>, RefreshError> {
+        let failed = |error: StatsError| RefreshError::Failed { login: login.as_str().to_owned(), error };
+        self.check_access(login).map_err(failed)?;
         let key = login.key();
         let now = std::time::Instant::now();
         let entry = self.inner.manual_refreshes.entry(key.clone()).or_insert(now).await;
@@ -214,43 +291,98 @@ impl StatsService {
             let retry_after_secs = MANUAL_REFRESH_INTERVAL.saturating_sub(elapsed).as_secs().max(1);
             return Err(RefreshError::Throttled { login: login.as_str().to_owned(), retry_after_secs });
         }
-        self.refresh_into_cache(login)
-            .await
-            .map_err(|error| RefreshError::GitHub { login: login.as_str().to_owned(), error })
+        let result = self.fetch(login).await.map_err(|e| failed(e.into()));
+        if result.is_err() {
+            // A failed refresh does not use up the minute: a retry (GitHub's webhook redelivery,
+            // say) may try again at once.
+            self.inner.manual_refreshes.invalidate(&key).await;
+        }
+        result
     }
 
     /// The user's snapshot and how fresh it is; see the module doc for the policy.
-    pub async fn get(&self, login: &Login) -> Result<StatsLookup, GitHubError> {
+    pub async fn get(&self, login: &Login) -> Result<StatsLookup, StatsError> {
+        self.check_access(login)?;
         let key = login.key();
         if self.inner.not_found.contains_key(&key) {
-            return Err(GitHubError::NotFound);
+            return Err(GitHubError::NotFound.into());
         }
-        self.inner.viewed.insert(key.clone(), login.as_str().to_owned());
-        let entry =
-            self.inner.cache.entry(key.clone()).or_try_insert_with(self.load(login)).await.map_err(|e| (*e).clone());
-        let (loaded_now, entry) = match entry {
-            Ok(entry) => (entry.is_fresh(), entry.into_value()),
-            Err(GitHubError::NotFound) => {
-                self.inner.not_found.insert(key, ()).await;
-                return Err(GitHubError::NotFound);
+        let lookup = match self.inner.cache.get(&key).await {
+            Some(entry) if !self.expired(&entry) => self.serve(login, &entry),
+            Some(_) => {
+                self.inner.cache.invalidate(&key).await;
+                self.load(login).await?
             }
-            Err(e) => return Err(e),
+            None => self.load(login).await?,
         };
+        self.inner.viewed.insert(key, login.as_str().to_owned());
+        Ok(lookup)
+    }
+
+    fn check_access(&self, login: &Login) -> Result<(), StatsError> {
+        if self.inner.access.permits(login) {
+            Ok(())
+        } else {
+            Err(StatsError::Refused { login: login.as_str().to_owned() })
+        }
+    }
+
+    fn entry(&self, snapshot: Arc<UserSnapshot>, upstream_error: bool) -> Arc<CacheEntry> {
+        Arc::new(CacheEntry { snapshot, upstream_error, cached_at: self.now() })
+    }
+
+    /// Past its lifetime by the service's clock (the cache evicts by the wall clock, which tests
+    /// do not move).
+    fn expired(&self, entry: &CacheEntry) -> bool {
+        if entry.upstream_error {
+            self.since(entry.cached_at) >= STALE_RETRY
+        } else {
+            self.age(&entry.snapshot) >= self.inner.policy.hard
+        }
+    }
+
+    /// A cached entry as an answer; past the soft TTL it starts a background refresh.
+    fn serve(&self, login: &Login, entry: &CacheEntry) -> StatsLookup {
         let freshness = if entry.upstream_error {
             Freshness::StaleIfError
-        } else if age(&entry.snapshot) < self.inner.policy.soft || (loaded_now && entry.fetched_now) {
-            // Data this very call just fetched from GitHub is as fresh as it gets, whatever the TTL.
+        } else if self.age(&entry.snapshot) < self.inner.policy.soft {
             Freshness::Fresh
         } else {
             self.spawn_refresh(login);
             Freshness::Revalidating
         };
-        Ok(StatsLookup { snapshot: entry.snapshot.clone(), freshness })
+        StatsLookup { snapshot: entry.snapshot.clone(), freshness }
     }
 
-    /// A cache miss: the stored snapshot if it is younger than the hard TTL, else GitHub, else
-    /// (GitHub failing) the stored snapshot however old.
-    async fn load(&self, login: &Login) -> Result<Arc<CacheEntry>, GitHubError> {
+    /// A cache miss: the stored snapshot if it is younger than the hard TTL, else GitHub within the
+    /// wait for this kind of user, else (GitHub failing or slow) the stored snapshot however old.
+    async fn load(&self, login: &Login) -> Result<StatsLookup, StatsError> {
+        let key = login.key();
+        // Concurrent misses share one store read.
+        let read = self.inner.cache.entry(key.clone()).or_try_insert_with(self.read_store(login)).await;
+        let stored = match read {
+            Ok(entry) => return Ok(self.serve(login, entry.value())),
+            Err(miss) => miss.0.clone(),
+        };
+        let wait = if stored.is_some() { self.inner.waits.known_user } else { self.inner.waits.new_user };
+        let outcome = tokio::time::timeout(wait, self.fetch(login)).await;
+        match (outcome, stored) {
+            (Ok(Ok(snapshot)), _) => Ok(StatsLookup { snapshot, freshness: Freshness::Fresh }),
+            (Ok(Err(GitHubError::NotFound)), _) => Err(GitHubError::NotFound.into()),
+            (Ok(Err(error)), Some(snapshot)) => {
+                tracing::warn!(%error, login = %login, "GitHub failed; serving the last stored snapshot");
+                Ok(self.serve_stale(key, snapshot).await)
+            }
+            (Err(_), Some(snapshot)) => {
+                tracing::info!(login = %login, ?wait, "GitHub is slow; serving the stored snapshot meanwhile");
+                Ok(self.serve_stale(key, snapshot).await)
+            }
+            (Ok(Err(error)), None) => Err(error.into()),
+            (Err(_), None) => Err(StatsError::StillFetching { login: login.as_str().to_owned() }),
+        }
+    }
+
+    async fn read_store(&self, login: &Login) -> Result<Arc<CacheEntry>, Miss> {
         let stored = match self.inner.store.load(login).await {
             Ok(stored) => stored.map(Arc::new),
             Err(error) => {
@@ -258,25 +390,31 @@ impl StatsService {
                 None
             }
         };
-        if let Some(snapshot) = &stored
-            && age(snapshot) < self.inner.policy.hard
-        {
-            return Ok(Arc::new(CacheEntry { snapshot: snapshot.clone(), upstream_error: false, fetched_now: false }));
-        }
-        match self.fetch_and_save(login).await {
-            Ok(snapshot) => Ok(Arc::new(CacheEntry { snapshot, upstream_error: false, fetched_now: true })),
-            Err(error) => match stored {
-                Some(snapshot) if !matches!(error, GitHubError::NotFound) => {
-                    tracing::warn!(%error, login = %login, "GitHub failed; serving the last stored snapshot");
-                    Ok(Arc::new(CacheEntry { snapshot, upstream_error: true, fetched_now: false }))
-                }
-                _ => Err(error),
-            },
+        match stored {
+            Some(snapshot) if self.age(&snapshot) < self.inner.policy.hard => Ok(self.entry(snapshot, false)),
+            other => Err(Miss(other)),
         }
     }
 
+    /// Caches an old snapshot for `STALE_RETRY`, unless a fetch that finished meanwhile already
+    /// cached a fresh one.
+    async fn serve_stale(&self, key: String, snapshot: Arc<UserSnapshot>) -> StatsLookup {
+        self.inner.cache.entry(key).or_insert(self.entry(snapshot.clone(), true)).await;
+        StatsLookup { snapshot, freshness: Freshness::StaleIfError }
+    }
+
+    /// Joins the fetch of `login` under way, or starts one in its own task.
+    fn fetch(&self, login: &Login) -> flights::Flight {
+        let this = self.clone();
+        let owned = login.clone();
+        self.inner.flights.join_or_start(login.key(), async move { this.refresh_into_cache(&owned).await })
+    }
+
     async fn fetch_and_save(&self, login: &Login) -> Result<Arc<UserSnapshot>, GitHubError> {
-        let snapshot = self.inner.github.fetch_user(login).await?;
+        let mut snapshot = self.inner.github.fetch_user(login).await?;
+        // The service's clock is the one TTLs are measured by; microseconds are what both
+        // databases keep, so the time read back equals the time written (it versions renders).
+        snapshot.fetched_at = self.now().trunc_subsecs(6);
         if let Err(error) = self.inner.store.save(&snapshot).await {
             // The fresh data is still served; it just will not survive a restart.
             tracing::error!(%error, login = %login, "could not store snapshot");
@@ -288,69 +426,42 @@ impl StatsService {
     }
 
     /// Fetches and stores a user and puts the result in the cache; a user GitHub no longer knows
-    /// leaves the cache and is remembered as not found. Every refresh path goes through here.
+    /// leaves the cache and is remembered as not found. Every fetch goes through here, in a flight.
     async fn refresh_into_cache(&self, login: &Login) -> Result<Arc<UserSnapshot>, GitHubError> {
         let key = login.key();
         match self.fetch_and_save(login).await {
             Ok(snapshot) => {
                 self.inner.not_found.invalidate(&key).await;
-                let entry =
-                    Arc::new(CacheEntry { snapshot: snapshot.clone(), upstream_error: false, fetched_now: true });
-                self.inner.cache.insert(key, entry).await;
+                self.inner.refresh_failed.invalidate(&key).await;
+                self.inner.cache.insert(key, self.entry(snapshot.clone(), false)).await;
                 Ok(snapshot)
             }
+            Err(GitHubError::NotFound) => {
+                self.inner.cache.invalidate(&key).await;
+                self.inner.not_found.insert(key, ()).await;
+                Err(GitHubError::NotFound)
+            }
             Err(error) => {
-                if matches!(error, GitHubError::NotFound) {
-                    self.inner.cache.invalidate(&key).await;
-                    self.inner.not_found.insert(key, ()).await;
-                }
+                self.inner.refresh_failed.insert(key, ()).await;
                 Err(error)
             }
         }
     }
 
+    /// Starts a background refresh unless one is under way or one failed within `STALE_RETRY`.
     fn spawn_refresh(&self, login: &Login) {
-        let key = login.key();
-        if self.inner.refresh_failed.contains_key(&key) {
+        if self.inner.refresh_failed.contains_key(&login.key()) {
             return;
         }
-        let Some(guard) = RefreshGuard::claim(&self.inner, key) else {
-            return;
-        };
-        let this = self.clone();
-        let login = login.clone();
-        tokio::spawn(async move {
-            match this.refresh_into_cache(&login).await {
-                Ok(_) | Err(GitHubError::NotFound) => {}
-                Err(error) => {
-                    tracing::warn!(%error, login = %login, "background refresh failed; serving stale stats");
-                    this.inner.refresh_failed.insert(guard.key.clone(), ()).await;
-                }
-            }
-            drop(guard);
-        });
+        // The flight runs in its own task; nobody needs to wait for it here.
+        drop(self.fetch(login));
     }
-}
 
-/// Marks a user as being refreshed; the mark goes away when the refresh ends, even by panic.
-struct RefreshGuard {
-    inner: Arc<Inner>,
-    key: String,
-}
-
-impl RefreshGuard {
-    fn claim(inner: &Arc<Inner>, key: String) -> Option<Self> {
-        let mut refreshing = inner.refreshing.lock().unwrap_or_else(|p| p.into_inner());
-        refreshing.insert(key.clone()).then(|| Self { inner: inner.clone(), key })
+    fn age(&self, snapshot: &UserSnapshot) -> Duration {
+        self.since(snapshot.fetched_at)
     }
-}
 
-impl Drop for RefreshGuard {
-    fn drop(&mut self) {
-        self.inner.refreshing.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.key);
+    fn since(&self, at: DateTime<Utc>) -> Duration {
+        (self.now() - at).to_std().unwrap_or(Duration::ZERO)
     }
-}
-
-fn age(snapshot: &UserSnapshot) -> Duration {
-    (Utc::now() - snapshot.fetched_at).to_std().unwrap_or(Duration::ZERO)
 }

@@ -12,7 +12,7 @@ use futures_util::StreamExt;
 
 use crate::domain::Login;
 use crate::github::{GitHubError, TokenStatus};
-use crate::stats::StatsService;
+use crate::stats::{StatsError, StatsService};
 use crate::store::{BannerStore, RefreshSchedule, StoreError};
 
 #[derive(Debug, Clone)]
@@ -126,8 +126,10 @@ impl RefreshScheduler {
         let outcome = self.stats.refresh_scheduled(&parsed).await;
         let bookkeeping = match &outcome {
             Ok(()) => self.schedule.complete(&login, next_due(self.settings.refresh_every)).await,
-            Err(GitHubError::RateLimited { retry_at }) => self.schedule.release(&login, *retry_at).await,
-            Err(GitHubError::NotFound) => {
+            Err(StatsError::GitHub(GitHubError::RateLimited { retry_at })) => {
+                self.schedule.release(&login, *retry_at).await
+            }
+            Err(StatsError::GitHub(GitHubError::NotFound)) => {
                 self.schedule.complete(&login, next_due(Duration::from_secs(24 * 3600))).await
             }
             Err(_) => self.schedule.release(&login, next_due(Duration::from_secs(300))).await,

@@ -210,6 +210,12 @@ struct FakeState {
     requests: Vec<RecordedRequest>,
     /// Points used per token ("" for requests without one).
     used: HashMap<String, i64>,
+    /// Requests being answered right now, per token.
+    in_flight: HashMap<String, usize>,
+    /// Most requests ever in flight at once, across tokens.
+    max_in_flight: usize,
+    /// More concurrent requests than this on one token trip GitHub's secondary rate limit.
+    secondary_limit: Option<usize>,
 }
 
 type Shared = Arc<Mutex<FakeState>>;
@@ -308,6 +314,17 @@ impl FakeGitHub {
         lock(&self.state).malformed = on;
     }
 
+    /// From now on, more than `n` requests in flight at once on one token answer like GitHub's
+    /// secondary rate limit (403, `Retry-After: 60`).
+    pub fn set_secondary_limit(&self, n: usize) {
+        lock(&self.state).secondary_limit = Some(n);
+    }
+
+    /// The most requests that were ever in flight at once.
+    pub fn max_in_flight(&self) -> usize {
+        lock(&self.state).max_in_flight
+    }
+
     /// Every request received so far, in arrival order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.state).requests.clone()
@@ -353,12 +370,40 @@ struct Arrival {
     used: i64,
     fail: Option<u16>,
     delay: Duration,
+    /// Over the secondary limit (concurrent requests on its token).
+    secondary: bool,
+}
+
+/// Counts a request as in flight on its token until it is answered (or the client hangs up).
+struct InFlight {
+    state: Shared,
+    token: String,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if let Some(n) = lock(&self.state).in_flight.get_mut(&self.token) {
+            *n = n.saturating_sub(1);
+        }
+    }
 }
 
 async fn graphql(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let arrival = arrive(&app.state, &headers, &body);
+    let _in_flight = InFlight { state: app.state.clone(), token: arrival.token.clone().unwrap_or_default() };
     if !arrival.delay.is_zero() {
         tokio::time::sleep(arrival.delay).await;
+    }
+    if arrival.secondary {
+        let mut response = json_response(
+            StatusCode::FORBIDDEN,
+            &json!({
+                "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+                "documentation_url": "https://docs.github.com/graphql/overview/rate-limits-and-query-limits-for-the-graphql-api#secondary-rate-limits",
+            }),
+        );
+        response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("60"));
+        return response;
     }
     // Read the state again after the delay: what is served is the state at answer time.
     let state = lock(&app.state);
@@ -409,7 +454,13 @@ fn arrive(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Arrival {
         state.fail_next -= 1;
         state.fail_status
     });
-    Arrival { token, body, operation, used, fail, delay: state.delay }
+    let in_flight = state.in_flight.entry(token.clone().unwrap_or_default()).or_default();
+    *in_flight += 1;
+    let on_token = *in_flight;
+    let total: usize = state.in_flight.values().sum();
+    state.max_in_flight = state.max_in_flight.max(total);
+    let secondary = state.secondary_limit.is_some_and(|limit| on_token > limit);
+    Arrival { token, body, operation, used, fail, delay: state.delay, secondary }
 }
 
 struct Budget {
@@ -498,6 +549,9 @@ fn answer(state: &FakeState, arrival: &Arrival, limited: Option<RateLimited>, bu
 /// Runs one of the two known operations against the stored users.
 fn execute(state: &FakeState, body: &Value, operation: &str, budget: &Budget) -> Value {
     let query = body["query"].as_str().unwrap_or("");
+    if operation == "RateLimitCheck" && operation_in(query).as_deref() == Some(operation) {
+        return json!({ "data": { "rateLimit": budget.json() } });
+    }
     let known = matches!(operation, "UserStats" | "UserRepositories");
     if !known || operation_in(query).as_deref() != Some(operation) {
         return json!({ "errors": [{ "message": format!("No operation named \"{operation}\"") }] });

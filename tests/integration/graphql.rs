@@ -137,9 +137,11 @@ async fn token_pool_is_admin_only_and_never_shows_tokens() {
 #[tokio::test]
 async fn abusive_queries_are_rejected_before_they_run() {
     let app = spawn_app().await;
+    // Deeper than any real client goes (the standard introspection query reaches 15).
     let deep = format!(
-        "{{ __schema {{ types {{ {} }} }} }}",
-        "fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } }"
+        "{{ __schema {{ types {{ fields {{ type {{ {}name{} }} }} }} }} }}",
+        "ofType { ".repeat(14),
+        " }".repeat(14)
     );
     let wide: String = (0..600).map(|i| format!("a{i}: user(login: \"octocat\") {{ login }} ")).collect();
 

@@ -7,7 +7,10 @@ use std::sync::{Arc, Once};
 use std::time::Duration;
 
 use github_banners::app::Application;
-use github_banners::config::{DatabaseSettings, EventSettings, Settings, ThemeSettings, WorkerSettings};
+use github_banners::clock::ManualClock;
+use github_banners::config::{
+    DatabaseSettings, EventSettings, LimitSettings, LoginList, Settings, ThemeSettings, WorkerSettings,
+};
 use secrecy::SecretString;
 
 use crate::fake_github::{FakeGitHub, fixtures};
@@ -95,6 +98,12 @@ pub struct TestConfig {
     /// KAFKA_BROKERS; None uses the in-process bus.
     pub kafka_brokers: Option<String>,
     pub kafka_topic: String,
+    /// Rate limits and concurrency bounds; the default lets tests send as much as they like.
+    pub limits: LimitSettings,
+    pub known_user_wait: Duration,
+    pub first_view_deadline: Duration,
+    pub allowed_users: Vec<String>,
+    pub blocked_users: Vec<String>,
 }
 
 impl Default for TestConfig {
@@ -109,6 +118,15 @@ impl Default for TestConfig {
             watch_themes: false,
             kafka_brokers: None,
             kafka_topic: "github-banners.test".to_owned(),
+            limits: LimitSettings {
+                client_requests_per_minute: 1_000_000,
+                client_costly_per_minute: 1_000_000,
+                ..LimitSettings::default()
+            },
+            known_user_wait: Duration::from_millis(300),
+            first_view_deadline: Duration::from_secs(3),
+            allowed_users: Vec::new(),
+            blocked_users: Vec::new(),
         }
     }
 }
@@ -123,6 +141,8 @@ pub struct TestApp {
     pub relay: github_banners::worker::OutboxRelay,
     /// The app's event bus, to observe what it publishes.
     pub bus: Arc<dyn github_banners::events::EventBus>,
+    /// The clock the app goes by: it stands still until a test moves it.
+    pub clock: Arc<ManualClock>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -158,6 +178,10 @@ pub async fn spawn_app_with(config: TestConfig) -> TestApp {
         cache_hard_ttl: config.hard_ttl,
         cache_max_users: 1000,
         request_timeout: Duration::from_secs(5),
+        known_user_wait: config.known_user_wait,
+        first_view_deadline: config.first_view_deadline,
+        allowed_users: (!config.allowed_users.is_empty()).then(|| LoginList(config.allowed_users.clone())),
+        blocked_users: (!config.blocked_users.is_empty()).then(|| LoginList(config.blocked_users.clone())),
         api_keys: vec![SecretString::from(API_KEY)],
         github_webhook_secret: Some(SecretString::from(WEBHOOK_SECRET)),
         services_secret_key: Some(SecretString::from(SERVICES_SECRET)),
@@ -171,14 +195,16 @@ pub async fn spawn_app_with(config: TestConfig) -> TestApp {
         // Tests drive the scheduler with `run_once`; the relay and consumers run as in production.
         worker: WorkerSettings { worker_interval: Duration::from_secs(3600), worker_concurrency: 4, no_worker: true },
         watch_themes: config.watch_themes,
+        limits: config.limits,
     };
-    let app = Application::build(&settings).await.unwrap();
+    let clock = Arc::new(ManualClock::default());
+    let app = Application::build_with_clock(&settings, clock.clone()).await.unwrap();
     let address = format!("http://{}", app.address());
     let scheduler = app.services().scheduler.clone();
     let relay = app.services().relay.clone();
     let bus = app.services().bus.clone();
     tokio::spawn(app.run_until_stopped());
-    TestApp { address, github, db, client: reqwest::Client::new(), scheduler, relay, bus }
+    TestApp { address, github, db, client: reqwest::Client::new(), scheduler, relay, bus, clock }
 }
 
 fn init_logging() {

@@ -1,6 +1,6 @@
 //! The token pool seen from outside: bad and rate-limited tokens are skipped, never shown.
 
-use crate::helpers::{GOOD_TOKEN, TestConfig, spawn_app_with};
+use crate::helpers::{GOOD_TOKEN, TestConfig, assert_valid_svg, spawn_app_with};
 
 #[tokio::test]
 async fn a_bad_token_first_in_the_list_is_skipped_and_disabled() {
@@ -67,12 +67,31 @@ async fn requests_spread_over_tokens_by_remaining_budget() {
 }
 
 #[tokio::test]
-async fn only_bad_tokens_is_a_server_error_that_never_shows_a_token() {
+async fn only_bad_tokens_is_a_503_saying_the_server_is_misconfigured_and_never_shows_a_token() {
     let app = spawn_app_with(TestConfig { tokens: vec!["ghp_revoked_secret".to_owned()], ..Default::default() }).await;
 
     let reply = app.preview("username=octocat").await;
 
-    assert_eq!(reply.status, 500);
+    assert_eq!(reply.status, 503);
+    let retry_after: u64 = reply.header("retry-after").parse().unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    let text = assert_valid_svg(&reply.body);
+    assert!(text.contains("misconfigured") && text.contains("not your fault"), "{text}");
     assert!(!reply.body.contains("ghp_revoked_secret"));
     assert!(!format!("{:?}", reply.headers).contains("ghp_revoked_secret"));
+}
+
+#[tokio::test]
+async fn a_rejected_token_is_rechecked_and_serves_again_once_github_accepts_it() {
+    let mut config = TestConfig { tokens: vec!["ghp_restored".to_owned()], ..Default::default() };
+    config.limits.github_token_recheck = std::time::Duration::ZERO;
+    let app = spawn_app_with(config).await;
+    assert_eq!(app.preview("username=octocat").await.status, 503);
+
+    app.github.add_token("ghp_restored");
+    let reply = app.preview("username=octocat").await;
+
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let checks = app.github.requests().iter().filter(|r| r.operation == "RateLimitCheck").count();
+    assert!(checks >= 1, "the token was rechecked with the cheap rateLimit query");
 }

@@ -14,7 +14,7 @@ enum TokenState {
     Active,
     /// Rate limited until `parkedUntil`.
     Parked,
-    /// Rejected by GitHub as bad credentials.
+    /// Rejected by GitHub as bad credentials; rechecked at `recheckAt`.
     Disabled,
 }
 
@@ -27,6 +27,10 @@ struct PoolToken {
     limit: Option<i64>,
     reset_at: Option<DateTime<Utc>>,
     parked_until: Option<DateTime<Utc>>,
+    /// When a rejected token is next tried again.
+    recheck_at: Option<DateTime<Utc>>,
+    /// Requests using it right now.
+    in_flight: i32,
 }
 
 #[Object]
@@ -43,7 +47,7 @@ impl AdminQuery {
                 state: match t.status {
                     TokenStatus::Active => TokenState::Active,
                     TokenStatus::Parked { .. } => TokenState::Parked,
-                    TokenStatus::Disabled => TokenState::Disabled,
+                    TokenStatus::Disabled { .. } => TokenState::Disabled,
                 },
                 remaining: t.remaining,
                 limit: t.limit,
@@ -52,6 +56,11 @@ impl AdminQuery {
                     TokenStatus::Parked { until } => Some(until),
                     _ => None,
                 },
+                recheck_at: match t.status {
+                    TokenStatus::Disabled { recheck_at } => Some(recheck_at),
+                    _ => None,
+                },
+                in_flight: i32::try_from(t.in_flight).unwrap_or(i32::MAX),
             })
             .collect())
     }

@@ -10,7 +10,7 @@ use async_graphql::{ComplexObject, Context, ID, InputObject, Object, SimpleObjec
 use chrono::{DateTime, Utc};
 
 use super::user::BannerOptionInput;
-use super::{gql, require_trusted, state};
+use super::{admit_login, gql, require_trusted, state};
 use crate::api::{AppError, AppState};
 use crate::banners::{Banner, BannerInput, encode_cursor};
 
@@ -128,6 +128,15 @@ struct UpdateBannerInput {
     options: Option<Vec<BannerOptionInput>>,
 }
 
+/// A banner's user counts toward the request's distinct users (creating one may ask GitHub);
+/// an invalid login is left for the banner service to refuse with its usual message.
+fn admit_username(ctx: &Context<'_>, username: &str) -> async_graphql::Result<()> {
+    match crate::domain::Login::parse(username.trim()) {
+        Ok(login) => admit_login(ctx, &login),
+        Err(_) => Ok(()),
+    }
+}
+
 fn options(list: Vec<BannerOptionInput>) -> BTreeMap<String, String> {
     list.into_iter().map(|o| (o.name, o.value)).collect()
 }
@@ -168,8 +177,10 @@ impl BannerQuery {
 #[Object]
 impl BannerMutation {
     /// Saves a banner (API key). Its image is then at `svgUrl` / `pngUrl`, kept up to date.
+    #[graphql(complexity = "20 + child_complexity")]
     async fn create_banner(&self, ctx: &Context<'_>, input: CreateBannerInput) -> async_graphql::Result<BannerNode> {
         require_trusted(ctx)?;
+        admit_username(ctx, &input.username)?;
         let input = BannerInput {
             username: Some(input.username),
             banner_type: Some(input.banner_type),
@@ -179,6 +190,7 @@ impl BannerMutation {
         Ok(state(ctx)?.banners.create(input).await.map_err(|e| gql(e.into()))?.into())
     }
 
+    #[graphql(complexity = "20 + child_complexity")]
     async fn update_banner(
         &self,
         ctx: &Context<'_>,
@@ -186,6 +198,9 @@ impl BannerMutation {
         input: UpdateBannerInput,
     ) -> async_graphql::Result<BannerNode> {
         require_trusted(ctx)?;
+        if let Some(username) = &input.username {
+            admit_username(ctx, username)?;
+        }
         let input = BannerInput {
             username: input.username,
             banner_type: input.banner_type,

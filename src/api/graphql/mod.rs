@@ -6,21 +6,27 @@
 
 mod admin;
 mod banners;
+mod graphiql;
+pub(crate) mod guard;
 mod themes;
 mod user;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::http::GraphiQLSource;
-use async_graphql::{Context, ErrorExtensions, MergedObject, MergedSubscription, Schema};
-use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use async_graphql::{Context, ErrorExtensions, Executor, MergedObject, MergedSubscription, Schema};
+use async_graphql_axum::{GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{State, WebSocketUpgrade};
 use axum::http::HeaderMap;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Extension, Router};
+use axum::{Extension, Json, Router};
 
 use super::auth::Caller;
+use super::clients::Client;
 use super::{AppError, AppState};
+use crate::domain::Login;
+use guard::{GuardedSchema, LoginBudget};
 
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(user::UserQuery, themes::ThemeQuery, banners::BannerQuery, admin::AdminQuery);
@@ -33,8 +39,10 @@ pub struct SubscriptionRoot(user::UserSubscription);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
-/// Deeper or costlier queries are refused before they run.
-const MAX_DEPTH: usize = 10;
+/// Deeper or costlier queries are refused before they run. 16 admits the standard introspection
+/// query (15 levels: its type references nest `ofType` nine times) that GraphiQL, codegen and
+/// other tools send on connect; our own types nest far less.
+const MAX_DEPTH: usize = 16;
 const MAX_COMPLEXITY: usize = 1_000;
 /// Also bounds the parser's recursion on hostile documents.
 const MAX_RECURSIVE_DEPTH: usize = 32;
@@ -55,37 +63,80 @@ pub fn sdl() -> String {
     builder().finish().sdl()
 }
 
-pub(super) fn routes(schema: AppSchema) -> Router<AppState> {
+pub(super) fn routes(schema: AppSchema, max_logins: usize) -> Router<AppState> {
     Router::new()
-        .route("/graphql", get(graphiql).post(execute))
+        .route("/graphql", get(graphiql::page).post(execute))
+        .route("/graphql/graphiql.js", get(graphiql::script))
         .route("/graphql/ws", get(subscriptions))
-        .layer(Extension(schema))
+        .layer(Extension(GuardedSchema::new(schema, max_logins)))
 }
 
-async fn graphiql() -> impl IntoResponse {
-    Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish())
-}
-
+/// A JSON GraphQL request, read and parsed here rather than by the integration crate so that a
+/// bad body gets a plain GraphQL error (never a Rust debug string) and an oversized one a 413.
 async fn execute(
     State(state): State<AppState>,
-    Extension(schema): Extension<AppSchema>,
+    Extension(schema): Extension<GuardedSchema>,
     headers: HeaderMap,
     signed: Option<Extension<Caller>>,
-    request: GraphQLRequest,
-) -> GraphQLResponse {
+    client: Option<Extension<Client>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let client = client.map_or_else(Client::local, |Extension(client)| client);
+    let request = match body {
+        Ok(body) => serde_json::from_slice::<async_graphql::Request>(&body).map_err(|e| AppError::InvalidParameter {
+            name: "body",
+            reason: format!("expected a JSON GraphQL request with `query`: {e}"),
+        }),
+        Err(rejection) => Err(AppError::from(rejection)),
+    };
+    let request = match request {
+        Ok(request) => request,
+        Err(error) => return request_error(&error),
+    };
     let caller = state.caller(&headers, signed);
     let loader = DataLoader::new(banners::OwnerLoader::new(state.clone()), tokio::spawn);
-    schema.execute(request.into_inner().data(caller).data(loader)).await.into()
+    GraphQLResponse::from(schema.execute(request.data(caller).data(client).data(loader)).await).into_response()
 }
 
+/// A request that never reached execution, in GraphQL's error shape.
+fn request_error(error: &AppError) -> Response {
+    let body = serde_json::json!({
+        "errors": [{ "message": error.to_string(), "extensions": { "code": error.code() } }],
+    });
+    (error.status(), Json(body)).into_response()
+}
+
+/// Subscriptions (and queries) over WebSocket; a message larger than a request body is refused.
 async fn subscriptions(
-    Extension(schema): Extension<AppSchema>,
+    Extension(schema): Extension<GuardedSchema>,
+    client: Option<Extension<Client>>,
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> Response {
+    let mut data = async_graphql::Data::default();
+    data.insert(client.map_or_else(Client::local, |Extension(client)| client));
     upgrade
+        .max_message_size(guard::MAX_DOCUMENT_BYTES)
+        .max_frame_size(guard::MAX_DOCUMENT_BYTES)
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |stream| GraphQLWebSocket::new(stream, schema, protocol).serve())
+        .on_upgrade(move |stream| GraphQLWebSocket::new(stream, schema, protocol).with_data(data).serve())
+}
+
+/// A user not in memory spends from the client's costly budget (as on the REST routes).
+fn charge_costly_user(ctx: &Context<'_>, login: &Login) -> async_graphql::Result<()> {
+    let client = ctx.data_opt::<Client>().copied().unwrap_or_else(Client::local);
+    super::preview::check_costly_user(state(ctx)?, &client, login).map_err(gql)
+}
+
+/// Counts `login` against the request's budget of distinct logins (see `guard::LoginBudget`).
+fn admit_login(ctx: &Context<'_>, login: &Login) -> async_graphql::Result<()> {
+    let budget = ctx.data::<LoginBudget>().map_err(|_| gql(AppError::Internal("no login budget".into())))?;
+    budget.admit(login).map_err(|max| {
+        gql(AppError::InvalidParameter {
+            name: "login",
+            reason: format!("one request may ask for at most {max} different GitHub users"),
+        })
+    })
 }
 
 /// The application's state; always present in a served schema.

@@ -9,7 +9,7 @@ use async_graphql::futures_util::{Stream, StreamExt};
 use async_graphql::{Context, InputObject, Object, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
 
-use super::{gql, require_trusted, state};
+use super::{admit_login, charge_costly_user, gql, require_trusted, state};
 use crate::api::AppError;
 use crate::domain::{self, BannerType, Login, StatsOptions, UserSnapshot, compute};
 use crate::render::BannerOptions;
@@ -45,13 +45,19 @@ pub(super) fn options_map(options: Option<Vec<BannerOptionInput>>) -> HashMap<St
 #[Object]
 impl UserQuery {
     /// A GitHub user, from the cache, the store or GitHub (see the README for freshness).
+    /// Costs 20 toward the complexity limit, and counts toward the distinct users per request.
+    #[graphql(complexity = "20 + child_complexity")]
     async fn user(&self, ctx: &Context<'_>, login: String) -> async_graphql::Result<User> {
         let login = parse_login(&login)?;
-        let lookup = state(ctx)?.stats.get(&login).await.map_err(|e| gql(AppError::from_github(e, login.as_str())))?;
+        admit_login(ctx, &login)?;
+        charge_costly_user(ctx, &login)?;
+        let lookup = state(ctx)?.stats.get(&login).await.map_err(|e| gql(AppError::from_stats(e, login.as_str())))?;
         Ok(User { snapshot: lookup.snapshot, freshness: lookup.freshness })
     }
 
-    /// A banner rendered on the fly, as SVG text; `options` as on /banners/preview.
+    /// A banner rendered on the fly, as SVG text; `options` as on /banners/preview. A whole render:
+    /// costs 100 toward the complexity limit, and counts toward the distinct users per request.
+    #[graphql(complexity = "100")]
     async fn preview(
         &self,
         ctx: &Context<'_>,
@@ -62,6 +68,8 @@ impl UserQuery {
     ) -> async_graphql::Result<String> {
         let state = state(ctx)?;
         let login = parse_login(&login)?;
+        admit_login(ctx, &login)?;
+        charge_costly_user(ctx, &login)?;
         let kind: BannerType =
             banner_type.parse().map_err(|reason| gql(AppError::InvalidParameter { name: "type", reason }))?;
         let mut params = options_map(options);
@@ -77,9 +85,11 @@ impl UserQuery {
 #[Object]
 impl UserMutation {
     /// Fetches the user from GitHub now (API key; at most once a minute per user).
+    #[graphql(complexity = "20 + child_complexity")]
     async fn refresh_user(&self, ctx: &Context<'_>, login: String) -> async_graphql::Result<User> {
         require_trusted(ctx)?;
         let login = parse_login(&login)?;
+        admit_login(ctx, &login)?;
         let snapshot = state(ctx)?.stats.refresh_now(&login).await.map_err(|e| gql(e.into()))?;
         Ok(User { snapshot, freshness: Freshness::Fresh })
     }
