@@ -231,11 +231,13 @@ async fn run(command: Command) -> anyhow::Result<()> {
 }
 
 fn run_themes(settings: &ThemeSettings, command: ThemesCommand) -> anyhow::Result<()> {
-    let dir = settings.resolve()?;
     match command {
-        ThemesCommand::List => print!("{}", themes_cli::list(dir.as_deref())?),
+        ThemesCommand::List => print!("{}", themes_cli::list(settings.resolve()?.as_deref())?),
         ThemesCommand::Validate { dir: explicit } => {
-            let dir = explicit.or(dir);
+            let dir = match explicit {
+                Some(dir) => Some(dir),
+                None => settings.resolve()?,
+            };
             if let Some(dir) = &dir
                 && !dir.is_dir()
             {
@@ -248,14 +250,16 @@ fn run_themes(settings: &ThemeSettings, command: ThemesCommand) -> anyhow::Resul
             }
         }
         ThemesCommand::New { name, extends } => {
-            let dir = dir.unwrap_or_else(|| PathBuf::from("themes"));
+            // Creating the directory is what the user asked for, so an explicit THEMES_DIR that
+            // does not exist yet is not an error here.
+            let dir = settings.themes_dir.clone().unwrap_or_else(|| PathBuf::from("themes"));
             let path = themes_cli::new_pack(&dir, &name, &extends)?;
             println!("created {}; preview it with: github-banners themes preview {name}", path.display());
         }
         ThemesCommand::Preview { name, stats, banner } => {
             let request =
                 PreviewRequest { theme: name, kind: banner.kind, stats, png: banner.png(), options: banner.options()? };
-            banner.write(&themes_cli::preview(dir.as_deref(), &request)?)?;
+            banner.write(&themes_cli::preview(settings.resolve()?.as_deref(), &request)?)?;
         }
     }
     Ok(())

@@ -6,7 +6,10 @@ use crate::config::LogFormat;
 
 /// Installs the global subscriber; safe to call once per process.
 pub fn init(filter: EnvFilter, format: LogFormat) {
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // A log line that cannot be written (a closed pipe: the log collector went away) is dropped;
+    // reporting it would `eprintln!` into the same closed pipe and panic inside the request.
+    let builder =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).log_internal_errors(false);
     let result = match format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().flatten_event(true).try_init(),

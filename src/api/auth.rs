@@ -26,8 +26,10 @@ impl ApiKeys {
         let Some(presented) = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
+            .and_then(|v| v.trim().split_once(' '))
+            // The scheme is case-insensitive (RFC 9110): `bearer` and `BEARER` are `Bearer` too.
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, key)| key.trim())
         else {
             return Caller::Anonymous;
         };
@@ -53,6 +55,8 @@ mod tests {
     fn only_a_configured_bearer_key_is_trusted() {
         let keys = ApiKeys::new(&[SecretString::from("k1"), SecretString::from("k2")]);
         assert_eq!(keys.caller(&headers("Bearer k2")), Caller::Trusted);
+        assert_eq!(keys.caller(&headers("bearer k1")), Caller::Trusted);
+        assert_eq!(keys.caller(&headers("BEARER  k1")), Caller::Trusted);
         assert_eq!(keys.caller(&headers("Bearer k3")), Caller::Anonymous);
         assert_eq!(keys.caller(&headers("k1")), Caller::Anonymous);
         assert_eq!(keys.caller(&headers("Basic k1")), Caller::Anonymous);

@@ -2,7 +2,9 @@
 //! now instead of waiting for the scheduler.
 //!
 //! Invariants: nothing happens unless `X-Hub-Signature-256` is a valid HMAC-SHA256 of the raw
-//! body with GITHUB_WEBHOOK_SECRET (constant-time comparison); a delivery id is acted on once.
+//! body with GITHUB_WEBHOOK_SECRET (constant-time comparison); a delivery id is acted on once it
+//! succeeded, never again (a failed one may be redelivered); every valid delivery we could deal
+//! with gets a 2xx, so GitHub's delivery log shows only real failures.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -19,7 +21,8 @@ use sha2::Sha256;
 
 use super::{AppError, AppState};
 use crate::domain::Login;
-use crate::stats::RefreshError;
+use crate::github::GitHubError;
+use crate::stats::{RefreshError, StatsError};
 
 /// GitHub events that can change someone's banner numbers.
 const REFRESHING_EVENTS: [&str; 6] = ["push", "star", "fork", "public", "release", "repository"];
@@ -59,55 +62,91 @@ impl WebhookVerifier {
 #[derive(Deserialize)]
 struct Payload {
     repository: Option<Repository>,
+    sender: Option<Account>,
 }
 
 #[derive(Deserialize)]
 struct Repository {
-    owner: Owner,
+    owner: Account,
 }
 
 #[derive(Deserialize)]
-struct Owner {
+struct Account {
     login: String,
+    /// `User` or `Organization`.
+    #[serde(rename = "type", default)]
+    kind: Option<String>,
+}
+
+fn ok(body: serde_json::Value) -> Response {
+    (StatusCode::OK, axum::Json(body)).into_response()
 }
 
 async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     if let Err(reason) = state.webhooks.verify(header("x-hub-signature-256"), &body) {
         tracing::warn!(reason, "rejected a webhook");
-        return (
-            StatusCode::UNAUTHORIZED,
-            axum::Json(json!({ "error": { "code": "UNAUTHENTICATED", "message": reason } })),
-        )
-            .into_response();
+        return super::banners::json_error(&AppError::BadSignature(reason.to_owned()));
     }
     let event = header("x-github-event").unwrap_or_default();
     if event == "ping" {
-        return (StatusCode::OK, axum::Json(json!({ "ok": true, "event": "ping" }))).into_response();
+        return ok(json!({ "ok": true, "event": "ping" }));
     }
-    if let Some(delivery) = header("x-github-delivery") {
-        let entry = state.webhooks.deliveries.entry(delivery.to_owned()).or_insert(());
-        if !entry.is_fresh() {
-            return (StatusCode::OK, axum::Json(json!({ "ok": true, "ignored": "delivery already handled" })))
-                .into_response();
-        }
+    let delivery = header("x-github-delivery").map(str::to_owned);
+    if let Some(delivery) = &delivery
+        && state.webhooks.deliveries.contains_key(delivery)
+    {
+        return ok(json!({ "ok": true, "ignored": "delivery already handled" }));
     }
+    let response = handle(&state, event, &body).await;
+    // Only a delivery that was dealt with is remembered: when GitHub (or we) failed, GitHub's
+    // redelivery must be acted on.
+    if response.status().is_success()
+        && let Some(delivery) = delivery
+    {
+        state.webhooks.deliveries.insert(delivery, ());
+    }
+    response
+}
+
+async fn handle(state: &AppState, event: &str, body: &[u8]) -> Response {
     if !REFRESHING_EVENTS.contains(&event) {
-        return (StatusCode::OK, axum::Json(json!({ "ok": true, "ignored": format!("event `{event}`") })))
-            .into_response();
+        return ok(json!({ "ok": true, "ignored": format!("event `{event}`") }));
     }
-    let owner = serde_json::from_slice::<Payload>(&body).ok().and_then(|p| p.repository).map(|r| r.owner.login);
-    let Some(login) = owner.as_deref().and_then(|o| Login::parse(o).ok()) else {
-        let error =
-            AppError::InvalidParameter { name: "repository.owner.login", reason: "missing or invalid".to_owned() };
+    let Some(payload) = serde_json::from_slice::<Payload>(body).ok() else {
+        let error = AppError::InvalidParameter { name: "body", reason: "not a GitHub event payload".to_owned() };
         return super::banners::json_error(&error);
     };
+    let Some(owner) = payload.repository.map(|r| r.owner) else {
+        let error = AppError::InvalidParameter { name: "repository.owner", reason: "missing".to_owned() };
+        return super::banners::json_error(&error);
+    };
+    let login = if owner.kind.as_deref() == Some("Organization") {
+        // An organization has no card here; its repositories count for the people who push to
+        // them. The pusher is refreshed when this instance already shows them (strangers' pushes
+        // must not spend the token budget).
+        match payload.sender.filter(|s| s.kind.as_deref() != Some("Bot")).and_then(|s| Login::parse(&s.login).ok()) {
+            Some(sender) if state.stats.stored_snapshot(&sender).await.is_some() => sender,
+            _ => return ok(json!({ "ok": true, "ignored": "organization repository; nobody shown here to refresh" })),
+        }
+    } else {
+        match Login::parse(&owner.login) {
+            Ok(login) => login,
+            Err(_) => {
+                let error = AppError::InvalidParameter { name: "repository.owner.login", reason: "invalid".to_owned() };
+                return super::banners::json_error(&error);
+            }
+        }
+    };
     match state.stats.refresh_now(&login).await {
-        Ok(_) => (StatusCode::OK, axum::Json(json!({ "ok": true, "refreshed": login.as_str() }))).into_response(),
+        Ok(_) => ok(json!({ "ok": true, "refreshed": login.as_str() })),
         // A burst of pushes: one refresh a minute is plenty; the scheduler catches the rest.
-        Err(RefreshError::Throttled { .. }) => {
-            (StatusCode::OK, axum::Json(json!({ "ok": true, "ignored": "refreshed less than a minute ago" })))
-                .into_response()
+        Err(RefreshError::Throttled { .. }) => ok(json!({ "ok": true, "ignored": "refreshed less than a minute ago" })),
+        Err(RefreshError::Failed { error: StatsError::GitHub(GitHubError::NotFound), .. }) => {
+            ok(json!({ "ok": true, "ignored": format!("GitHub has no user `{login}`") }))
+        }
+        Err(RefreshError::Failed { error: StatsError::Refused { .. }, .. }) => {
+            ok(json!({ "ok": true, "ignored": format!("`{login}` is not shown by this instance") }))
         }
         Err(error) => super::banners::json_error(&error.into()),
     }

@@ -35,8 +35,8 @@ const STALE_RETRY: Duration = Duration::from_secs(60);
 /// How long "no such user" is remembered, so typos cannot spend our GitHub budget in a loop.
 const NOT_FOUND_TTL: Duration = Duration::from_secs(300);
 
-/// How long a viewed user stays on the scheduler's list without being viewed again.
-pub const VIEWED_TTL: Duration = Duration::from_secs(24 * 3600);
+/// How long a viewed user is kept fresh by the scheduler without being viewed again.
+pub const VIEWED_WINDOW: Duration = Duration::from_secs(24 * 3600);
 
 /// Least time between two explicit refreshes (`refresh_now`) of one user.
 pub const MANUAL_REFRESH_INTERVAL: Duration = Duration::from_secs(60);
@@ -153,8 +153,10 @@ struct Inner {
     refresh_failed: Cache<String, ()>,
     /// GitHub fetches under way, one per user.
     flights: Flights,
-    /// Existing users asked for recently (key: lowercase login; value: the spelling used).
-    viewed: moka::sync::Cache<String, String>,
+    /// Existing users viewed since the views were last taken (key: lowercase login; value: the
+    /// spelling used and when). Bounded by `max_users`: past that, views wait for the next round.
+    views: std::sync::Mutex<std::collections::HashMap<String, (String, DateTime<Utc>)>>,
+    max_users: u64,
     /// When each user was last refreshed on request (`refresh_now`).
     manual_refreshes: Cache<String, std::time::Instant>,
     /// Every snapshot fetched from GitHub, for subscribers (re-rendering, GraphQL subscriptions).
@@ -187,7 +189,8 @@ impl StatsService {
                 not_found,
                 refresh_failed,
                 flights: Flights::default(),
-                viewed: moka::sync::Cache::builder().max_capacity(max_users).time_to_live(VIEWED_TTL).build(),
+                views: std::sync::Mutex::default(),
+                max_users,
                 manual_refreshes: Cache::builder()
                     .max_capacity(max_users)
                     .time_to_live(MANUAL_REFRESH_INTERVAL)
@@ -239,9 +242,19 @@ impl StatsService {
         self.inner.store.load_many(logins).await
     }
 
-    /// Existing users asked for recently (the scheduler keeps them fresh too).
-    pub fn recently_viewed(&self) -> Vec<String> {
-        self.inner.viewed.iter().map(|(_, login)| login).collect()
+    /// Existing users viewed since the last call, with when (the scheduler keeps them fresh for
+    /// `VIEWED_WINDOW` after their last view).
+    pub fn take_views(&self) -> Vec<(String, DateTime<Utc>)> {
+        let mut views = self.inner.views.lock().unwrap_or_else(|p| p.into_inner());
+        std::mem::take(&mut *views).into_values().collect()
+    }
+
+    fn record_view(&self, login: &Login) {
+        let mut views = self.inner.views.lock().unwrap_or_else(|p| p.into_inner());
+        let key = login.key();
+        if views.contains_key(&key) || (views.len() as u64) < self.inner.max_users {
+            views.insert(key, (login.as_str().to_owned(), self.now()));
+        }
     }
 
     /// A refresh by the scheduler: like `refresh_now` without the per-user throttle, and waiting
@@ -315,7 +328,7 @@ impl StatsService {
             }
             None => self.load(login).await?,
         };
-        self.inner.viewed.insert(key, login.as_str().to_owned());
+        self.record_view(login);
         Ok(lookup)
     }
 

@@ -40,41 +40,70 @@ impl RefreshSchedule {
         Self { db }
     }
 
-    /// Schedules the `logins` not scheduled yet (compared case-insensitively), due now; returns
-    /// how many were added. Users already scheduled keep their due time and lease.
-    pub async fn ensure(&self, logins: &[String]) -> Result<u64, StoreError> {
+    /// Schedules the `logins` not scheduled yet (compared case-insensitively), due at `due_at`;
+    /// returns how many were added. Users already scheduled keep their due time and lease.
+    pub async fn ensure(&self, logins: &[String], due_at: DateTime<Utc>) -> Result<u64, StoreError> {
+        self.upsert(logins.iter().map(|l| (l.as_str(), None)), due_at, false, "schedule refreshes").await
+    }
+
+    /// Records that these users' cards were viewed (login, when), scheduling the ones not
+    /// scheduled yet at `due_at`; a scheduled user keeps its due time and lease.
+    pub async fn record_views(
+        &self,
+        views: &[(String, DateTime<Utc>)],
+        due_at: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        self.upsert(views.iter().map(|(l, at)| (l.as_str(), Some(*at))), due_at, true, "record views").await
+    }
+
+    async fn upsert<'a>(
+        &self,
+        rows: impl Iterator<Item = (&'a str, Option<DateTime<Utc>>)>,
+        due_at: DateTime<Utc>,
+        update_viewed: bool,
+        operation: &'static str,
+    ) -> Result<u64, StoreError> {
         use refresh_schedule::Column as C;
 
-        let now = Utc::now();
         let mut seen = HashSet::new();
-        let rows: Vec<refresh_schedule::ActiveModel> = logins
-            .iter()
-            .filter(|login| seen.insert(login.to_ascii_lowercase()))
-            .map(|login| refresh_schedule::ActiveModel {
+        let rows: Vec<refresh_schedule::ActiveModel> = rows
+            .filter(|(login, _)| seen.insert(login.to_ascii_lowercase()))
+            .map(|(login, viewed)| refresh_schedule::ActiveModel {
                 login_key: Set(login.to_ascii_lowercase()),
-                login: Set(login.clone()),
-                due_at: Set(now),
+                login: Set(login.to_owned()),
+                due_at: Set(due_at),
                 leased_until: Set(None),
                 leased_by: Set(None),
                 last_refreshed_at: Set(None),
+                last_viewed_at: Set(viewed),
             })
             .collect();
-
-        let mut added = 0;
+        let on_conflict = if update_viewed {
+            OnConflict::column(C::LoginKey).update_column(C::LastViewedAt).to_owned()
+        } else {
+            OnConflict::column(C::LoginKey).do_nothing().to_owned()
+        };
+        let mut written = 0;
         for chunk in rows.chunks(CHUNK_ROWS) {
-            added += refresh_schedule::Entity::insert_many(chunk.to_vec())
-                .on_conflict(OnConflict::column(C::LoginKey).do_nothing().to_owned())
+            written += refresh_schedule::Entity::insert_many(chunk.to_vec())
+                .on_conflict(on_conflict.clone())
                 .exec_without_returning(&self.db)
                 .await
-                .map_err(StoreError::query("schedule refreshes"))?;
+                .map_err(StoreError::query(operation))?;
         }
-        Ok(added)
+        Ok(written)
     }
 
-    /// Leases up to `limit` (at most [`MAX_PAGE_SIZE`]) due, unleased users to `worker` for
-    /// `lease`, earliest due first, and returns their logins. No two concurrent calls return the
-    /// same user while its lease runs.
-    pub async fn claim_due(&self, worker: &str, limit: u64, lease: Duration) -> Result<Vec<String>, StoreError> {
+    /// Leases up to `limit` (at most [`MAX_PAGE_SIZE`]) users due at `now`, unleased, to `worker`
+    /// for `lease`, earliest due first, and returns their logins. No two concurrent calls return
+    /// the same user while its lease runs.
+    pub async fn claim_due(
+        &self,
+        worker: &str,
+        limit: u64,
+        lease: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>, StoreError> {
         use refresh_schedule::Column as C;
 
         const OPERATION: &str = "claim due refreshes";
@@ -82,7 +111,6 @@ impl RefreshSchedule {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let now = Utc::now();
         let leased_until =
             chrono::TimeDelta::from_std(lease).ok().and_then(|lease| now.checked_add_signed(lease)).ok_or_else(
                 || StoreError::Query { operation: OPERATION, source: DbErr::Custom("lease too long".into()) },
@@ -124,10 +152,11 @@ impl RefreshSchedule {
         Ok(due.into_iter().map(|(_, login)| login).collect())
     }
 
-    /// Records a successful refresh of `login`: clears the lease, sets `last_refreshed_at` to now
-    /// and makes it due again at `next_due`. A login that is not scheduled is left alone.
-    pub async fn complete(&self, login: &str, next_due: DateTime<Utc>) -> Result<(), StoreError> {
-        self.settle(login, next_due, Some(Utc::now()), "complete refresh").await
+    /// Records a successful refresh of `login` at `now`: clears the lease, sets
+    /// `last_refreshed_at` and makes it due again at `next_due`. A login that is not scheduled
+    /// is left alone.
+    pub async fn complete(&self, login: &str, next_due: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.settle(login, next_due, Some(now), "complete refresh").await
     }
 
     /// Gives `login` back after a failed refresh: clears the lease and makes it due again at
@@ -136,20 +165,34 @@ impl RefreshSchedule {
         self.settle(login, retry_at, None, "release refresh").await
     }
 
-    /// Unschedules every user not in `keep` (compared case-insensitively); returns how many.
-    pub async fn remove_missing(&self, keep: &[String]) -> Result<u64, StoreError> {
+    /// Unschedules `login` (GitHub no longer knows it, or the instance no longer shows it).
+    pub async fn remove(&self, login: &str) -> Result<(), StoreError> {
+        refresh_schedule::Entity::delete_by_id(login.to_ascii_lowercase())
+            .exec(&self.db)
+            .await
+            .map_err(StoreError::query("unschedule refresh"))?;
+        Ok(())
+    }
+
+    /// Unschedules every user that is neither in `keep` (banner owners; compared
+    /// case-insensitively) nor viewed at or after `viewed_since`; returns how many.
+    pub async fn prune(&self, keep: &[String], viewed_since: DateTime<Utc>) -> Result<u64, StoreError> {
         use refresh_schedule::Column as C;
 
         // Compared in Rust: `NOT IN (...keep...)` would need one parameter per kept login.
         let keep: HashSet<String> = keep.iter().map(|l| l.to_ascii_lowercase()).collect();
-        let scheduled: Vec<String> = refresh_schedule::Entity::find()
+        let scheduled: Vec<(String, Option<DateTime<Utc>>)> = refresh_schedule::Entity::find()
             .select_only()
-            .column(C::LoginKey)
+            .columns([C::LoginKey, C::LastViewedAt])
             .into_tuple()
             .all(&self.db)
             .await
             .map_err(StoreError::query("unschedule refreshes: list"))?;
-        let gone: Vec<String> = scheduled.into_iter().filter(|key| !keep.contains(key)).collect();
+        let gone: Vec<String> = scheduled
+            .into_iter()
+            .filter(|(key, viewed)| !keep.contains(key) && viewed.is_none_or(|at| at < viewed_since))
+            .map(|(key, _)| key)
+            .collect();
 
         let mut removed = 0;
         for chunk in gone.chunks(CHUNK_ROWS) {
@@ -221,9 +264,14 @@ mod tests {
         for t in TestDb::all().await {
             let schedule = RefreshSchedule::new(t.db.clone());
 
-            assert_eq!(schedule.ensure(&logins(&["OctoCat", "alice", "ALICE"])).await.unwrap(), 2, "{}", t.label);
-            assert_eq!(schedule.ensure(&logins(&["octocat", "bob"])).await.unwrap(), 1, "{}", t.label);
-            assert_eq!(schedule.ensure(&[]).await.unwrap(), 0, "{}", t.label);
+            assert_eq!(
+                schedule.ensure(&logins(&["OctoCat", "alice", "ALICE"]), Utc::now()).await.unwrap(),
+                2,
+                "{}",
+                t.label
+            );
+            assert_eq!(schedule.ensure(&logins(&["octocat", "bob"]), Utc::now()).await.unwrap(), 1, "{}", t.label);
+            assert_eq!(schedule.ensure(&[], Utc::now()).await.unwrap(), 0, "{}", t.label);
 
             let octocat = row(&t.db, "octocat").await;
             assert_eq!(octocat.login, "OctoCat", "{}: the first spelling is kept", t.label);
@@ -236,11 +284,11 @@ mod tests {
     async fn ensure_does_not_reset_a_scheduled_user() {
         for t in TestDb::all().await {
             let schedule = RefreshSchedule::new(t.db.clone());
-            schedule.ensure(&logins(&["alice"])).await.unwrap();
+            schedule.ensure(&logins(&["alice"]), Utc::now()).await.unwrap();
             let later = in_micros(Utc::now() + TimeDelta::hours(6));
-            schedule.complete("alice", later).await.unwrap();
+            schedule.complete("alice", later, Utc::now()).await.unwrap();
 
-            schedule.ensure(&logins(&["Alice"])).await.unwrap();
+            schedule.ensure(&logins(&["Alice"]), Utc::now()).await.unwrap();
 
             let alice = row(&t.db, "alice").await;
             assert_eq!((alice.login.as_str(), alice.due_at), ("alice", later), "{}", t.label);
@@ -251,16 +299,16 @@ mod tests {
     async fn claim_due_leases_earliest_due_first_and_skips_leased_and_future_rows() {
         for t in TestDb::all().await {
             let schedule = RefreshSchedule::new(t.db.clone());
-            schedule.ensure(&logins(&["a", "b", "c", "d"])).await.unwrap();
+            schedule.ensure(&logins(&["a", "b", "c", "d"]), Utc::now()).await.unwrap();
             let now = Utc::now();
             schedule.release("a", now - TimeDelta::minutes(1)).await.unwrap();
             schedule.release("b", now - TimeDelta::minutes(3)).await.unwrap();
             schedule.release("c", now - TimeDelta::minutes(2)).await.unwrap();
             schedule.release("d", now + TimeDelta::hours(1)).await.unwrap();
 
-            let first = schedule.claim_due("w1", 2, LONG).await.unwrap();
-            let second = schedule.claim_due("w2", 10, LONG).await.unwrap();
-            let third = schedule.claim_due("w3", 10, LONG).await.unwrap();
+            let first = schedule.claim_due("w1", 2, LONG, Utc::now()).await.unwrap();
+            let second = schedule.claim_due("w2", 10, LONG, Utc::now()).await.unwrap();
+            let third = schedule.claim_due("w3", 10, LONG, Utc::now()).await.unwrap();
 
             assert_eq!(first, ["b", "c"], "{}", t.label);
             assert_eq!(second, ["a"], "{}", t.label);
@@ -268,7 +316,7 @@ mod tests {
             let b = row(&t.db, "b").await;
             assert_eq!(b.leased_by.as_deref(), Some("w1"), "{}", t.label);
             assert!(b.leased_until.unwrap() > Utc::now() + TimeDelta::minutes(9), "{}", t.label);
-            assert!(schedule.claim_due("w1", 0, LONG).await.unwrap().is_empty(), "{}", t.label);
+            assert!(schedule.claim_due("w1", 0, LONG, Utc::now()).await.unwrap().is_empty(), "{}", t.label);
         }
     }
 
@@ -276,12 +324,19 @@ mod tests {
     async fn an_expired_lease_can_be_claimed_again() {
         for t in TestDb::all().await {
             let schedule = RefreshSchedule::new(t.db.clone());
-            schedule.ensure(&logins(&["OctoCat"])).await.unwrap();
+            schedule.ensure(&logins(&["OctoCat"]), Utc::now()).await.unwrap();
 
-            assert_eq!(schedule.claim_due("w1", 10, Duration::from_millis(200)).await.unwrap(), ["OctoCat"]);
-            assert!(schedule.claim_due("w2", 10, LONG).await.unwrap().is_empty(), "{}: still leased", t.label);
+            assert_eq!(
+                schedule.claim_due("w1", 10, Duration::from_millis(200), Utc::now()).await.unwrap(),
+                ["OctoCat"]
+            );
+            assert!(
+                schedule.claim_due("w2", 10, LONG, Utc::now()).await.unwrap().is_empty(),
+                "{}: still leased",
+                t.label
+            );
             tokio::time::sleep(Duration::from_millis(300)).await;
-            let reclaimed = schedule.claim_due("w2", 10, LONG).await.unwrap();
+            let reclaimed = schedule.claim_due("w2", 10, LONG, Utc::now()).await.unwrap();
 
             assert_eq!(reclaimed, ["OctoCat"], "{}", t.label);
             assert_eq!(row(&t.db, "octocat").await.leased_by.as_deref(), Some("w2"), "{}", t.label);
@@ -292,21 +347,25 @@ mod tests {
     async fn complete_clears_the_lease_and_sets_the_next_due_time() {
         for t in TestDb::all().await {
             let schedule = RefreshSchedule::new(t.db.clone());
-            schedule.ensure(&logins(&["alice"])).await.unwrap();
-            schedule.claim_due("w1", 10, LONG).await.unwrap();
+            schedule.ensure(&logins(&["alice"]), Utc::now()).await.unwrap();
+            schedule.claim_due("w1", 10, LONG, Utc::now()).await.unwrap();
             let before = Utc::now();
             let next_due = in_micros(before + TimeDelta::hours(6));
 
-            schedule.complete("ALICE", next_due).await.unwrap();
+            schedule.complete("ALICE", next_due, Utc::now()).await.unwrap();
 
             let alice = row(&t.db, "alice").await;
             assert_eq!(alice.due_at, next_due, "{}", t.label);
             assert_eq!((alice.leased_until, alice.leased_by), (None, None), "{}", t.label);
             assert!(alice.last_refreshed_at.unwrap() >= in_micros(before), "{}", t.label);
-            assert!(schedule.claim_due("w1", 10, LONG).await.unwrap().is_empty(), "{}: not due yet", t.label);
-            schedule.complete("alice", Utc::now() - TimeDelta::seconds(1)).await.unwrap();
-            assert_eq!(schedule.claim_due("w1", 10, LONG).await.unwrap(), ["alice"], "{}", t.label);
-            schedule.complete("nobody", next_due).await.unwrap();
+            assert!(
+                schedule.claim_due("w1", 10, LONG, Utc::now()).await.unwrap().is_empty(),
+                "{}: not due yet",
+                t.label
+            );
+            schedule.complete("alice", Utc::now() - TimeDelta::seconds(1), Utc::now()).await.unwrap();
+            assert_eq!(schedule.claim_due("w1", 10, LONG, Utc::now()).await.unwrap(), ["alice"], "{}", t.label);
+            schedule.complete("nobody", next_due, Utc::now()).await.unwrap();
         }
     }
 
@@ -314,8 +373,8 @@ mod tests {
     async fn release_clears_the_lease_and_retries_at_the_given_time() {
         for t in TestDb::all().await {
             let schedule = RefreshSchedule::new(t.db.clone());
-            schedule.ensure(&logins(&["alice"])).await.unwrap();
-            schedule.claim_due("w1", 10, LONG).await.unwrap();
+            schedule.ensure(&logins(&["alice"]), Utc::now()).await.unwrap();
+            schedule.claim_due("w1", 10, LONG, Utc::now()).await.unwrap();
             let retry_at = in_micros(Utc::now() + TimeDelta::minutes(5));
 
             schedule.release("alice", retry_at).await.unwrap();
@@ -324,21 +383,27 @@ mod tests {
             assert_eq!(alice.due_at, retry_at, "{}", t.label);
             assert_eq!((alice.leased_until, alice.leased_by), (None, None), "{}", t.label);
             assert_eq!(alice.last_refreshed_at, None, "{}: a failure is not a refresh", t.label);
-            assert!(schedule.claim_due("w1", 10, LONG).await.unwrap().is_empty(), "{}", t.label);
+            assert!(schedule.claim_due("w1", 10, LONG, Utc::now()).await.unwrap().is_empty(), "{}", t.label);
             schedule.release("alice", Utc::now() - TimeDelta::seconds(1)).await.unwrap();
-            assert_eq!(schedule.claim_due("w2", 10, LONG).await.unwrap(), ["alice"], "{}", t.label);
+            assert_eq!(schedule.claim_due("w2", 10, LONG, Utc::now()).await.unwrap(), ["alice"], "{}", t.label);
         }
     }
 
     #[tokio::test]
-    async fn remove_missing_unschedules_users_not_kept() {
+    async fn prune_keeps_owners_and_recent_viewers_only() {
         for t in TestDb::all().await {
             let schedule = RefreshSchedule::new(t.db.clone());
-            schedule.ensure(&logins(&["alice", "Bob", "carol"])).await.unwrap();
+            let now = in_micros(Utc::now());
+            schedule.ensure(&logins(&["alice", "Bob"]), now).await.unwrap();
+            let views =
+                [("carol".to_owned(), now - TimeDelta::hours(1)), ("dave".to_owned(), now - TimeDelta::hours(30))];
+            assert_eq!(schedule.record_views(&views, now).await.unwrap(), 2, "{}", t.label);
+            // A view of a scheduled owner keeps the owner's due time and records the view.
+            schedule.record_views(&[("ALICE".to_owned(), now)], now + TimeDelta::days(9)).await.unwrap();
 
-            let removed = schedule.remove_missing(&logins(&["ALICE", "bob", "dave"])).await.unwrap();
+            let removed = schedule.prune(&logins(&["bob"]), now - TimeDelta::hours(24)).await.unwrap();
 
-            assert_eq!(removed, 1, "{}", t.label);
+            assert_eq!(removed, 1, "{}: dave was viewed too long ago", t.label);
             let left: Vec<String> = refresh_schedule::Entity::find()
                 .order_by_asc(refresh_schedule::Column::LoginKey)
                 .all(&t.db)
@@ -347,7 +412,12 @@ mod tests {
                 .into_iter()
                 .map(|r| r.login_key)
                 .collect();
-            assert_eq!(left, ["alice", "bob"], "{}", t.label);
+            assert_eq!(left, ["alice", "bob", "carol"], "{}", t.label);
+            let alice = row(&t.db, "alice").await;
+            assert_eq!(alice.due_at, now, "{}", t.label);
+            assert!(alice.last_viewed_at.is_some(), "{}", t.label);
+            schedule.remove("Carol").await.unwrap();
+            assert!(refresh_schedule::Entity::find_by_id("carol".to_owned()).one(&t.db).await.unwrap().is_none());
         }
     }
 
@@ -356,7 +426,7 @@ mod tests {
     async fn concurrent_workers_claim_every_due_user_exactly_once() {
         for t in TestDb::all().await {
             let all: Vec<String> = (0..100).map(|i| format!("user-{i:03}")).collect();
-            RefreshSchedule::new(t.db.clone()).ensure(&all).await.unwrap();
+            RefreshSchedule::new(t.db.clone()).ensure(&all, Utc::now()).await.unwrap();
             let pools = [t.db.clone(), t.another_pool().await];
             let start = std::sync::Arc::new(tokio::sync::Barrier::new(pools.len()));
 
@@ -368,7 +438,7 @@ mod tests {
                     let mut claimed = Vec::new();
                     start.wait().await;
                     loop {
-                        let batch = schedule.claim_due(&worker, 10, LONG).await.unwrap();
+                        let batch = schedule.claim_due(&worker, 10, LONG, Utc::now()).await.unwrap();
                         if batch.is_empty() {
                             return claimed;
                         }

@@ -1,5 +1,6 @@
-//! The refresh scheduler: users with banners and recently viewed users are refreshed before their
-//! stats go stale, within the token pool's budget.
+//! The refresh scheduler: users with banners and users viewed within `VIEWED_WINDOW` are refreshed
+//! before their stats go stale, within the token pool's budget; nobody else is (a login that was
+//! asked for once, or does not exist, is not refreshed forever).
 //!
 //! Work is claimed through `RefreshSchedule` leases (PostgreSQL: `FOR UPDATE SKIP LOCKED`), so any
 //! number of workers split it without refreshing one user twice; a worker that dies mid-refresh
@@ -7,12 +8,11 @@
 
 use std::time::Duration;
 
-use chrono::Utc;
 use futures_util::StreamExt;
 
 use crate::domain::Login;
 use crate::github::{GitHubError, TokenStatus};
-use crate::stats::{StatsError, StatsService};
+use crate::stats::{StatsError, StatsService, VIEWED_WINDOW};
 use crate::store::{BannerStore, RefreshSchedule, StoreError};
 
 #[derive(Debug, Clone)]
@@ -51,6 +51,8 @@ pub struct RefreshRound {
     pub claimed: usize,
     pub refreshed: usize,
     pub failed: usize,
+    /// Users dropped from the schedule: no banner, not viewed within the viewing window.
+    pub pruned: u64,
     /// True when the round did nothing because the token budget is down to the reserve.
     pub budget_exhausted: bool,
 }
@@ -92,19 +94,27 @@ impl RefreshScheduler {
         usable - self.settings.budget_reserve
     }
 
+    /// One round: record this process's views, schedule banner owners, drop users nobody needs
+    /// fresh any more, then refresh the due ones within the token budget.
     pub async fn run_once(&self) -> Result<RefreshRound, SchedulerError> {
-        let mut wanted = self.banners.owners().await?;
-        wanted.extend(self.stats.recently_viewed());
-        self.schedule.ensure(&wanted).await?;
+        let now = self.stats.now();
+        let first_due =
+            now + chrono::Duration::from_std(self.settings.refresh_every).unwrap_or(chrono::Duration::hours(1));
+        // New rows start from the fetch or view that created them, not "due now".
+        self.schedule.record_views(&self.stats.take_views(), first_due).await?;
+        let owners = self.banners.owners().await?;
+        self.schedule.ensure(&owners, first_due).await?;
+        let window = chrono::Duration::from_std(VIEWED_WINDOW).unwrap_or(chrono::Duration::days(1));
+        let pruned = self.schedule.prune(&owners, now - window).await?;
 
         // A user costs about one point per 100 repositories; 3 is a fair guess per user.
         let budget = self.spendable_budget();
         if budget <= 0 {
-            return Ok(RefreshRound { budget_exhausted: true, ..RefreshRound::default() });
+            return Ok(RefreshRound { budget_exhausted: true, pruned, ..RefreshRound::default() });
         }
         let limit = self.settings.batch.min(u64::try_from(budget / 3).unwrap_or(0).max(1));
-        let claimed = self.schedule.claim_due(&self.worker_id, limit, self.settings.lease).await?;
-        let mut round = RefreshRound { claimed: claimed.len(), ..RefreshRound::default() };
+        let claimed = self.schedule.claim_due(&self.worker_id, limit, self.settings.lease, now).await?;
+        let mut round = RefreshRound { claimed: claimed.len(), pruned, ..RefreshRound::default() };
         let results: Vec<bool> = futures_util::stream::iter(claimed)
             .map(|login| self.refresh_one(login))
             .buffer_unordered(self.settings.concurrency)
@@ -116,21 +126,22 @@ impl RefreshScheduler {
     }
 
     async fn refresh_one(&self, login: String) -> bool {
-        let next_due =
-            |after: Duration| Utc::now() + chrono::Duration::from_std(after).unwrap_or(chrono::Duration::hours(1));
+        let now = self.stats.now();
+        let next_due = |after: Duration| now + chrono::Duration::from_std(after).unwrap_or(chrono::Duration::hours(1));
         let Ok(parsed) = Login::parse(&login) else {
-            // Not a login GitHub could have: never due again for a long while.
-            let _ = self.schedule.complete(&login, next_due(Duration::from_secs(30 * 24 * 3600))).await;
+            // Not a login GitHub could have: it should never have been scheduled.
+            let _ = self.schedule.remove(&login).await;
             return false;
         };
         let outcome = self.stats.refresh_scheduled(&parsed).await;
         let bookkeeping = match &outcome {
-            Ok(()) => self.schedule.complete(&login, next_due(self.settings.refresh_every)).await,
+            Ok(()) => self.schedule.complete(&login, next_due(self.settings.refresh_every), now).await,
             Err(StatsError::GitHub(GitHubError::RateLimited { retry_at })) => {
                 self.schedule.release(&login, *retry_at).await
             }
-            Err(StatsError::GitHub(GitHubError::NotFound)) => {
-                self.schedule.complete(&login, next_due(Duration::from_secs(24 * 3600))).await
+            // Gone from GitHub, or no longer shown here: nobody needs it kept fresh.
+            Err(StatsError::GitHub(GitHubError::NotFound) | StatsError::Refused { .. }) => {
+                self.schedule.remove(&login).await
             }
             Err(_) => self.schedule.release(&login, next_due(Duration::from_secs(300))).await,
         };

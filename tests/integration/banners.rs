@@ -196,3 +196,25 @@ async fn a_stats_refresh_re_renders_that_users_stored_banners_only() {
     assert!(assert_valid_svg(&after_mine.body).contains("3,300"));
     assert_eq!(before_other.header("etag"), after_other.header("etag"));
 }
+
+#[tokio::test]
+async fn a_username_with_surrounding_spaces_is_stored_trimmed_over_rest_and_graphql() {
+    let app = spawn_app().await;
+
+    let (status, rest) = post_banner(&app, json!({ "username": "  octocat ", "type": "compact" }), Some(API_KEY)).await;
+    let graphql = app
+        .graphql(
+            "mutation { createBanner(input: { username: \" octocat\\t\" }) { id username } }",
+            json!({}),
+            Some(API_KEY),
+        )
+        .await;
+
+    assert_eq!(status, 201, "{rest}");
+    assert_eq!(rest["banner"]["username"], "octocat");
+    assert_eq!(graphql["data"]["createBanner"]["username"], "octocat", "{graphql}");
+    for id in [rest["banner"]["id"].as_str().unwrap(), graphql["data"]["createBanner"]["id"].as_str().unwrap()] {
+        let image = app.get(&format!("/banners/{id}.svg")).await;
+        assert_eq!(image.status, 200, "{}", image.body);
+    }
+}

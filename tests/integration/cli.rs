@@ -130,3 +130,127 @@ async fn render_and_refresh_work_against_github_from_the_command_line() {
     assert!(text(&refreshed).contains("refreshed octocat; 2 event(s) published"), "{}", text(&refreshed));
     assert_eq!(github.request_count_for("octocat", "UserStats"), 2);
 }
+
+#[test]
+fn themes_new_creates_an_explicit_themes_dir_that_does_not_exist_yet() {
+    let dir = tempfile::tempdir().unwrap();
+    let themes = dir.path().join("not/there/yet");
+
+    let created = Command::new(env!("CARGO_BIN_EXE_github-banners"))
+        .args(["themes", "new", "ocean"])
+        .current_dir(dir.path())
+        .env("THEMES_DIR", &themes)
+        .env("LOG_LEVEL", "error")
+        .output()
+        .unwrap();
+
+    assert!(created.status.success(), "{}", text(&created));
+    assert!(themes.join("ocean/theme.toml").is_file());
+}
+
+/// Starts `serve` on a free port with `env`, and returns the child, its address and the rest of
+/// its log (JSON lines). The caller kills and waits for the child.
+#[allow(clippy::zombie_processes)]
+fn start_serving(
+    dir: &Path,
+    env: &[(&str, &str)],
+) -> (std::process::Child, String, std::io::Lines<std::io::BufReader<std::process::ChildStderr>>) {
+    use std::io::{BufRead, BufReader};
+    let mut command = Command::new(env!("CARGO_BIN_EXE_github-banners"));
+    command
+        .args(["serve", "--port", "0", "--no-worker"])
+        .current_dir(dir)
+        .env("DATABASE_URL", format!("sqlite://{}/t.db?mode=rwc", dir.display()))
+        .env("LOG_LEVEL", "info")
+        .env("LOG_FORMAT", "json")
+        .stderr(std::process::Stdio::piped());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = String::new();
+    for line in lines.by_ref().map_while(Result::ok).take(200) {
+        let event: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+        if event["message"] == "listening"
+            && let Some(address) = event["address"].as_str()
+        {
+            return (child, address.to_owned(), lines);
+        }
+        seen.push_str(&line);
+        seen.push('\n');
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("the service did not start:\n{seen}");
+}
+
+fn get_healthz(address: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").unwrap();
+    let mut reply = String::new();
+    let _ = stream.read_to_string(&mut reply);
+    reply
+}
+
+/// What `docker compose` passes for optional secrets left unset (`${X:-}`): empty strings.
+#[test]
+fn serve_starts_with_every_optional_variable_set_to_the_empty_string() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty: Vec<(&str, &str)> = [
+        "GITHUB_TOKENS",
+        "API_KEYS",
+        "GITHUB_WEBHOOK_SECRET",
+        "SERVICES_SECRET_KEY",
+        "THEMES_DIR",
+        "KAFKA_BROKERS",
+        "ALLOWED_USERS",
+        "BLOCKED_USERS",
+        "TRUSTED_PROXIES",
+        "RATE_LIMIT_EXEMPT",
+        "PNG_MAX_CONCURRENCY",
+    ]
+    .into_iter()
+    .map(|name| (name, ""))
+    .collect();
+    let (mut child, address, lines) = start_serving(dir.path(), &empty);
+    // Keep reading the log, so this test is only about the settings.
+    let drain = std::thread::spawn(move || lines.map_while(Result::ok).count());
+
+    let health = get_healthz(&address);
+
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = drain.join();
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+}
+
+/// A log collector that goes away must not take the service with it.
+#[test]
+fn requests_are_served_after_the_log_pipe_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, address, lines) = start_serving(dir.path(), &[]);
+    drop(lines);
+
+    let health = get_healthz(&address);
+
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(health.starts_with("HTTP/1.1 200"), "{health:?}");
+}
+
+#[test]
+fn a_list_with_an_empty_element_inside_is_refused_naming_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_github-banners"))
+        .args(["serve", "--port", "0"])
+        .current_dir(dir.path())
+        .env("API_KEYS", "a,,b")
+        .env("LOG_LEVEL", "error")
+        .output()
+        .unwrap();
+
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(text(&output).contains("API_KEYS"), "{}", text(&output));
+}

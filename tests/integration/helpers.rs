@@ -104,6 +104,8 @@ pub struct TestConfig {
     pub first_view_deadline: Duration,
     pub allowed_users: Vec<String>,
     pub blocked_users: Vec<String>,
+    /// A clock shared with other apps of the test (replicas); None gives the app its own.
+    pub clock: Option<Arc<ManualClock>>,
 }
 
 impl Default for TestConfig {
@@ -127,6 +129,7 @@ impl Default for TestConfig {
             first_view_deadline: Duration::from_secs(3),
             allowed_users: Vec::new(),
             blocked_users: Vec::new(),
+            clock: None,
         }
     }
 }
@@ -197,7 +200,7 @@ pub async fn spawn_app_with(config: TestConfig) -> TestApp {
         watch_themes: config.watch_themes,
         limits: config.limits,
     };
-    let clock = Arc::new(ManualClock::default());
+    let clock = config.clock.unwrap_or_default();
     let app = Application::build_with_clock(&settings, clock.clone()).await.unwrap();
     let address = format!("http://{}", app.address());
     let scheduler = app.services().scheduler.clone();
@@ -281,4 +284,15 @@ pub fn assert_valid_svg(svg: &str) -> String {
     resvg::usvg::Tree::from_str(svg, &resvg::usvg::Options::default())
         .unwrap_or_else(|e| panic!("usvg rejects it: {e}\n{svg}"));
     doc.descendants().filter(|n| n.is_text()).filter_map(|n| n.text()).collect::<Vec<_>>().join(" ")
+}
+
+/// Sends raw bytes on a new connection and reads until the server closes it (or 10s pass).
+pub async fn raw_http(app: &TestApp, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(app.address.trim_start_matches("http://")).await.unwrap();
+    // The server may answer (and close) before reading everything we send.
+    let _ = stream.write_all(request).await;
+    let mut reply = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut reply)).await;
+    String::from_utf8_lossy(&reply).into_owned()
 }

@@ -119,3 +119,43 @@ async fn hmac_signed_service_requests_are_trusted_and_checked() {
         "signed GraphQL mutations pass auth: {response}"
     );
 }
+
+#[tokio::test]
+async fn a_delivery_whose_refresh_failed_is_acted_on_when_github_redelivers_it() {
+    let app = spawn_app().await;
+    app.preview("username=octocat&type=compact").await;
+    app.github.update_user("octocat", |u| u.repo_mut("hello-world").stars += 1000);
+    app.github.fail_next(3, 502);
+    let body = push_for("octocat");
+    let signature = github_signature(WEBHOOK_SECRET, &body);
+
+    let failed = deliver(&app, "push", "d-9", &body, Some(signature.clone())).await;
+    let redelivered = deliver(&app, "push", "d-9", &body, Some(signature)).await;
+
+    assert_eq!((failed, redelivered), (502, 200));
+    assert!(app.preview("username=octocat&type=compact").await.body.contains("3,300"));
+}
+
+#[tokio::test]
+async fn pushes_to_organization_repositories_are_acknowledged_and_refresh_a_known_pusher() {
+    let app = spawn_app().await;
+    app.preview("username=octocat").await;
+    let org_push = |sender: &str| {
+        json!({
+            "ref": "refs/heads/main",
+            "repository": { "name": "tools", "owner": { "login": "some-org", "type": "Organization" } },
+            "sender": { "login": sender, "type": "User" },
+        })
+        .to_string()
+        .into_bytes()
+    };
+    let (known, stranger) = (org_push("octocat"), org_push("forkful"));
+
+    let by_known = deliver(&app, "push", "o-1", &known, Some(github_signature(WEBHOOK_SECRET, &known))).await;
+    let by_stranger = deliver(&app, "push", "o-2", &stranger, Some(github_signature(WEBHOOK_SECRET, &stranger))).await;
+
+    assert_eq!((by_known, by_stranger), (200, 200));
+    assert_eq!(app.github.request_count_for("octocat", "UserStats"), 2, "the known pusher was refreshed");
+    assert_eq!(app.github.request_count_for("forkful", "UserStats"), 0, "strangers cost nothing");
+    assert_eq!(app.github.request_count_for("some-org", "UserStats"), 0);
+}

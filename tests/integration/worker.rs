@@ -9,6 +9,9 @@ use serde_json::json;
 use crate::fake_github::{FakeGitHub, FakeUser};
 use crate::helpers::{API_KEY, GOOD_TOKEN, TestApp, TestConfig, TestDb, spawn_app, spawn_app_with};
 
+/// A little over the scheduler's refresh interval for the default soft TTL (0.8 x 10 min).
+const REFRESH_INTERVAL: Duration = Duration::from_secs(8 * 60 + 1);
+
 async fn create_banner(app: &TestApp, login: &str) -> String {
     let response = app
         .client
@@ -39,6 +42,9 @@ async fn the_scheduler_refreshes_a_banner_on_its_own_and_the_image_changes() {
     let id = create_banner(&app, "octocat").await;
     let before = app.get(&format!("/banners/{id}.svg")).await;
     app.github.update_user("octocat", |u| u.repo_mut("hello-world").stars += 1000);
+    let first = app.scheduler.run_once().await.unwrap();
+    assert_eq!(first.claimed, 0, "just fetched: not due before its refresh interval");
+    app.clock.advance(REFRESH_INTERVAL);
 
     let round = app.scheduler.run_once().await.unwrap();
 
@@ -57,6 +63,8 @@ async fn the_scheduler_refreshes_a_banner_on_its_own_and_the_image_changes() {
 async fn recently_viewed_users_are_kept_fresh_too() {
     let app = spawn_app().await;
     app.preview("username=forkful").await;
+    app.scheduler.run_once().await.unwrap();
+    app.clock.advance(REFRESH_INTERVAL);
 
     let round = app.scheduler.run_once().await.unwrap();
 
@@ -87,7 +95,13 @@ async fn two_workers_on_one_database_refresh_each_of_100_users_exactly_once() {
     }
     let github = Arc::new(github);
     let db = TestDb::new().await;
-    let config = || TestConfig { db: Some(db.clone()), github: Some(github.clone()), ..Default::default() };
+    let clock = Arc::new(github_banners::clock::ManualClock::default());
+    let config = || TestConfig {
+        db: Some(db.clone()),
+        github: Some(github.clone()),
+        clock: Some(clock.clone()),
+        ..Default::default()
+    };
     let first = spawn_app_with(config()).await;
     let second = spawn_app_with(config()).await;
     for login in &logins {
@@ -95,6 +109,8 @@ async fn two_workers_on_one_database_refresh_each_of_100_users_exactly_once() {
     }
     let before: usize = github.requests().len();
     assert_eq!(before, 100, "one fetch per user to create the banners");
+    first.scheduler.run_once().await.unwrap();
+    clock.advance(REFRESH_INTERVAL);
 
     let started = std::time::Instant::now();
     let (a, b) = tokio::join!(drain(&first), drain(&second));
@@ -199,4 +215,29 @@ async fn create_topic(brokers: &str, topic: &str) {
     for result in created {
         result.expect("topic created");
     }
+}
+
+#[tokio::test]
+async fn only_existing_users_with_banners_or_recent_views_are_kept_fresh() {
+    let app = spawn_app().await;
+    app.preview("username=octocat").await;
+    app.preview("username=nobody-here").await;
+    create_banner(&app, "forkful").await;
+    let fetches = |login: &str| app.github.request_count_for(login, "UserStats");
+
+    app.scheduler.run_once().await.unwrap();
+    app.clock.advance(REFRESH_INTERVAL);
+    let round = app.scheduler.run_once().await.unwrap();
+    assert_eq!(round.refreshed, 2, "{round:?}");
+    assert_eq!((fetches("octocat"), fetches("forkful"), fetches("nobody-here")), (2, 2, 1));
+
+    // A day later nobody viewed octocat again: it leaves the schedule; the banner owner stays.
+    app.clock.advance(Duration::from_secs(25 * 3600));
+    let round = app.scheduler.run_once().await.unwrap();
+    assert_eq!((round.pruned, round.refreshed), (1, 1), "{round:?}");
+    for _ in 0..3 {
+        app.clock.advance(REFRESH_INTERVAL);
+        app.scheduler.run_once().await.unwrap();
+    }
+    assert_eq!((fetches("octocat"), fetches("forkful"), fetches("nobody-here")), (2, 6, 1));
 }

@@ -16,6 +16,8 @@ pub(crate) struct Model {
     pub(crate) leased_until: Option<DateTimeUtc>,
     pub(crate) leased_by: Option<String>,
     pub(crate) last_refreshed_at: Option<DateTimeUtc>,
+    /// Last time the user's card was viewed (any replica); None for banner owners never viewed.
+    pub(crate) last_viewed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
