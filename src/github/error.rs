@@ -25,6 +25,19 @@ pub enum GitHubError {
 }
 
 impl GitHubError {
+    /// GitHub itself failed (rather than our token pool refusing before any request): asking
+    /// again at once would cost another request for likely the same answer.
+    pub(crate) fn reached_github(&self) -> bool {
+        matches!(
+            self,
+            GitHubError::Upstream { .. }
+                | GitHubError::Timeout
+                | GitHubError::Transport(_)
+                | GitHubError::Decode(_)
+                | GitHubError::GraphQl(_)
+        )
+    }
+
     /// Worth another try (on any token) after a short wait.
     pub(crate) fn is_transient(&self) -> bool {
         matches!(self, GitHubError::Timeout | GitHubError::Transport(_) | GitHubError::Upstream { status: 500..=599 })

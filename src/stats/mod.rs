@@ -149,8 +149,9 @@ struct Inner {
     clock: Arc<dyn Clock>,
     cache: Cache<String, Arc<CacheEntry>>,
     not_found: Cache<String, ()>,
-    /// Users whose background refresh failed recently; not retried until the entry expires.
-    refresh_failed: Cache<String, ()>,
+    /// Users whose last fetch failed at GitHub, with the error: not fetched again until the entry
+    /// expires (a visitor with no stored data gets the error at once, not a new fetch).
+    refresh_failed: Cache<String, GitHubError>,
     /// GitHub fetches under way, one per user.
     flights: Flights,
     /// Existing users viewed since the views were last taken (key: lowercase login; value: the
@@ -377,6 +378,11 @@ impl StatsService {
             Ok(entry) => return Ok(self.serve(login, entry.value())),
             Err(miss) => miss.0.clone(),
         };
+        if stored.is_none()
+            && let Some(error) = self.inner.refresh_failed.get(&key).await
+        {
+            return Err(error.into());
+        }
         let wait = if stored.is_some() { self.inner.waits.known_user } else { self.inner.waits.new_user };
         let outcome = tokio::time::timeout(wait, self.fetch(login)).await;
         match (outcome, stored) {
@@ -455,7 +461,9 @@ impl StatsService {
                 Err(GitHubError::NotFound)
             }
             Err(error) => {
-                self.inner.refresh_failed.insert(key, ()).await;
+                if error.reached_github() {
+                    self.inner.refresh_failed.insert(key, error.clone()).await;
+                }
                 Err(error)
             }
         }

@@ -165,3 +165,15 @@ async fn a_refused_login_gets_a_403_card_without_asking_github() {
     assert_eq!(graphql["errors"][0]["extensions"]["code"], "FORBIDDEN", "{graphql}");
     assert_eq!(app.github.requests().len(), 1, "only the allowed user reached GitHub");
 }
+
+#[tokio::test]
+async fn while_github_fails_a_new_user_is_not_fetched_again_on_every_view() {
+    let app = spawn_app().await;
+    app.github.fail_next(1000, 502);
+
+    let first = app.preview("username=octocat").await;
+    let second = app.preview("username=octocat").await;
+
+    assert_eq!((first.status, second.status), (502, 502));
+    assert_eq!(app.github.requests().len(), 3, "one fetch of three attempts, then the remembered failure");
+}
