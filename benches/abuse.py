@@ -68,6 +68,7 @@ class KnobbedGitHub(load.FakeGitHub):
             return 200, {"ok": True}, {}
         if method != "POST":
             return 404, {"message": "Not Found"}, {}
+        self.counts["arrived"] += 1
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
@@ -230,7 +231,12 @@ def post(path: str, body: str) -> bytes:
 
 
 def attacker(i: int) -> str:
-    return f"127.0.1.{1 + i % 250}"
+    """Attack n's clients live in 127.<n>.x.y, so no attack inherits another's spent budget."""
+    n = ATTACK[0]
+    return f"127.{10 + n}.{i // 250}.{1 + i % 250}"
+
+
+ATTACK = [0]
 
 
 @dataclass
@@ -259,8 +265,9 @@ async def well_behaved(port: int, stop: asyncio.Event, outcome: Outcome) -> None
 
 
 async def run_attack(name, attack, port, fake_port, pid, note="") -> Outcome:
+    ATTACK[0] += 1
     outcome = Outcome(name, note=note)
-    before = load.fake_counts(fake_port)["total"]
+    before = load.fake_counts(fake_port)["arrived"]
     stop = asyncio.Event()
     good = asyncio.create_task(well_behaved(port, stop, outcome))
     statuses: dict[int, int] = {}
@@ -271,7 +278,7 @@ async def run_attack(name, attack, port, fake_port, pid, note="") -> Outcome:
         await good
     counts = load.fake_counts(fake_port)
     outcome.max_in_flight = counts["max_in_flight"]
-    outcome.github = counts["total"] - before
+    outcome.github = counts["arrived"] - before
     control(fake_port, delay=0, error_rate=0, secondary_limit=0)
     outcome.attack_statuses = dict(sorted(statuses.items(), key=lambda kv: str(kv[0])))
     status, _ = await request(port, "127.0.0.3", get("/healthz"), 5)
