@@ -17,6 +17,7 @@ use crate::config::Settings;
 use crate::domain::LoginPolicy;
 use crate::events::{EventBus, InProcessBus};
 use crate::github::{GitHubClient, PoolLimits, RetryPolicy};
+use crate::images::ImageService;
 use crate::render::{RasterPool, Renderer};
 use crate::stats::{StatsService, StatsSettings, TtlPolicy, Waits};
 use crate::store::{self, BannerStore, OutboxStore, RefreshSchedule, SnapshotStore};
@@ -78,13 +79,16 @@ impl Services {
             clock,
         );
         let themes_dir = settings.themes.resolve()?;
-        let renderer = Arc::new(Renderer::load(themes_dir.as_deref()).context("the themes did not load")?);
+        let renderer = Arc::new(
+            Renderer::load(themes_dir.as_deref(), crate::cards::validate_pack).context("the themes did not load")?,
+        );
         let raster = Arc::new(match limits.png_max_concurrency {
             Some(n) => RasterPool::new(usize::from(n), usize::from(limits.png_max_queue)),
             None => RasterPool::per_core(usize::from(limits.png_max_queue)),
         });
+        let images = ImageService::new(Some(stats.clone()), renderer.clone(), raster, settings.response_cache_bytes);
         let banner_store = BannerStore::with_origin(db.clone(), origin.clone());
-        let banners = BannerService::new(banner_store.clone(), stats.clone(), renderer.clone(), raster.clone());
+        let banners = BannerService::new(banner_store.clone(), stats.clone(), images.clone());
         let bus = event_bus(settings, &origin)?;
         let relay = OutboxRelay::new(OutboxStore::new(db.clone()), bus.clone());
         let scheduler = RefreshScheduler::new(
@@ -106,8 +110,7 @@ impl Services {
             signing: RequestSigning::new(settings.services_secret_key.clone(), settings.services_replay_window),
             webhooks: WebhookVerifier::new(settings.github_webhook_secret.clone()),
             db,
-            png_cache: crate::api::png_cache(),
-            raster,
+            images,
             clients: ClientLimits::new(limits),
             graphql_max_users: usize::from(limits.graphql_max_users),
         });

@@ -82,6 +82,10 @@ pub struct Settings {
     #[arg(long, env = "CACHE_MAX_USERS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub cache_max_users: u64,
 
+    /// Memory for finished images (SVG with its gzip and brotli forms, PNG), in bytes.
+    #[arg(long, env = "RESPONSE_CACHE_BYTES", default_value_t = crate::images::DEFAULT_CACHE_BYTES, value_parser = clap::value_parser!(u64).range(1_000_000..))]
+    pub response_cache_bytes: u64,
+
     /// Timeout of one request to GitHub (a fetch retries up to three times; visitors never wait
     /// that long: see KNOWN_USER_WAIT and FIRST_VIEW_DEADLINE).
     #[arg(long, env = "REQUEST_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]

@@ -7,11 +7,13 @@
 pub mod api;
 pub mod app;
 pub mod banners;
+pub mod cards;
 pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod events;
 pub mod github;
+pub mod images;
 pub mod render;
 pub mod stats;
 pub mod store;

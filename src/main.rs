@@ -7,11 +7,13 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand};
-use github_banners::api::render_svg;
+use github_banners::api::AppError;
 use github_banners::app::{Application, Services};
+use github_banners::cards::Subject;
 use github_banners::config::{DatabaseSettings, LogSettings, Settings, ThemeSettings};
-use github_banners::domain::{BannerType, Login};
-use github_banners::render::{BannerOptions, png};
+use github_banners::domain::{BannerType, ImageFormat, Login};
+use github_banners::images::{CardRequest, Unlimited};
+use github_banners::render::BannerOptions;
 use github_banners::themes_cli::{self, PreviewRequest};
 use github_banners::{store, telemetry};
 
@@ -80,7 +82,11 @@ impl BannerArgs {
         self.format == "png"
     }
 
-    /// The `--option` pairs as banner options (PNG output has no animations to show).
+    fn format(&self) -> ImageFormat {
+        if self.png() { ImageFormat::Png } else { ImageFormat::Svg }
+    }
+
+    /// The `--option` pairs as banner options.
     fn options(&self) -> anyhow::Result<BannerOptions> {
         let pairs = self
             .options
@@ -91,9 +97,7 @@ impl BannerArgs {
                     .with_context(|| format!("--option {pair}: expected KEY=VALUE"))
             })
             .collect::<anyhow::Result<_>>()?;
-        let mut options = BannerOptions::from_params(&pairs)?;
-        options.disable_animations |= self.png();
-        Ok(options)
+        Ok(BannerOptions::from_params(&pairs)?)
     }
 
     fn write(&self, bytes: &[u8]) -> anyhow::Result<()> {
@@ -212,11 +216,11 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let login = Login::parse(&login).map_err(|e| anyhow::anyhow!("invalid login `{login}`: {e}"))?;
             let options = banner.options()?;
             let services = Services::build(&settings).await?;
-            let (svg, _) = render_svg(&services.state, &login, banner.kind, &options).await?;
-            let bytes = if banner.png() { png::rasterize(&svg, 2.0)? } else { svg.into_bytes() };
-            banner.write(&bytes)
+            let request = CardRequest::new(banner.kind, Subject::User(login), options, banner.format());
+            let rendered = services.state.images.image(&request, &Unlimited).await.map_err(AppError::from)?;
+            banner.write(&rendered.image.bytes)
         }
-        Command::Themes { themes, command } => run_themes(&themes, command),
+        Command::Themes { themes, command } => run_themes(&themes, command).await,
         Command::Schema => {
             print!("{}", github_banners::api::graphql::sdl());
             Ok(())
@@ -230,7 +234,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
     }
 }
 
-fn run_themes(settings: &ThemeSettings, command: ThemesCommand) -> anyhow::Result<()> {
+async fn run_themes(settings: &ThemeSettings, command: ThemesCommand) -> anyhow::Result<()> {
     match command {
         ThemesCommand::List => print!("{}", themes_cli::list(settings.resolve()?.as_deref())?),
         ThemesCommand::Validate { dir: explicit } => {
@@ -259,7 +263,7 @@ fn run_themes(settings: &ThemeSettings, command: ThemesCommand) -> anyhow::Resul
         ThemesCommand::Preview { name, stats, banner } => {
             let request =
                 PreviewRequest { theme: name, kind: banner.kind, stats, png: banner.png(), options: banner.options()? };
-            banner.write(&themes_cli::preview(settings.resolve()?.as_deref(), &request)?)?;
+            banner.write(&themes_cli::preview(settings.resolve()?.as_deref(), &request).await?)?;
         }
     }
     Ok(())

@@ -5,13 +5,21 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 
-use crate::domain::{BannerType, StatsOptions, UserSnapshot, compute};
+use std::sync::Arc;
+
+use crate::cards::{CardData, Subject, validate_pack};
+use crate::domain::{BannerType, ImageFormat, UserSnapshot};
+use crate::images::{CardRequest, ImageService, Unlimited};
 use crate::render::theme::manifest::is_identifier;
-use crate::render::{BannerData, BannerOptions, DEFAULT_THEME, Renderer, Sample, ThemeSet, png, sample_data};
+use crate::render::{BannerOptions, DEFAULT_THEME, RasterPool, Renderer, Sample, ThemeSet};
+
+fn load(dir: Option<&Path>) -> anyhow::Result<Renderer> {
+    Ok(Renderer::load(dir, validate_pack)?)
+}
 
 /// One line per pack: name, types, origin, inheritance; then the packs that failed.
 pub fn list(dir: Option<&Path>) -> anyhow::Result<String> {
-    let renderer = Renderer::load(dir)?;
+    let renderer = load(dir)?;
     let themes = renderer.themes();
     let mut out = String::new();
     for pack in themes.packs() {
@@ -35,7 +43,7 @@ pub fn list(dir: Option<&Path>) -> anyhow::Result<String> {
 /// Loads every pack (built-ins overlaid by `dir`) with the full checks; the report and whether
 /// all passed.
 pub fn validate(dir: Option<&Path>) -> (String, bool) {
-    let set = ThemeSet::load(dir, &|pack| crate::render::theme_validator(pack));
+    let set = ThemeSet::load(dir, &validate_pack);
     let mut out = String::new();
     for pack in set.packs() {
         let _ = writeln!(out, "ok      {}", pack.name);
@@ -53,7 +61,7 @@ pub fn new_pack(dir: &Path, name: &str, parent: &str) -> anyhow::Result<PathBuf>
     if !is_identifier(name) {
         bail!("`{name}` is not a theme name: use lowercase letters, digits, - and _ (at most 40)");
     }
-    let renderer = Renderer::load(Some(dir).filter(|d| d.is_dir()))?;
+    let renderer = load(Some(dir).filter(|d| d.is_dir()))?;
     let themes = renderer.themes();
     let parent_pack = themes.get(parent).with_context(|| format!("no theme named `{parent}` to extend"))?;
     let folder = dir.join(name);
@@ -89,9 +97,9 @@ pub struct PreviewRequest {
     pub options: BannerOptions,
 }
 
-/// The rendered banner's bytes (SVG or PNG).
-pub fn preview(dir: Option<&Path>, request: &PreviewRequest) -> anyhow::Result<Vec<u8>> {
-    let renderer = Renderer::load(dir)?;
+/// The rendered banner's bytes (SVG or PNG), through the image service with offline data.
+pub async fn preview(dir: Option<&Path>, request: &PreviewRequest) -> anyhow::Result<Vec<u8>> {
+    let renderer = Arc::new(load(dir)?);
     if renderer.themes().get(&request.theme).is_none() {
         let why = renderer.themes().errors().iter().find(|e| e.pack == request.theme).map(ToString::to_string);
         match why {
@@ -99,8 +107,8 @@ pub fn preview(dir: Option<&Path>, request: &PreviewRequest) -> anyhow::Result<V
             None => bail!("no theme named `{}` (see `github-banners themes list`)", request.theme),
         }
     }
-    let data = match Sample::parse(&request.stats) {
-        Some(sample) => sample_data(sample),
+    let subject = match Sample::parse(&request.stats) {
+        Some(sample) => Subject::Sample(sample),
         None => {
             let text = std::fs::read_to_string(&request.stats).with_context(|| {
                 format!(
@@ -110,17 +118,15 @@ pub fn preview(dir: Option<&Path>, request: &PreviewRequest) -> anyhow::Result<V
             })?;
             let snapshot: UserSnapshot =
                 serde_json::from_str(&text).with_context(|| format!("{} is not a UserSnapshot JSON", request.stats))?;
-            let stats = compute(&snapshot, StatsOptions { include_forks: request.options.include_forks });
-            BannerData::new(&snapshot, stats, false)
+            Subject::Given(CardData::User { snapshot: Arc::new(snapshot), stale: false })
         }
     };
-    let options = BannerOptions {
-        theme: request.theme.clone(),
-        disable_animations: request.options.disable_animations || request.png,
-        ..request.options.clone()
-    };
-    let svg = renderer.banner(request.kind, &data, &options)?;
-    if request.png { Ok(png::rasterize(&svg, 2.0)?) } else { Ok(svg.into_bytes()) }
+    let options = BannerOptions { theme: request.theme.clone(), ..request.options.clone() };
+    let format = if request.png { ImageFormat::Png } else { ImageFormat::Svg };
+    let images =
+        ImageService::new(None, renderer, Arc::new(RasterPool::per_core(0)), crate::images::DEFAULT_CACHE_BYTES);
+    let rendered = images.image(&CardRequest::new(request.kind, subject, options, format), &Unlimited).await?;
+    Ok(rendered.image.bytes.to_vec())
 }
 
 /// The default pack's name, for CLI defaults.

@@ -1,6 +1,8 @@
 //! Who is calling: API keys from API_KEYS, given as `Authorization: Bearer <key>`, compared in
 //! constant time (digests, so neither content nor length leaks through timing).
 
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
@@ -11,6 +13,33 @@ pub enum Caller {
     Anonymous,
     /// Presented a configured API key: may mutate and read admin fields.
     Trusted,
+}
+
+/// Trusted when the signing middleware verified the request's signature, or when it presents a
+/// configured API key.
+impl FromRequestParts<super::AppState> for Caller {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &super::AppState) -> Result<Self, Self::Rejection> {
+        Ok(match parts.extensions.get::<Caller>() {
+            Some(Caller::Trusted) => Caller::Trusted,
+            _ => state.api_keys.caller(&parts.headers),
+        })
+    }
+}
+
+/// A handler argument that only trusted callers get past (401 for everyone else).
+pub(crate) struct ApiKey;
+
+impl FromRequestParts<super::AppState> for ApiKey {
+    type Rejection = super::AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &super::AppState) -> Result<Self, Self::Rejection> {
+        match Caller::from_request_parts(parts, state).await {
+            Ok(Caller::Trusted) => Ok(ApiKey),
+            _ => Err(super::AppError::Unauthenticated),
+        }
+    }
 }
 
 pub struct ApiKeys {

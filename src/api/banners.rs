@@ -1,40 +1,22 @@
 //! Persistent banners over REST: `POST /banners` (API key) creates, `GET /banners/{id}.svg|.png`
-//! serves the stored render (ETag/304), `DELETE /banners/{id}` (API key) removes.
+//! serves the banner's image (ETag/304), `DELETE /banners/{id}` (API key) removes.
 
-use axum::Router;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Json};
+use axum::{Json, Router};
 use serde_json::json;
 
-use super::auth::Caller;
-use super::preview::{ImageFormat, error_image, image_response};
+use super::auth::ApiKey;
+use super::image_http::{error_image, image_response};
 use super::{AppError, AppState};
 use crate::banners::{Banner, BannerInput};
+use crate::domain::ImageFormat;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/banners", post(create)).route("/banners/{file}", get(image).delete(delete))
-}
-
-/// `{"error": {"code", "message"}}` with the error's status; 5xx causes logged, not shown.
-pub(super) fn json_error(error: &AppError) -> Response {
-    let status = error.status();
-    let message = if status.is_server_error() {
-        tracing::error!(code = error.code(), %error, "request failed");
-        error.public_text().1
-    } else {
-        error.to_string()
-    };
-    let mut response = (status, Json(json!({ "error": { "code": error.code(), "message": message } }))).into_response();
-    if let Some(seconds) = error.retry_after()
-        && let Ok(value) = seconds.to_string().parse()
-    {
-        response.headers_mut().insert(header::RETRY_AFTER, value);
-    }
-    response
 }
 
 fn with_urls(banner: &Banner) -> serde_json::Value {
@@ -44,67 +26,42 @@ fn with_urls(banner: &Banner) -> serde_json::Value {
     })
 }
 
+/// A JSON body, or the reason it is not one (413 when it is too large).
+pub(super) fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
+    match body {
+        Ok(Json(value)) => Ok(value),
+        Err(JsonRejection::BytesRejection(rejection)) => Err(rejection.into()),
+        Err(rejection) => Err(AppError::InvalidParameter { name: "body", reason: rejection.body_text() }),
+    }
+}
+
 async fn create(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    signed: Option<Extension<Caller>>,
+    _key: ApiKey,
     body: Result<Json<BannerInput>, JsonRejection>,
-) -> Response {
-    if state.caller(&headers, signed) != Caller::Trusted {
-        return json_error(&AppError::Unauthenticated);
-    }
-    let input = match body {
-        Ok(Json(input)) => input,
-        Err(rejection) => {
-            return json_error(&AppError::InvalidParameter { name: "body", reason: rejection.body_text() });
-        }
-    };
-    match state.banners.create(input).await {
-        Ok(banner) => {
-            (StatusCode::CREATED, [(header::LOCATION, format!("/banners/{}.svg", banner.id))], Json(with_urls(&banner)))
-                .into_response()
-        }
-        Err(error) => json_error(&error.into()),
-    }
+) -> Result<impl IntoResponse, AppError> {
+    let banner = state.banners.create(json_body(body)?).await?;
+    let location = format!("/banners/{}.svg", banner.id);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(with_urls(&banner))))
 }
 
 async fn image(State(state): State<AppState>, Path(file): Path<String>, headers: HeaderMap) -> Response {
-    let (id, format) = match file.rsplit_once('.') {
-        Some((id, "svg")) => (id, ImageFormat::Svg),
-        Some((id, "png")) => (id, ImageFormat::Png),
-        _ => {
-            let error =
-                AppError::InvalidParameter { name: "format", reason: "use /banners/{id}.svg or .png".to_owned() };
-            return error_image(&state, &error, "", ImageFormat::Svg).await;
-        }
+    let parsed = match file.rsplit_once('.') {
+        Some((id, "svg")) => Ok((id, ImageFormat::Svg)),
+        Some((id, "png")) => Ok((id, ImageFormat::Png)),
+        _ => Err(AppError::InvalidParameter { name: "format", reason: "use /banners/{id}.svg or .png".to_owned() }),
     };
-    let extension = if format == ImageFormat::Png { "png" } else { "svg" };
-    match state.banners.image(id, extension).await {
-        Ok(image) => {
-            let soft = state.stats.policy().soft.as_secs();
-            let hard = state.stats.policy().hard.as_secs();
-            let cache = format!("public, max-age={soft}, stale-while-revalidate={hard}");
-            let mut response = image_response(&headers, image.bytes, format, &cache);
-            if let Ok(value) = image.freshness.as_str().parse() {
-                response.headers_mut().insert("x-stats-status", value);
-            }
-            response
-        }
-        Err(error) => error_image(&state, &error.into(), "", format).await,
+    let (id, format) = match parsed {
+        Ok(parsed) => parsed,
+        Err(error) => return error_image(&state, error, "", ImageFormat::Svg).await,
+    };
+    match state.banners.image(id, format).await {
+        Ok(rendered) => image_response(&headers, &rendered, &state.cache_policy()),
+        Err(error) => error_image(&state, error.into(), "", format).await,
     }
 }
 
-async fn delete(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    signed: Option<Extension<Caller>>,
-) -> Response {
-    if state.caller(&headers, signed) != Caller::Trusted {
-        return json_error(&AppError::Unauthenticated);
-    }
-    match state.banners.delete(&id).await {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(error) => json_error(&error.into()),
-    }
+async fn delete(State(state): State<AppState>, _key: ApiKey, Path(id): Path<String>) -> Result<StatusCode, AppError> {
+    state.banners.delete(&id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

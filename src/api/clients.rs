@@ -13,16 +13,19 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::num::NonZeroU32;
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::HeaderMap;
+use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::Response;
 use governor::clock::{Clock as _, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-use super::preview::{ImageFormat, error_image};
+use super::image_http::error_image;
 use super::{AppError, AppState};
 use crate::config::{LimitSettings, Networks};
+use crate::domain::ImageFormat;
+use crate::images::{Budget, ImageError};
 
 /// Above this many tracked clients, idle ones are forgotten (their buckets are full anyway).
 const MAX_TRACKED_CLIENTS: usize = 100_000;
@@ -39,6 +42,36 @@ impl Client {
     /// For code paths without a request (the CLI, tests calling services directly).
     pub fn local() -> Self {
         Self { ip: IpAddr::V4(Ipv4Addr::LOCALHOST), exempt: true }
+    }
+
+    /// This client's costly budget, for the image service.
+    pub fn budget<'a>(&self, state: &'a AppState) -> ClientBudget<'a> {
+        ClientBudget { limits: &state.clients, client: *self }
+    }
+}
+
+/// The client the rate-limit middleware found (a request that did not pass it, as in a test
+/// calling the router directly, is the local, unlimited client).
+impl<S: Send + Sync> FromRequestParts<S> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<Client>().copied().unwrap_or_else(Client::local))
+    }
+}
+
+/// What a client's costly requests spend from.
+pub struct ClientBudget<'a> {
+    limits: &'a ClientLimits,
+    client: Client,
+}
+
+impl Budget for ClientBudget<'_> {
+    fn charge(&self) -> Result<(), ImageError> {
+        self.limits.check_costly(&self.client).map_err(|error| match error {
+            AppError::TooManyRequests { retry_after_secs } => ImageError::OverBudget { retry_after_secs },
+            _ => ImageError::OverBudget { retry_after_secs: 1 },
+        })
     }
 }
 
@@ -160,8 +193,8 @@ pub(super) async fn limit_clients(State(state): State<AppState>, mut request: Re
     {
         tracing::debug!(client = %client.ip, path, "client over its request budget");
         return match image_format(&path) {
-            Some(format) => error_image(&state, &error, "", format).await,
-            None => super::banners::json_error(&error),
+            Some(format) => error_image(&state, error, "", format).await,
+            None => axum::response::IntoResponse::into_response(error),
         };
     }
     request.extensions_mut().insert(client);

@@ -1,14 +1,31 @@
-//! Every way a request can fail, with one stable code and one HTTP status each.
+//! Every way a request can fail, with one stable code and one HTTP status each, mapped once: to
+//! a JSON response (`IntoResponse`), to an error image (`image_http::error_image`), and to a
+//! GraphQL error (`ErrorExtensions`).
+//!
+//! A server error's cause never reaches the client; it travels in the response's extensions to
+//! the `log_server_errors` middleware, which logs it once, with its whole source chain, inside
+//! the request's span.
 
-use axum::http::StatusCode;
+use std::sync::Arc;
+
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
+use serde_json::json;
 
+use crate::banners::BannerError;
 use crate::github::GitHubError;
-use crate::render::{OptionError, RenderError};
-use crate::stats::StatsError;
+use crate::images::ImageError;
+use crate::render::OptionError;
+use crate::stats::{RefreshError, StatsError};
 
 /// Seconds after which a visitor should ask again for a user GitHub is still fetching.
 const STILL_FETCHING_RETRY_SECS: u64 = 5;
+
+/// Any error as the cause of an internal error.
+pub(crate) type Cause = Arc<dyn std::error::Error + Send + Sync>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -44,11 +61,28 @@ pub enum AppError {
     NotConfigured,
     #[error("every configured GitHub token was rejected by GitHub")]
     TokensRejected { retry_after_secs: u64 },
-    #[error("internal error: {0}")]
-    Internal(String),
+    #[error("internal error")]
+    Internal(#[source] Cause),
+}
+
+/// The cause of a server error, for the logging middleware.
+#[derive(Clone)]
+struct ServerErrorCause {
+    code: &'static str,
+    chain: String,
 }
 
 impl AppError {
+    /// An internal error caused by `error` (kept whole for the log).
+    pub fn internal(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        AppError::Internal(Arc::new(error))
+    }
+
+    /// An internal error described by `message` (where there is no error value).
+    pub fn bug(message: &'static str) -> Self {
+        AppError::Internal(Arc::new(std::io::Error::other(message)))
+    }
+
     /// Stable, machine-readable; clients may match on it.
     pub fn code(&self) -> &'static str {
         match self {
@@ -89,7 +123,7 @@ impl AppError {
     /// Seconds a client should wait before retrying, when we know.
     pub fn retry_after(&self) -> Option<u64> {
         match self {
-            AppError::RateLimited { retry_at } => Some((*retry_at - Utc::now()).num_seconds().max(1) as u64),
+            AppError::RateLimited { retry_at } => Some((*retry_at - Utc::now()).num_seconds().max(1).unsigned_abs()),
             AppError::Upstream(_) => Some(60),
             AppError::StillFetching { .. } => Some(STILL_FETCHING_RETRY_SECS),
             AppError::Throttled { retry_after_secs, .. }
@@ -99,6 +133,12 @@ impl AppError {
             AppError::NotConfigured => Some(300),
             _ => None,
         }
+    }
+
+    /// What a client is told: the error itself for client errors, a plain sentence for server
+    /// errors (their cause is logged instead).
+    pub fn public_message(&self) -> String {
+        if self.status().is_server_error() { self.public_text().1 } else { self.to_string() }
     }
 
     /// Title, message and hint for a visitor: never internals (5xx causes are logged instead).
@@ -113,16 +153,15 @@ impl AppError {
             AppError::Unauthenticated | AppError::BadSignature(_) => ("Unauthenticated", self.to_string(), None),
             AppError::PayloadTooLarge { .. } => ("Request too large", self.to_string(), None),
             AppError::Throttled { .. } => ("Too many refreshes", self.to_string(), None),
-            AppError::TooManyRequests { retry_after_secs } => (
+            // The same card for every client and wait, so its PNG is drawn once.
+            AppError::TooManyRequests { .. } => (
                 "Too many requests",
                 "This client sent too many requests.".to_owned(),
-                Some(format!("Try again in {retry_after_secs}s.")),
+                Some("Try again in a moment.".to_owned()),
             ),
-            AppError::Busy { retry_after_secs } => (
-                "Busy",
-                "The server is busy drawing images.".to_owned(),
-                Some(format!("Try again in {retry_after_secs}s.")),
-            ),
+            AppError::Busy { .. } => {
+                ("Busy", "The server is busy drawing images.".to_owned(), Some("Try again in a moment.".to_owned()))
+            }
             AppError::StillFetching { login } => (
                 "Almost there",
                 format!("GitHub is slow to answer for {login}."),
@@ -148,6 +187,13 @@ impl AppError {
         }
     }
 
+    /// Leaves a server error's cause for `log_server_errors`.
+    pub(super) fn attach_cause(&self, response: &mut Response) {
+        if self.status().is_server_error() {
+            response.extensions_mut().insert(ServerErrorCause { code: self.code(), chain: chain(self) });
+        }
+    }
+
     /// A GitHub failure while looking up `login`.
     pub fn from_github(error: GitHubError, login: &str) -> Self {
         match error {
@@ -157,7 +203,7 @@ impl AppError {
             // Our own tokens are broken: the visitor can do nothing about it, the operator must
             // (the token pool logged it as theirs).
             GitHubError::AllTokensInvalid { recheck_at } => AppError::TokensRejected {
-                retry_after_secs: u64::try_from((recheck_at - Utc::now()).num_seconds()).unwrap_or(0).max(1),
+                retry_after_secs: (recheck_at - Utc::now()).num_seconds().max(1).unsigned_abs(),
             },
             other => AppError::Upstream(other),
         }
@@ -173,29 +219,55 @@ impl AppError {
     }
 }
 
-impl From<crate::banners::BannerError> for AppError {
-    fn from(e: crate::banners::BannerError) -> Self {
-        use crate::banners::BannerError;
-        match e {
-            BannerError::Invalid { name, reason } => AppError::InvalidParameter { name, reason },
-            BannerError::NotFound(id) => AppError::BannerNotFound { id },
-            BannerError::Stats { login, error } => AppError::from_stats(error, &login),
-            BannerError::Busy => AppError::Busy { retry_after_secs: 1 },
-            BannerError::Store(error) => AppError::Internal(error.to_string()),
-            BannerError::Render(message) => AppError::Internal(message),
+/// `error: cause: cause's cause ...`
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// `{"error": {"code", "message"}}` with the error's status and `Retry-After`.
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let body = json!({ "error": { "code": self.code(), "message": self.public_message() } });
+        let mut response = (self.status(), axum::Json(body)).into_response();
+        if let Some(seconds) = self.retry_after()
+            && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
         }
+        self.attach_cause(&mut response);
+        response
     }
 }
 
-impl From<crate::stats::RefreshError> for AppError {
-    fn from(e: crate::stats::RefreshError) -> Self {
-        match e {
-            crate::stats::RefreshError::Throttled { retry_after_secs, .. } => {
-                AppError::Throttled { message: e.to_string(), retry_after_secs }
-            }
-            crate::stats::RefreshError::Failed { login, error } => AppError::from_stats(error, &login),
+/// `extensions.code` (and `retryAfter`) on every GraphQL error; server errors show no cause.
+impl async_graphql::ErrorExtensions for AppError {
+    fn extend(&self) -> async_graphql::Error {
+        if self.status().is_server_error() {
+            tracing::error!(code = self.code(), cause = %chain(self), "GraphQL request failed");
         }
+        async_graphql::Error::new(self.public_message()).extend_with(|_, e| {
+            e.set("code", self.code());
+            if let Some(seconds) = self.retry_after() {
+                e.set("retryAfter", seconds);
+            }
+        })
     }
+}
+
+/// Middleware: logs the cause of every server error once, inside the request's span.
+pub(super) async fn log_server_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    if let Some(cause) = response.extensions().get::<ServerErrorCause>() {
+        tracing::error!(code = cause.code, cause = %cause.chain, "request failed");
+    }
+    response
 }
 
 impl From<axum::extract::rejection::BytesRejection> for AppError {
@@ -214,17 +286,44 @@ impl From<OptionError> for AppError {
     }
 }
 
-impl From<RenderError> for AppError {
-    fn from(e: RenderError) -> Self {
+impl From<ImageError> for AppError {
+    fn from(e: ImageError) -> Self {
         match e {
-            RenderError::UnknownTheme(theme) => {
-                AppError::InvalidParameter { name: "theme", reason: format!("no theme named `{theme}` (see /themes)") }
-            }
-            RenderError::UnsupportedType { theme, kind } => {
-                AppError::InvalidParameter { name: "type", reason: format!("theme `{theme}` has no `{kind}` banner") }
-            }
-            other => AppError::Internal(other.to_string()),
+            ImageError::Invalid(e) => e.into(),
+            ImageError::Stats { login, error } => AppError::from_stats(error, &login),
+            ImageError::OverBudget { retry_after_secs } => AppError::TooManyRequests { retry_after_secs },
+            ImageError::Busy => AppError::Busy { retry_after_secs: 1 },
+            other @ (ImageError::NoSource | ImageError::Render(_)) => AppError::internal(other),
         }
+    }
+}
+
+impl From<BannerError> for AppError {
+    fn from(e: BannerError) -> Self {
+        match e {
+            BannerError::Invalid { name, reason } => AppError::InvalidParameter { name, reason },
+            BannerError::NotFound(id) => AppError::BannerNotFound { id },
+            BannerError::Stats { login, error } => AppError::from_stats(error, &login),
+            BannerError::Image(error) => error.into(),
+            BannerError::Store(error) => AppError::internal(error),
+        }
+    }
+}
+
+impl From<RefreshError> for AppError {
+    fn from(e: RefreshError) -> Self {
+        match e {
+            RefreshError::Throttled { retry_after_secs, .. } => {
+                AppError::Throttled { message: e.to_string(), retry_after_secs }
+            }
+            RefreshError::Failed { login, error } => AppError::from_stats(error, &login),
+        }
+    }
+}
+
+impl From<crate::store::StoreError> for AppError {
+    fn from(e: crate::store::StoreError) -> Self {
+        AppError::internal(e)
     }
 }
 
@@ -232,32 +331,27 @@ impl From<RenderError> for AppError {
 mod tests {
     use super::*;
 
+    /// Every variant, with the status and code clients rely on.
     #[test]
     fn every_error_maps_to_its_status_and_code() {
         let cases: Vec<(AppError, u16, &str)> = vec![
             (AppError::MissingParameter { name: "username" }, 400, "BAD_USER_INPUT"),
             (AppError::InvalidParameter { name: "type", reason: "x".into() }, 400, "BAD_USER_INPUT"),
-            (AppError::from_github(GitHubError::NotFound, "x"), 404, "NOT_FOUND"),
-            (AppError::from_github(GitHubError::RateLimited { retry_at: Utc::now() }, "x"), 503, "RATE_LIMITED"),
-            (AppError::from_github(GitHubError::NoTokens, "x"), 503, "NOT_CONFIGURED"),
-            (
-                AppError::from_github(GitHubError::AllTokensInvalid { recheck_at: Utc::now() }, "x"),
-                503,
-                "NOT_CONFIGURED",
-            ),
-            (AppError::from_stats(StatsError::Refused { login: "x".into() }, "x"), 403, "FORBIDDEN"),
-            (AppError::from_stats(StatsError::StillFetching { login: "x".into() }, "x"), 503, "UPSTREAM_SLOW"),
-            (AppError::PayloadTooLarge { limit: 1 }, 413, "PAYLOAD_TOO_LARGE"),
-            (AppError::TooManyRequests { retry_after_secs: 1 }, 429, "TOO_MANY_REQUESTS"),
-            (AppError::Busy { retry_after_secs: 1 }, 503, "BUSY"),
-            (AppError::BadSignature("x".into()), 401, "UNAUTHENTICATED"),
-            (AppError::from_github(GitHubError::Upstream { status: 502 }, "x"), 502, "UPSTREAM_UNAVAILABLE"),
-            (AppError::from_github(GitHubError::Timeout, "x"), 502, "UPSTREAM_UNAVAILABLE"),
-            (AppError::from_github(GitHubError::Decode("x".into()), "x"), 502, "UPSTREAM_UNAVAILABLE"),
-            (AppError::Internal("boom".into()), 500, "INTERNAL"),
+            (AppError::UserNotFound { login: "x".into() }, 404, "NOT_FOUND"),
             (AppError::BannerNotFound { id: "x".into() }, 404, "NOT_FOUND"),
+            (AppError::Forbidden { login: "x".into() }, 403, "FORBIDDEN"),
             (AppError::Unauthenticated, 401, "UNAUTHENTICATED"),
+            (AppError::BadSignature("x".into()), 401, "UNAUTHENTICATED"),
+            (AppError::PayloadTooLarge { limit: 1 }, 413, "PAYLOAD_TOO_LARGE"),
             (AppError::Throttled { message: "x".into(), retry_after_secs: 5 }, 429, "THROTTLED"),
+            (AppError::TooManyRequests { retry_after_secs: 1 }, 429, "TOO_MANY_REQUESTS"),
+            (AppError::RateLimited { retry_at: Utc::now() }, 503, "RATE_LIMITED"),
+            (AppError::Busy { retry_after_secs: 1 }, 503, "BUSY"),
+            (AppError::StillFetching { login: "x".into() }, 503, "UPSTREAM_SLOW"),
+            (AppError::Upstream(GitHubError::Timeout), 502, "UPSTREAM_UNAVAILABLE"),
+            (AppError::NotConfigured, 503, "NOT_CONFIGURED"),
+            (AppError::TokensRejected { retry_after_secs: 1 }, 503, "NOT_CONFIGURED"),
+            (AppError::bug("boom"), 500, "INTERNAL"),
         ];
         for (error, status, code) in cases {
             assert_eq!((error.status().as_u16(), error.code()), (status, code), "{error:?}");
@@ -265,9 +359,33 @@ mod tests {
     }
 
     #[test]
-    fn server_errors_do_not_leak_their_cause() {
-        let (_, message, hint) = AppError::Internal("db password=hunter2".into()).public_text();
+    fn failures_below_map_to_the_right_variant() {
+        let cases: Vec<(AppError, &str)> = vec![
+            (AppError::from_github(GitHubError::NotFound, "x"), "NOT_FOUND"),
+            (AppError::from_github(GitHubError::RateLimited { retry_at: Utc::now() }, "x"), "RATE_LIMITED"),
+            (AppError::from_github(GitHubError::NoTokens, "x"), "NOT_CONFIGURED"),
+            (AppError::from_github(GitHubError::AllTokensInvalid { recheck_at: Utc::now() }, "x"), "NOT_CONFIGURED"),
+            (AppError::from_github(GitHubError::Upstream { status: 502 }, "x"), "UPSTREAM_UNAVAILABLE"),
+            (AppError::from_github(GitHubError::Decode("x".into()), "x"), "UPSTREAM_UNAVAILABLE"),
+            (AppError::from_stats(StatsError::Refused { login: "x".into() }, "x"), "FORBIDDEN"),
+            (AppError::from_stats(StatsError::StillFetching { login: "x".into() }, "x"), "UPSTREAM_SLOW"),
+            (ImageError::Busy.into(), "BUSY"),
+            (ImageError::OverBudget { retry_after_secs: 2 }.into(), "TOO_MANY_REQUESTS"),
+            (ImageError::Render("x".into()).into(), "INTERNAL"),
+        ];
+        for (error, code) in cases {
+            assert_eq!(error.code(), code, "{error:?}");
+        }
+    }
+
+    #[test]
+    fn server_errors_keep_their_cause_for_the_log_and_never_show_it() {
+        let error = AppError::internal(std::io::Error::other("db password=hunter2"));
+        let (_, message, hint) = error.public_text();
         assert!(!message.contains("hunter2") && hint.is_none());
+        assert!(chain(&error).contains("hunter2"), "{}", chain(&error));
+        let response = error.into_response();
+        assert!(response.extensions().get::<ServerErrorCause>().is_some_and(|c| c.chain.contains("hunter2")));
         let (_, message, _) = AppError::Upstream(GitHubError::Transport("10.0.0.1 refused".into())).public_text();
         assert!(!message.contains("10.0.0.1"));
     }

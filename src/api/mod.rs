@@ -7,6 +7,7 @@ pub mod clients;
 mod error;
 pub mod graphql;
 mod health;
+mod image_http;
 mod preview;
 pub mod server;
 pub mod signing;
@@ -25,10 +26,10 @@ use tracing::Level;
 
 pub use auth::{ApiKeys, Caller};
 pub use error::AppError;
-pub use preview::render_svg;
 
 use crate::banners::BannerService;
-use crate::render::{RasterPool, Renderer};
+use crate::images::ImageService;
+use crate::render::Renderer;
 use crate::stats::StatsService;
 
 /// Shared by every request; cheap to clone.
@@ -40,6 +41,8 @@ pub struct AppInner {
     pub stats: StatsService,
     /// The theme packs.
     pub renderer: Arc<Renderer>,
+    /// Every card image, cached.
+    pub images: ImageService,
     /// Persistent banners and their stored renders.
     pub banners: BannerService,
     /// Keys that may mutate (API_KEYS).
@@ -50,25 +53,10 @@ pub struct AppInner {
     pub webhooks: webhooks::WebhookVerifier,
     /// Only for the readiness probe.
     pub db: DatabaseConnection,
-    /// Rasterised PNGs by the hash of their SVG (bounded by bytes).
-    pub png_cache: moka::future::Cache<String, Arc<Vec<u8>>>,
-    /// Draws PNGs, a bounded number at once.
-    pub raster: Arc<RasterPool>,
     /// Per-client budgets (requests, and what costs GitHub points or CPU).
     pub clients: clients::ClientLimits,
     /// Distinct GitHub users one GraphQL request may ask for.
     pub graphql_max_users: usize,
-}
-
-/// Memory the PNG cache may use.
-pub const PNG_CACHE_BYTES: u64 = 64 * 1024 * 1024;
-
-/// A PNG cache bounded by the bytes it holds.
-pub fn png_cache() -> moka::future::Cache<String, Arc<Vec<u8>>> {
-    moka::future::Cache::builder()
-        .max_capacity(PNG_CACHE_BYTES)
-        .weigher(|_key, png: &Arc<Vec<u8>>| u32::try_from(png.len()).unwrap_or(u32::MAX))
-        .build()
 }
 
 impl AppState {
@@ -76,12 +64,10 @@ impl AppState {
         Self(Arc::new(inner))
     }
 
-    /// Trusted when a valid signature was verified by the middleware, or an API key is presented.
-    pub(crate) fn caller(&self, headers: &axum::http::HeaderMap, signed: Option<axum::Extension<Caller>>) -> Caller {
-        match signed {
-            Some(axum::Extension(Caller::Trusted)) => Caller::Trusted,
-            _ => self.api_keys.caller(headers),
-        }
+    /// How long caches may keep images of live data.
+    pub(crate) fn cache_policy(&self) -> image_http::CachePolicy {
+        let ttl = self.stats.policy();
+        image_http::CachePolicy { soft: ttl.soft, hard: ttl.hard }
     }
 }
 
@@ -108,6 +94,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .merge(webhooks::routes())
         .layer(axum::middleware::from_fn_with_state(state.clone(), signing::verify_signed_requests))
         .layer(axum::middleware::from_fn_with_state(state.clone(), clients::limit_clients))
+        .layer(axum::middleware::from_fn(error::log_server_errors))
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::GATEWAY_TIMEOUT, request_timeout))
@@ -116,7 +103,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
                 .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
                 .on_request(())
                 .on_response(DefaultOnResponse::new().level(Level::INFO))
-                // One line per request: server errors are logged with their cause where they happen.
+                // One line per request; server errors add one with their cause (error::log_server_errors).
                 .on_failure(()),
         )
 }

@@ -11,14 +11,13 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::HeaderMap;
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use hmac::{Hmac, KeyInit, Mac};
 use moka::sync::Cache;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
 use super::auth::Caller;
-use super::banners::json_error;
 use super::{AppError, AppState};
 
 pub const SIGNATURE_HEADER: &str = "x-signature";
@@ -111,7 +110,7 @@ pub(super) async fn verify_signed_requests(State(state): State<AppState>, reques
     let bytes: Bytes = match axum::body::to_bytes(body, MAX_SIGNED_BODY).await {
         Ok(bytes) => bytes,
         Err(_) => {
-            return json_error(&AppError::InvalidParameter { name: "body", reason: "too large to sign".to_owned() });
+            return AppError::PayloadTooLarge { limit: MAX_SIGNED_BODY }.into_response();
         }
     };
     let now = chrono::Utc::now().timestamp();
@@ -122,7 +121,7 @@ pub(super) async fn verify_signed_requests(State(state): State<AppState>, reques
         }
         Err(error) => {
             tracing::warn!(%error, path = parts.uri.path(), "rejected a signed request");
-            json_error(&AppError::BadSignature(error.to_string()))
+            AppError::BadSignature(error.to_string()).into_response()
         }
     }
 }

@@ -3,17 +3,19 @@
 
 use std::fmt::Write as _;
 
+use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Extension, Router};
 
 use super::clients::Client;
-use super::preview::{ImageFormat, encode, error_image, image_format, image_response, query_pairs};
+use super::image_http::{error_image, image_response};
 use super::{AppError, AppState};
-use crate::domain::BannerType;
-use crate::render::{BannerOptions, Sample, escape_text, sample_data};
+use crate::cards::Subject;
+use crate::domain::{BannerType, ImageFormat};
+use crate::images::{CardRequest, format, query_pairs};
+use crate::render::{BannerOptions, Sample, escape_text};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/themes", get(gallery)).route("/themes/{name}/{file}", get(sample))
@@ -23,24 +25,22 @@ pub(super) fn routes() -> Router<AppState> {
 /// banner options and `sample=typical|empty|huge|unicode|hostile`.
 async fn sample(
     State(state): State<AppState>,
-    client: Option<Extension<Client>>,
+    client: Client,
     Path((name, file)): Path<(String, String)>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let client = client.map_or_else(Client::local, |Extension(client)| client);
     let (kind, forced) = match file.rsplit_once('.') {
         Some((kind, "svg")) => (kind, Some(ImageFormat::Svg)),
         Some((kind, "png")) => (kind, Some(ImageFormat::Png)),
         _ => (file.as_str(), None),
     };
     let params = query_pairs(query.as_deref());
-    let format = image_format(&params, forced).unwrap_or(ImageFormat::Svg);
+    let format = format(&params, forced).unwrap_or(ImageFormat::Svg);
     let rendered = async {
         let kind: BannerType = kind.parse().map_err(|reason| AppError::InvalidParameter { name: "type", reason })?;
         let mut options = BannerOptions::from_params(&params)?;
         options.theme = name.to_ascii_lowercase();
-        options.disable_animations |= format == ImageFormat::Png;
         let sample = match params.get("sample") {
             None => Sample::Typical,
             Some(s) => Sample::parse(s).ok_or_else(|| AppError::InvalidParameter {
@@ -48,13 +48,12 @@ async fn sample(
                 reason: "must be one of typical, empty, huge, unicode, hostile".to_owned(),
             })?,
         };
-        let svg = state.renderer.banner(kind, &sample_data(sample), &options)?;
-        encode(&state, svg, format, Some(&client)).await
-    }
-    .await;
-    match rendered {
-        Ok(body) => image_response(&headers, body, format, "public, max-age=300"),
-        Err(error) => error_image(&state, &error, &name, format).await,
+        let request = CardRequest::new(kind, Subject::Sample(sample), options, format);
+        Ok::<_, AppError>(state.images.image(&request, &client.budget(&state)).await?)
+    };
+    match rendered.await {
+        Ok(rendered) => image_response(&headers, &rendered, &state.cache_policy()),
+        Err(error) => error_image(&state, error, &name, format).await,
     }
 }
 

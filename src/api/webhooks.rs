@@ -86,7 +86,7 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     if let Err(reason) = state.webhooks.verify(header("x-hub-signature-256"), &body) {
         tracing::warn!(reason, "rejected a webhook");
-        return super::banners::json_error(&AppError::BadSignature(reason.to_owned()));
+        return AppError::BadSignature(reason.to_owned()).into_response();
     }
     let event = header("x-github-event").unwrap_or_default();
     if event == "ping" {
@@ -115,11 +115,11 @@ async fn handle(state: &AppState, event: &str, body: &[u8]) -> Response {
     }
     let Some(payload) = serde_json::from_slice::<Payload>(body).ok() else {
         let error = AppError::InvalidParameter { name: "body", reason: "not a GitHub event payload".to_owned() };
-        return super::banners::json_error(&error);
+        return error.into_response();
     };
     let Some(owner) = payload.repository.map(|r| r.owner) else {
         let error = AppError::InvalidParameter { name: "repository.owner", reason: "missing".to_owned() };
-        return super::banners::json_error(&error);
+        return error.into_response();
     };
     let login = if owner.kind.as_deref() == Some("Organization") {
         // An organization has no card here; its repositories count for the people who push to
@@ -134,7 +134,7 @@ async fn handle(state: &AppState, event: &str, body: &[u8]) -> Response {
             Ok(login) => login,
             Err(_) => {
                 let error = AppError::InvalidParameter { name: "repository.owner.login", reason: "invalid".to_owned() };
-                return super::banners::json_error(&error);
+                return error.into_response();
             }
         }
     };
@@ -148,7 +148,7 @@ async fn handle(state: &AppState, event: &str, body: &[u8]) -> Response {
         Err(RefreshError::Failed { error: StatsError::Refused { .. }, .. }) => {
             ok(json!({ "ok": true, "ignored": format!("`{login}` is not shown by this instance") }))
         }
-        Err(error) => super::banners::json_error(&error.into()),
+        Err(error) => AppError::from(error).into_response(),
     }
 }
 

@@ -1,24 +1,24 @@
 //! BannerService: persistent banners (a user, type, theme and options saved under a short id),
 //! shared by REST and GraphQL, and their stored renders.
 //!
-//! Invariants: a banner is validated whole before anything is written (nothing half-written); a
-//! stored render is served only while it was made from the snapshot the stats service currently
-//! holds (its `stats_version`), otherwise it is re-rendered and replaced; when a user's stats are
-//! refreshed, that user's stored renders are re-rendered in the background.
+//! Invariants: a banner is validated whole before anything is written (nothing half-written); its
+//! image comes from the image service like every other card, and the stored render (the one
+//! other replicas and events see) is replaced whenever the image changes (its version is the
+//! image's cache key); when a user's stats are refreshed, that user's stored renders are
+//! re-rendered in the background.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 
 use chrono::{DateTime, SubsecRound, Utc};
 
-use crate::domain::{BannerType, Login, StatsOptions, UserSnapshot, compute};
+use crate::cards::Subject;
+use crate::domain::{BannerType, ImageFormat, Login};
 use crate::github::GitHubError;
-use crate::render::{BannerData, BannerOptions, OptionError, RasterError, RasterPool, Renderer};
-use crate::stats::{Freshness, StatsError, StatsService};
+use crate::images::{CardRequest, ImageError, ImageService, Rendered, Unlimited};
+use crate::render::{BannerOptions, OptionError};
+use crate::stats::{StatsError, StatsService};
 use crate::store::{BannerRecord, BannerStore, Page, StoreError, StoredRender};
 
-/// PNG renders are drawn at twice the SVG size so they stay crisp on high-density screens.
-pub const PNG_SCALE: f32 = 2.0;
 /// Most banners one page of a listing returns.
 pub const MAX_PAGE: u64 = 100;
 
@@ -30,12 +30,20 @@ pub enum BannerError {
     NotFound(String),
     #[error("stats for {login} failed: {error}")]
     Stats { login: String, error: StatsError },
-    #[error("too many images are being drawn")]
-    Busy,
+    #[error(transparent)]
+    Image(ImageError),
     #[error("storage failed: {0}")]
     Store(#[from] StoreError),
-    #[error("rendering failed: {0}")]
-    Render(String),
+}
+
+impl From<ImageError> for BannerError {
+    fn from(error: ImageError) -> Self {
+        match error {
+            ImageError::Invalid(e) => BannerError::Invalid { name: e.name, reason: e.reason },
+            ImageError::Stats { login, error } => BannerError::Stats { login, error },
+            other => BannerError::Image(other),
+        }
+    }
 }
 
 impl From<OptionError> for BannerError {
@@ -78,7 +86,7 @@ impl From<BannerRecord> for Banner {
         Self {
             id: r.id,
             username: r.owner_login,
-            banner_type: r.banner_type,
+            banner_type: r.banner_type.as_str().to_owned(),
             theme: r.theme,
             options: r.options,
             created_at: r.created_at,
@@ -87,24 +95,16 @@ impl From<BannerRecord> for Banner {
     }
 }
 
-/// The image bytes of a banner, and whether the stats behind it are fresh.
-pub struct BannerImage {
-    pub bytes: Vec<u8>,
-    pub etag: String,
-    pub freshness: Freshness,
-}
-
 #[derive(Clone)]
 pub struct BannerService {
     store: BannerStore,
     stats: StatsService,
-    renderer: Arc<Renderer>,
-    raster: Arc<RasterPool>,
+    images: ImageService,
 }
 
 impl BannerService {
-    pub fn new(store: BannerStore, stats: StatsService, renderer: Arc<Renderer>, raster: Arc<RasterPool>) -> Self {
-        Self { store, stats, renderer, raster }
+    pub fn new(store: BannerStore, stats: StatsService, images: ImageService) -> Self {
+        Self { store, stats, images }
     }
 
     pub async fn create(&self, input: BannerInput) -> Result<Banner, BannerError> {
@@ -112,10 +112,14 @@ impl BannerService {
         let username = input.username.ok_or_else(|| invalid("username", "is required"))?.trim().to_owned();
         // Microseconds: what both databases keep, so a listing cursor matches the stored value.
         let now = Utc::now().trunc_subsecs(6);
+        let banner_type = match input.banner_type {
+            Some(kind) => kind.trim().parse().map_err(|reason: String| invalid("type", reason))?,
+            None => BannerType::Wide,
+        };
         let record = BannerRecord {
             id: new_id(),
             owner_login: username,
-            banner_type: input.banner_type.unwrap_or_else(|| BannerType::Wide.as_str().to_owned()),
+            banner_type,
             theme: input.theme.unwrap_or_else(|| crate::render::DEFAULT_THEME.to_owned()),
             options: input.options.unwrap_or_default(),
             created_at: now,
@@ -134,7 +138,7 @@ impl BannerService {
             record.owner_login = username.trim().to_owned();
         }
         if let Some(kind) = input.banner_type {
-            record.banner_type = kind;
+            record.banner_type = kind.trim().parse().map_err(|reason: String| invalid("type", reason))?;
         }
         if let Some(theme) = input.theme {
             record.theme = theme;
@@ -173,55 +177,67 @@ impl BannerService {
         Ok(Page { items: page.items.into_iter().map(Banner::from).collect(), has_next: page.has_next })
     }
 
-    /// The banner's image: the stored render when it matches the current stats, else a fresh
-    /// render (which is then stored).
-    pub async fn image(&self, id: &str, format: &str) -> Result<BannerImage, BannerError> {
+    /// The banner's image, through the image service; when it changed (new stats, an update),
+    /// the stored render is replaced and BannerRendered is published.
+    pub async fn image(&self, id: &str, format: ImageFormat) -> Result<Rendered, BannerError> {
         let record = self.store.get(id).await?.ok_or_else(|| BannerError::NotFound(id.to_owned()))?;
-        let login = Login::parse(&record.owner_login).map_err(|e| invalid("username", e.to_string()))?;
-        let lookup = self
-            .stats
-            .get(&login)
-            .await
-            .map_err(|error| BannerError::Stats { login: record.owner_login.clone(), error })?;
-        let version = render_version(&record, &lookup.snapshot);
-        if let Some(stored) = self.store.get_render(id, format).await?
-            && stored.stats_version == version
-        {
-            return Ok(BannerImage { bytes: stored.bytes, etag: stored.etag, freshness: lookup.freshness });
+        let request = self.request(&record, format)?;
+        let rendered = self.images.image(&request, &Unlimited).await?;
+        if rendered.drawn_now {
+            self.store_if_changed(id, &rendered).await?;
         }
-        let render = self.render(&record, &lookup.snapshot, format, lookup.freshness != Freshness::Fresh).await?;
-        self.store.save_render(id, &render).await?;
-        Ok(BannerImage { bytes: render.bytes, etag: render.etag, freshness: lookup.freshness })
+        Ok(rendered)
     }
 
-    /// Replaces every stored render of `snapshot`'s user with one made from it.
-    pub async fn rerender_user(&self, snapshot: &UserSnapshot) -> Result<usize, BannerError> {
+    /// Re-renders every stored render of `login`'s banners (after a refresh of their stats).
+    pub async fn rerender_user(&self, login: &Login) -> Result<usize, BannerError> {
         let mut done = 0;
-        for id in self.store.ids_for_owner(&snapshot.profile.login).await? {
+        for id in self.store.ids_for_owner(login.as_str()).await? {
             let Some(record) = self.store.get(&id).await? else { continue };
             // Only formats someone has asked for are kept warm.
             for format in self.store.rendered_formats(&id).await? {
-                let render = self.render(&record, snapshot, &format, false).await?;
-                self.store.save_render(&id, &render).await?;
-                done += 1;
+                let rendered = self.images.image(&self.request(&record, format)?, &Unlimited).await?;
+                if self.store_if_changed(&id, &rendered).await? {
+                    done += 1;
+                }
             }
         }
         Ok(done)
     }
 
+    /// Saves `rendered` as the banner's render unless the stored one is the same image.
+    async fn store_if_changed(&self, id: &str, rendered: &Rendered) -> Result<bool, BannerError> {
+        let image = &rendered.image;
+        let version = image.etag.to_str().unwrap_or_default().to_owned();
+        if let Some(stored) = self.store.get_render(id, image.format).await?
+            && stored.stats_version == version
+        {
+            return Ok(false);
+        }
+        let render = StoredRender {
+            format: image.format,
+            bytes: image.bytes.to_vec(),
+            etag: version.clone(),
+            stats_version: version,
+            rendered_at: Utc::now(),
+        };
+        self.store.save_render(id, &render).await?;
+        Ok(true)
+    }
+
+    fn request(&self, record: &BannerRecord, format: ImageFormat) -> Result<CardRequest, BannerError> {
+        let login = Login::parse(record.owner_login.trim()).map_err(|e| invalid("username", e.to_string()))?;
+        Ok(CardRequest::new(record.banner_type, Subject::User(login), self.options(record)?, format))
+    }
+
     /// Everything a banner needs to be rendered, checked before anything is stored.
     fn validate(&self, record: &BannerRecord) -> Result<Login, BannerError> {
-        let login = Login::parse(record.owner_login.trim()).map_err(|e| invalid("username", e.to_string()))?;
-        let kind: BannerType = record.banner_type.parse().map_err(|reason: String| invalid("type", reason))?;
-        let options = self.options(record)?;
-        let themes = self.renderer.themes();
-        let pack = themes
-            .get(&options.theme)
-            .ok_or_else(|| invalid("theme", format!("no theme named `{}`", options.theme)))?;
-        if !pack.provides(kind) {
-            return Err(invalid("type", format!("theme `{}` has no `{}` banner", options.theme, kind.as_str())));
+        let request = self.request(record, ImageFormat::Svg)?;
+        self.images.check(&request)?;
+        match request.subject {
+            Subject::User(login) => Ok(login),
+            _ => Err(invalid("username", "is required")),
         }
-        Ok(login)
     }
 
     fn options(&self, record: &BannerRecord) -> Result<BannerOptions, BannerError> {
@@ -248,41 +264,6 @@ impl BannerService {
             }
         }
     }
-
-    async fn render(
-        &self,
-        record: &BannerRecord,
-        snapshot: &UserSnapshot,
-        format: &str,
-        stale: bool,
-    ) -> Result<StoredRender, BannerError> {
-        let kind: BannerType = record.banner_type.parse().map_err(|reason: String| invalid("type", reason))?;
-        let mut options = self.options(record)?;
-        options.disable_animations |= format == "png";
-        let stats = compute(snapshot, StatsOptions { include_forks: options.include_forks });
-        let data = BannerData::new(snapshot, stats, stale);
-        let svg = self.renderer.banner(kind, &data, &options).map_err(|e| BannerError::Render(e.to_string()))?;
-        let bytes = match format {
-            "png" => self.raster.rasterize(svg, PNG_SCALE).await.map_err(|e| match e {
-                RasterError::Busy => BannerError::Busy,
-                other => BannerError::Render(other.to_string()),
-            })?,
-            _ => svg.into_bytes(),
-        };
-        Ok(StoredRender {
-            format: format.to_owned(),
-            etag: etag(&bytes),
-            bytes,
-            stats_version: render_version(record, snapshot),
-            rendered_at: Utc::now(),
-        })
-    }
-}
-
-/// What a render was made from: the stats snapshot and the banner's settings, so a render made
-/// before an update (or from older stats) never passes for a current one.
-fn render_version(record: &BannerRecord, snapshot: &UserSnapshot) -> String {
-    format!("{}|{}", snapshot.fetched_at.to_rfc3339(), record.updated_at.timestamp_micros())
 }
 
 /// A strong ETag: the first 128 bits of the body's SHA-256.

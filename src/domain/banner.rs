@@ -1,4 +1,4 @@
-//! The kinds of banner the service renders.
+//! The kinds of banner the service renders, and the image formats it renders them in.
 
 use std::str::FromStr;
 
@@ -33,5 +33,39 @@ impl FromStr for BannerType {
             .into_iter()
             .find(|t| t.as_str() == s)
             .ok_or_else(|| "must be one of wide, compact, languages".to_owned())
+    }
+}
+
+/// An image encoding a card is served in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ImageFormat {
+    Svg,
+    Png,
+}
+
+impl ImageFormat {
+    pub const ALL: [ImageFormat; 2] = [ImageFormat::Svg, ImageFormat::Png];
+
+    /// The name in URLs and file extensions.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImageFormat::Svg => "svg",
+            ImageFormat::Png => "png",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            ImageFormat::Svg => "image/svg+xml; charset=utf-8",
+            ImageFormat::Png => "image/png",
+        }
+    }
+}
+
+impl FromStr for ImageFormat {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL.into_iter().find(|f| f.as_str() == s).ok_or_else(|| "must be svg or png".to_owned())
     }
 }

@@ -12,7 +12,7 @@ mod snapshot;
 mod stats;
 
 pub use access::LoginPolicy;
-pub use banner::BannerType;
+pub use banner::{BannerType, ImageFormat};
 pub use languages::{LanguageShare, language_shares};
 pub use login::{Login, LoginError};
 pub use rank::{Rank, rank};

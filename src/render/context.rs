@@ -123,34 +123,22 @@ pub struct LanguageView {
     pub offset: f64,
 }
 
-/// Default number of languages per banner type and layout.
-fn default_langs(kind: BannerType, layout: LanguagesLayout) -> usize {
-    match (kind, layout) {
-        (BannerType::Wide, _) => 6,
-        (BannerType::Compact, _) => 0,
-        (BannerType::Languages, LanguagesLayout::Donut | LanguagesLayout::Pie) => 6,
-        (BannerType::Languages, LanguagesLayout::Compact) => 8,
-        (BannerType::Languages, LanguagesLayout::Normal) => 5,
-    }
+/// How a user-stats card kind shapes the shared context (each kind's module in `src/cards/`
+/// says).
+#[derive(Debug, Clone, Copy)]
+pub struct CardSpec {
+    /// The stats the card shows, in order (minus `hide`).
+    pub items: &'static [StatKey],
+    /// Languages shown without `langs_count`, by layout.
+    pub default_languages: fn(LanguagesLayout) -> usize,
+    /// Labels that say the window of windowed numbers ("Commits (last year)").
+    pub windowed_labels: bool,
+    /// The title's label key (`{name}` is the display name); None: the display name itself.
+    pub title_label: Option<&'static str>,
 }
 
-fn items_for(kind: BannerType) -> &'static [StatKey] {
-    match kind {
-        BannerType::Wide => &StatKey::ALL,
-        BannerType::Compact => &[
-            StatKey::Stars,
-            StatKey::Commits,
-            StatKey::PullRequests,
-            StatKey::Issues,
-            StatKey::ContributedTo,
-            StatKey::Forks,
-        ],
-        BannerType::Languages => &[],
-    }
-}
-
-fn item(key: StatKey, stats: &UserStats, kind: BannerType) -> StatItem {
-    let wide = kind == BannerType::Wide;
+fn item(key: StatKey, stats: &UserStats, windowed_labels: bool) -> StatItem {
+    let wide = !windowed_labels;
     let (label, icon, value) = match key {
         StatKey::Stars => (if wide { "stars" } else { "total_stars" }, "star", stats.stars),
         StatKey::Forks => (if wide { "forks" } else { "total_forks" }, "repo-forked", stats.forks),
@@ -168,15 +156,18 @@ fn item(key: StatKey, stats: &UserStats, kind: BannerType) -> StatItem {
 }
 
 impl<'a> BannerContext<'a> {
-    pub fn new(pack: &Pack, kind: BannerType, data: &'a BannerData, options: &BannerOptions) -> Self {
+    pub fn new(pack: &Pack, kind: BannerType, data: &'a BannerData, options: &BannerOptions, spec: &CardSpec) -> Self {
         let locale = i18n::locale(options.locale).unwrap_or_else(i18n::default_locale);
-        let count = options.langs_count.unwrap_or_else(|| default_langs(kind, options.layout));
-        let items =
-            items_for(kind).iter().filter(|k| !options.hide.contains(k)).map(|k| item(*k, &data.stats, kind)).collect();
-        let title = options.custom_title.clone().unwrap_or_else(|| match kind {
-            BannerType::Wide => data.user.display_name.clone(),
-            BannerType::Compact => locale.label("stats_title").replace("{name}", &data.user.display_name),
-            BannerType::Languages => locale.label("languages_title").to_owned(),
+        let count = options.langs_count.unwrap_or_else(|| (spec.default_languages)(options.layout));
+        let items = spec
+            .items
+            .iter()
+            .filter(|k| !options.hide.contains(k))
+            .map(|k| item(*k, &data.stats, spec.windowed_labels))
+            .collect();
+        let title = options.custom_title.clone().unwrap_or_else(|| match spec.title_label {
+            None => data.user.display_name.clone(),
+            Some(key) => locale.label(key).replace("{name}", &data.user.display_name),
         });
         Self {
             version: CONTEXT_VERSION,

@@ -17,19 +17,18 @@ pub mod samples;
 pub mod theme;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use handlebars::Handlebars;
 
 pub use assets::linguist_color;
-pub use context::{BannerContext, BannerData, CONTEXT_VERSION, ErrorContext, UserView};
+pub use context::{BannerContext, BannerData, CONTEXT_VERSION, CardSpec, ErrorContext, UserView};
 pub use escape::xml as escape_text;
 pub use options::{BannerOptions, LanguagesLayout, OptionError};
 pub use raster::{RasterError, RasterPool};
 pub use samples::Sample;
 pub use theme::{DEFAULT_THEME, Pack, ThemeError, ThemeSet};
-
-use crate::domain::{BannerType, StatsOptions, compute};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
@@ -54,33 +53,50 @@ pub(crate) fn new_registry() -> Handlebars<'static> {
     registry
 }
 
+/// Checks a whole pack before it is served (`cards::validate_pack`).
+pub type PackValidator = fn(&Pack) -> Result<(), ThemeError>;
+
 pub struct Renderer {
     themes: RwLock<Arc<ThemeSet>>,
     dir: Option<PathBuf>,
+    validator: PackValidator,
+    /// Bumped by every reload: cached renders of an older theme set are never served.
+    generation: AtomicU64,
 }
 
 impl Renderer {
-    /// Built-in packs overlaid by `dir`. Broken packs are logged and left out; only a broken
-    /// `default` pack stops start-up (error cards and fallbacks need it).
-    pub fn load(dir: Option<&Path>) -> Result<Self, RenderError> {
-        let set = load_set(dir);
+    /// Built-in packs overlaid by `dir`, each checked by `validator`. Broken packs are logged and
+    /// left out; only a broken `default` pack stops start-up (error cards and fallbacks need it).
+    pub fn load(dir: Option<&Path>, validator: PackValidator) -> Result<Self, RenderError> {
+        let set = load_set(dir, validator);
         if set.get(DEFAULT_THEME).is_none() {
             let reasons: Vec<String> = set.errors().iter().map(ToString::to_string).collect();
             return Err(RenderError::DefaultMissing(reasons.join("; ")));
         }
-        Ok(Self { themes: RwLock::new(Arc::new(set)), dir: dir.map(Path::to_path_buf) })
+        Ok(Self {
+            themes: RwLock::new(Arc::new(set)),
+            dir: dir.map(Path::to_path_buf),
+            validator,
+            generation: AtomicU64::new(0),
+        })
     }
 
     /// Re-reads the themes directory; a reload that loses `default` keeps the old set.
     pub fn reload(&self) -> Vec<ThemeError> {
-        let set = load_set(self.dir.as_deref());
+        let set = load_set(self.dir.as_deref(), self.validator);
         let errors = set.errors().to_vec();
         if set.get(DEFAULT_THEME).is_some() {
             *self.themes.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(set);
+            self.generation.fetch_add(1, Ordering::AcqRel);
         } else {
             tracing::error!("reload would lose the default theme; keeping the previous themes");
         }
         errors
+    }
+
+    /// Which theme set is loaded: changes with every successful reload.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     pub fn themes(&self) -> Arc<ThemeSet> {
@@ -89,12 +105,6 @@ impl Renderer {
 
     pub fn dir(&self) -> Option<&Path> {
         self.dir.as_deref()
-    }
-
-    pub fn banner(&self, kind: BannerType, data: &BannerData, options: &BannerOptions) -> Result<String, RenderError> {
-        let themes = self.themes();
-        let pack = themes.get(&options.theme).ok_or_else(|| RenderError::UnknownTheme(options.theme.clone()))?;
-        render_banner(pack, kind, data, options)
     }
 
     /// An error card in `theme` when it is installed and has one, else in the default pack.
@@ -124,72 +134,16 @@ impl Renderer {
 const MINIMAL_ERROR_CARD: &str =
     r#"<svg xmlns="http://www.w3.org/2000/svg" width="495" height="60"><text x="20" y="35">Error</text></svg>"#;
 
-pub fn render_banner(
-    pack: &Pack,
-    kind: BannerType,
-    data: &BannerData,
-    options: &BannerOptions,
-) -> Result<String, RenderError> {
-    if !pack.provides(kind) {
-        return Err(RenderError::UnsupportedType { theme: pack.name.clone(), kind: kind.as_str() });
-    }
-    let context = BannerContext::new(pack, kind, data, options);
-    pack.registry.render(kind.as_str(), &context).map_err(|e| RenderError::Template {
-        theme: pack.name.clone(),
-        template: format!("{}.svg.hbs", kind.as_str()),
-        message: e.to_string(),
-    })
-}
-
-/// Sample data for `sample`, as a banner sees it.
-pub fn sample_data(sample: Sample) -> BannerData {
-    let snapshot = sample.snapshot();
-    let stats = compute(&snapshot, StatsOptions::default());
-    BannerData::new(&snapshot, stats, false)
-}
-
-fn load_set(dir: Option<&Path>) -> ThemeSet {
-    let set = ThemeSet::load(dir, &theme_validator);
+fn load_set(dir: Option<&Path>, validator: PackValidator) -> ThemeSet {
+    let set = ThemeSet::load(dir, &validator);
     for error in set.errors() {
         tracing::warn!(theme = %error.pack, "theme not loaded: {error}");
     }
     set
 }
 
-/// Every provided type, with every sample shape (and every languages layout, stale or not, with
-/// icons or not), must render and parse as XML; the first failure names the template and sample.
-pub fn theme_validator(pack: &Pack) -> Result<(), ThemeError> {
-    let variants: Vec<BannerOptions> = LanguagesLayout::ALL
-        .into_iter()
-        .map(|layout| BannerOptions {
-            layout,
-            show_icons: layout == LanguagesLayout::Normal,
-            ..BannerOptions::default()
-        })
-        .collect();
-    for sample in Sample::ALL {
-        let mut data = sample_data(sample);
-        data.stale = sample == Sample::Hostile;
-        for kind in &pack.types {
-            let per_kind = if *kind == BannerType::Languages { &variants[..] } else { &variants[..1] };
-            for options in per_kind {
-                let file = format!("{}/{}.svg.hbs", pack.name, kind.as_str());
-                let svg = render_banner(pack, *kind, &data, options)
-                    .map_err(|e| ThemeError::new(&pack.name, &file, format!("{e} (sample `{}`)", sample.name())))?;
-                roxmltree::Document::parse(&svg).map_err(|e| {
-                    ThemeError::new(
-                        &pack.name,
-                        &file,
-                        format!(
-                            "renders invalid SVG for sample `{}` (layout {}): {e}",
-                            sample.name(),
-                            options.layout.as_str()
-                        ),
-                    )
-                })?;
-            }
-        }
-    }
+/// A pack's error card (when it has one) must render and parse as XML.
+pub fn validate_error_template(pack: &Pack) -> Result<(), ThemeError> {
     if pack.has_template("error") {
         let context =
             ErrorContext::new(pack, "Title <&>".to_owned(), "Message \"quoted\"".to_owned(), Some("hint".to_owned()));

@@ -16,14 +16,14 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, Condition, DbBackend, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
 
 use super::{
     MAX_PAGE_SIZE, SnapshotStore, StoreError,
     entities::{github_user, repository, repository_language},
-    snapshots::{read_options, to_repo_snapshot},
+    snapshots::to_repo_snapshot,
+    tx,
 };
 use crate::domain::{LanguageSize, Login, RepoSnapshot};
 
@@ -69,24 +69,9 @@ impl SnapshotStore {
 
         let limit = std::cmp::min(first, MAX_PAGE_SIZE);
         let backend = self.db.get_database_backend();
-        let txn = self
-            .db
-            .begin_with_options(read_options(backend))
-            .await
-            .map_err(StoreError::query("list repositories: begin transaction"))?;
-
-        let user_id: Option<i64> = github_user::Entity::find()
-            .select_only()
-            .column(github_user::Column::Id)
-            .filter(github_user::Column::LoginKey.eq(login.key()))
-            .into_tuple()
-            .one(&txn)
-            .await
-            .map_err(StoreError::query("list repositories: read user"))?;
-        let Some(user_id) = user_id else {
-            // Ended explicitly, as in `SnapshotStore::load`: a dropped transaction's ROLLBACK runs
-            // later and leaves the session "idle in transaction" until then.
-            txn.commit().await.map_err(StoreError::query("list repositories: end transaction"))?;
+        let txn = tx::begin_read(&self.db, "list repositories: begin transaction").await?;
+        let Some(user_id) = tx::user_id(&txn, &login.key(), "list repositories: read user").await? else {
+            tx::finish(txn, "list repositories: end transaction").await?;
             return Ok(None);
         };
 
@@ -126,7 +111,7 @@ impl SnapshotStore {
                 .await
                 .map_err(StoreError::query("list repositories: read languages"))?
         };
-        txn.commit().await.map_err(StoreError::query("list repositories: end transaction"))?;
+        tx::finish(txn, "list repositories: end transaction").await?;
 
         let mut by_repo: HashMap<i64, Vec<LanguageSize>> = HashMap::new();
         for l in languages {

@@ -17,6 +17,7 @@ mod lookups;
 mod outbox;
 mod schedule;
 mod snapshots;
+mod tx;
 
 pub use banners::{BannerRecord, BannerStore, Page, StoredRender};
 pub use connection::{connect, connect_with_schema, migrate, ping};

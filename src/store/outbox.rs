@@ -179,7 +179,7 @@ mod tests {
     use sea_orm::TransactionTrait;
 
     use super::*;
-    use crate::store::{snapshots::write_options, test_support::TestDb};
+    use crate::store::{test_support::TestDb, tx::write_options};
 
     fn deleted(n: u32) -> EventKind {
         EventKind::BannerDeleted { banner_id: format!("b{n}"), login: "OctoCat".into() }

@@ -20,11 +20,10 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
     sea_query::{Expr, LockBehavior, LockType, OnConflict},
 };
 
-use super::{MAX_PAGE_SIZE, StoreError, entities::refresh_schedule, snapshots::write_options};
+use super::{MAX_PAGE_SIZE, StoreError, entities::refresh_schedule, tx};
 
 /// Rows per multi-row statement, far below both backends' bind-parameter limits.
 const CHUNK_ROWS: usize = 500;
@@ -117,11 +116,7 @@ impl RefreshSchedule {
             )?;
 
         let backend = self.db.get_database_backend();
-        let txn = self
-            .db
-            .begin_with_options(write_options(backend))
-            .await
-            .map_err(StoreError::query("claim due refreshes: begin transaction"))?;
+        let txn = tx::begin_write(&self.db, "claim due refreshes: begin transaction").await?;
         let mut due = refresh_schedule::Entity::find()
             .select_only()
             .columns([C::LoginKey, C::Login])
@@ -148,7 +143,7 @@ impl RefreshSchedule {
                 .await
                 .map_err(StoreError::query("claim due refreshes: lease"))?;
         }
-        txn.commit().await.map_err(StoreError::query("claim due refreshes: commit"))?;
+        tx::finish(txn, "claim due refreshes: commit").await?;
         Ok(due.into_iter().map(|(_, login)| login).collect())
     }
 

@@ -37,13 +37,8 @@ pub async fn spawn_consumers(
         while let Some(event) = shared.next().await {
             let EventKind::StatsRefreshed { login, .. } = &event.kind else { continue };
             let Ok(login) = Login::parse(login) else { continue };
-            match stats.stored_snapshot(&login).await {
-                Some(snapshot) => {
-                    if let Err(error) = banners.rerender_user(&snapshot).await {
-                        tracing::warn!(%error, login = %login, "re-rendering banners failed");
-                    }
-                }
-                None => tracing::warn!(login = %login, "stats refreshed but no snapshot is stored"),
+            if let Err(error) = banners.rerender_user(&login).await {
+                tracing::warn!(%error, login = %login, "re-rendering banners failed");
             }
         }
     });

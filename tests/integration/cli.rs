@@ -151,10 +151,7 @@ fn themes_new_creates_an_explicit_themes_dir_that_does_not_exist_yet() {
 /// Starts `serve` on a free port with `env`, and returns the child, its address and the rest of
 /// its log (JSON lines). The caller kills and waits for the child.
 #[allow(clippy::zombie_processes)]
-fn start_serving(
-    dir: &Path,
-    env: &[(&str, &str)],
-) -> (std::process::Child, String, std::io::Lines<std::io::BufReader<std::process::ChildStderr>>) {
+fn start_serving(dir: &Path, env: &[(&str, &str)]) -> (std::process::Child, String, std::sync::mpsc::Receiver<String>) {
     use std::io::{BufRead, BufReader};
     let mut command = Command::new(env!("CARGO_BIN_EXE_github-banners"));
     command
@@ -168,14 +165,23 @@ fn start_serving(
         command.env(name, value);
     }
     let mut child = command.spawn().unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    // Read on a thread, so a service that never starts fails the test instead of hanging it.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
     let mut seen = String::new();
-    for line in lines.by_ref().map_while(Result::ok).take(200) {
+    while let Ok(line) = rx.recv_timeout(std::time::Duration::from_secs(60)) {
         let event: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
         if event["message"] == "listening"
             && let Some(address) = event["address"].as_str()
         {
-            return (child, address.to_owned(), lines);
+            return (child, address.to_owned(), rx);
         }
         seen.push_str(&line);
         seen.push('\n');
@@ -188,6 +194,7 @@ fn start_serving(
 fn get_healthz(address: &str) -> String {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(30))).unwrap();
     stream.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").unwrap();
     let mut reply = String::new();
     let _ = stream.read_to_string(&mut reply);
@@ -214,15 +221,13 @@ fn serve_starts_with_every_optional_variable_set_to_the_empty_string() {
     .into_iter()
     .map(|name| (name, ""))
     .collect();
-    let (mut child, address, lines) = start_serving(dir.path(), &empty);
-    // Keep reading the log, so this test is only about the settings.
-    let drain = std::thread::spawn(move || lines.map_while(Result::ok).count());
+    // The log keeps being read (by start_serving's thread), so this test is only about settings.
+    let (mut child, address, _log) = start_serving(dir.path(), &empty);
 
     let health = get_healthz(&address);
 
     let _ = child.kill();
     let _ = child.wait();
-    let _ = drain.join();
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
 }
 
@@ -230,8 +235,10 @@ fn serve_starts_with_every_optional_variable_set_to_the_empty_string() {
 #[test]
 fn requests_are_served_after_the_log_pipe_closed() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut child, address, lines) = start_serving(dir.path(), &[]);
-    drop(lines);
+    let (mut child, address, log) = start_serving(dir.path(), &[]);
+    // The reading thread stops at the next line, closing the pipe.
+    drop(log);
+    let _ = get_healthz(&address);
 
     let health = get_healthz(&address);
 

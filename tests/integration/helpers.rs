@@ -180,6 +180,7 @@ pub async fn spawn_app_with(config: TestConfig) -> TestApp {
         cache_soft_ttl: config.soft_ttl,
         cache_hard_ttl: config.hard_ttl,
         cache_max_users: 1000,
+        response_cache_bytes: github_banners::images::DEFAULT_CACHE_BYTES,
         request_timeout: Duration::from_secs(5),
         known_user_wait: config.known_user_wait,
         first_view_deadline: config.first_view_deadline,

@@ -17,7 +17,6 @@ use async_graphql_axum::{GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{State, WebSocketUpgrade};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
@@ -76,12 +75,10 @@ pub(super) fn routes(schema: AppSchema, max_logins: usize) -> Router<AppState> {
 async fn execute(
     State(state): State<AppState>,
     Extension(schema): Extension<GuardedSchema>,
-    headers: HeaderMap,
-    signed: Option<Extension<Caller>>,
-    client: Option<Extension<Client>>,
+    caller: Caller,
+    client: Client,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let client = client.map_or_else(Client::local, |Extension(client)| client);
     let request = match body {
         Ok(body) => serde_json::from_slice::<async_graphql::Request>(&body).map_err(|e| AppError::InvalidParameter {
             name: "body",
@@ -93,7 +90,6 @@ async fn execute(
         Ok(request) => request,
         Err(error) => return request_error(&error),
     };
-    let caller = state.caller(&headers, signed);
     let loader = DataLoader::new(banners::OwnerLoader::new(state.clone()), tokio::spawn);
     GraphQLResponse::from(schema.execute(request.data(caller).data(client).data(loader)).await).into_response()
 }
@@ -109,12 +105,12 @@ fn request_error(error: &AppError) -> Response {
 /// Subscriptions (and queries) over WebSocket; a message larger than a request body is refused.
 async fn subscriptions(
     Extension(schema): Extension<GuardedSchema>,
-    client: Option<Extension<Client>>,
+    client: Client,
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let mut data = async_graphql::Data::default();
-    data.insert(client.map_or_else(Client::local, |Extension(client)| client));
+    data.insert(client);
     upgrade
         .max_message_size(guard::MAX_DOCUMENT_BYTES)
         .max_frame_size(guard::MAX_DOCUMENT_BYTES)
@@ -122,17 +118,27 @@ async fn subscriptions(
         .on_upgrade(move |stream| GraphQLWebSocket::new(stream, schema, protocol).with_data(data).serve())
 }
 
-/// A user not in memory spends from the client's costly budget (as on the REST routes).
+/// The client behind the request (the local one when there was none, as in a test).
+fn client(ctx: &Context<'_>) -> Client {
+    ctx.data_opt::<Client>().copied().unwrap_or_else(Client::local)
+}
+
+/// A user not in memory spends from the client's costly budget (as on the REST routes); a login
+/// this instance does not show is refused before that.
 fn charge_costly_user(ctx: &Context<'_>, login: &Login) -> async_graphql::Result<()> {
-    let client = ctx.data_opt::<Client>().copied().unwrap_or_else(Client::local);
-    super::preview::check_costly_user(state(ctx)?, &client, login).map_err(gql)
+    let state = state(ctx)?;
+    if !state.stats.permits(login) {
+        return Err(extend(AppError::Forbidden { login: login.as_str().to_owned() }));
+    }
+    if state.stats.is_cached(login) { Ok(()) } else { state.clients.check_costly(&client(ctx)).map_err(extend) }
 }
 
 /// Counts `login` against the request's budget of distinct logins (see `guard::LoginBudget`).
 fn admit_login(ctx: &Context<'_>, login: &Login) -> async_graphql::Result<()> {
-    let budget = ctx.data::<LoginBudget>().map_err(|_| gql(AppError::Internal("no login budget".into())))?;
+    let budget =
+        ctx.data::<LoginBudget>().map_err(|_| extend(AppError::bug("a GraphQL request without a login budget")))?;
     budget.admit(login).map_err(|max| {
-        gql(AppError::InvalidParameter {
+        extend(AppError::InvalidParameter {
             name: "login",
             reason: format!("one request may ask for at most {max} different GitHub users"),
         })
@@ -141,30 +147,18 @@ fn admit_login(ctx: &Context<'_>, login: &Login) -> async_graphql::Result<()> {
 
 /// The application's state; always present in a served schema.
 fn state<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a AppState> {
-    ctx.data::<AppState>().map_err(|_| gql(AppError::Internal("schema built without state".to_owned())))
+    ctx.data::<AppState>().map_err(|_| extend(AppError::bug("a GraphQL schema built without state")))
 }
 
 /// Fails with UNAUTHENTICATED unless the caller presented an API key.
 fn require_trusted(ctx: &Context<'_>) -> async_graphql::Result<()> {
     match ctx.data_opt::<Caller>() {
         Some(Caller::Trusted) => Ok(()),
-        _ => Err(gql(AppError::Unauthenticated)),
+        _ => Err(extend(AppError::Unauthenticated)),
     }
 }
 
-/// An application error as a GraphQL error with `extensions.code` (and `retryAfter`); server
-/// errors are logged here and shown without their cause.
-pub(super) fn gql(error: AppError) -> async_graphql::Error {
-    let message = if error.status().is_server_error() {
-        tracing::error!(code = error.code(), %error, "GraphQL request failed");
-        error.public_text().1
-    } else {
-        error.to_string()
-    };
-    async_graphql::Error::new(message).extend_with(|_, e| {
-        e.set("code", error.code());
-        if let Some(seconds) = error.retry_after() {
-            e.set("retryAfter", seconds);
-        }
-    })
+/// An application error as a GraphQL error (`extensions.code`, `retryAfter`).
+pub(super) fn extend(error: AppError) -> async_graphql::Error {
+    error.extend()
 }

@@ -1,0 +1,132 @@
+//! Card kinds: the extension point for new cards.
+//!
+//! A card kind declares its subject and where its data comes from ([`Source`]), how it renders
+//! (its own template context, from the data and the parsed options) and which option variants the
+//! pack validator must try. Everything else (parsing the request, fetching, caching, PNG, ETags,
+//! errors) is the image service's (`src/images/`) and is the same for every kind.
+//!
+//! # Adding a card kind
+//!
+//! 1. Name it: a variant in [`BannerType`] (`src/domain/banner.rs`: the name in URLs, stored
+//!    banners and theme manifests).
+//! 2. Write its module here (`src/cards/<name>.rs`) implementing [`CardKind`], and return it from
+//!    [`kind`]. A kind whose data is not a user's stats adds a [`Source`] (and its fetcher in
+//!    `src/images/sources.rs`) and [`CardData`] variant with sample data for every [`Sample`].
+//! 3. Add its template `themes/default/<name>.svg.hbs` (and the size in
+//!    `themes/default/theme.toml`); every pack that extends `default` then provides it, and pack
+//!    validation renders it for every sample shape and variant.
+//!
+//! Nothing in `api/`, `banners/`, `main.rs` or `themes_cli.rs` changes: REST previews, stored
+//! banners, GraphQL `preview` and the CLI all go through the image service.
+
+mod compact;
+mod languages;
+mod user_card;
+mod wide;
+
+use std::sync::Arc;
+
+use crate::domain::{BannerType, Login, UserSnapshot};
+use crate::render::{BannerOptions, Pack, RenderError, Sample, ThemeError};
+
+/// Where a card kind's data comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// A GitHub user's snapshot, through `StatsService` (cache, store, GitHub).
+    UserStats,
+}
+
+impl Source {
+    /// The data this source gives for a sample shape (pack validation, gallery, CLI preview).
+    pub fn sample(self, sample: Sample) -> CardData {
+        match self {
+            Source::UserStats => CardData::User { snapshot: Arc::new(sample.snapshot()), stale: false },
+        }
+    }
+}
+
+/// What a card is about.
+#[derive(Debug, Clone)]
+pub enum Subject {
+    User(Login),
+    /// Built-in sample data (the gallery, `themes preview`).
+    Sample(Sample),
+    /// Data given by the caller (`themes preview --stats FILE`).
+    Given(CardData),
+}
+
+/// A subject's data, as a card kind renders it.
+#[derive(Debug, Clone)]
+pub enum CardData {
+    User {
+        snapshot: Arc<UserSnapshot>,
+        /// Older than the soft TTL: the card may say so.
+        stale: bool,
+    },
+}
+
+impl CardData {
+    /// Identifies the data for caching: equal versions render equal cards.
+    pub fn version(&self) -> String {
+        match self {
+            CardData::User { snapshot, stale } => {
+                format!("user:{}:{}:{stale}", snapshot.profile.login, snapshot.fetched_at.timestamp_micros())
+            }
+        }
+    }
+}
+
+/// One kind of card.
+pub trait CardKind: Send + Sync + 'static {
+    fn kind(&self) -> BannerType;
+
+    /// Where its data comes from.
+    fn source(&self) -> Source;
+
+    /// The SVG of this card for `data`, in `pack`.
+    fn render(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError>;
+
+    /// The option sets pack validation renders every sample with (layouts, icons).
+    fn variants(&self) -> Vec<BannerOptions> {
+        vec![BannerOptions { show_icons: true, ..BannerOptions::default() }]
+    }
+}
+
+/// The implementation of a kind.
+pub fn kind(kind: BannerType) -> &'static dyn CardKind {
+    match kind {
+        BannerType::Wide => &wide::Wide,
+        BannerType::Compact => &compact::Compact,
+        BannerType::Languages => &languages::Languages,
+    }
+}
+
+/// Every kind the pack provides, with every sample shape and variant (and the stale marker on the
+/// hostile sample), must render and parse as XML; the first failure names the template and sample.
+pub fn validate_pack(pack: &Pack) -> Result<(), ThemeError> {
+    for card in pack.types.iter().map(|t| kind(*t)) {
+        let file = format!("{}/{}.svg.hbs", pack.name, card.kind().as_str());
+        for sample in Sample::ALL {
+            let mut data = card.source().sample(sample);
+            let CardData::User { stale, .. } = &mut data;
+            *stale = sample == Sample::Hostile;
+            for options in card.variants() {
+                let svg = card
+                    .render(pack, &data, &options)
+                    .map_err(|e| ThemeError::new(&pack.name, &file, format!("{e} (sample `{}`)", sample.name())))?;
+                roxmltree::Document::parse(&svg).map_err(|e| {
+                    ThemeError::new(
+                        &pack.name,
+                        &file,
+                        format!(
+                            "renders invalid SVG for sample `{}` (layout {}): {e}",
+                            sample.name(),
+                            options.layout.as_str()
+                        ),
+                    )
+                })?;
+            }
+        }
+    }
+    crate::render::validate_error_template(pack)
+}

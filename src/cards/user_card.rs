@@ -1,0 +1,50 @@
+//! What the cards about a user's stats share: the template context built from the snapshot.
+
+use crate::domain::{BannerType, StatsOptions, compute};
+use crate::render::options::StatKey;
+use crate::render::{BannerContext, BannerData, BannerOptions, CardSpec, LanguagesLayout, Pack, RenderError};
+
+use super::CardData;
+
+/// How one user-stats card differs from the others.
+pub(super) struct UserCard {
+    pub(super) kind: BannerType,
+    /// The stats it shows, in order (minus `hide`).
+    pub(super) items: &'static [StatKey],
+    /// Languages shown without `langs_count`, by layout.
+    pub(super) default_languages: fn(LanguagesLayout) -> usize,
+    /// Label keys: compact cards say "last year" where wide ones have room for the number alone.
+    pub(super) windowed_labels: bool,
+    pub(super) title: Title,
+}
+
+pub(super) enum Title {
+    DisplayName,
+    Label(&'static str),
+}
+
+impl UserCard {
+    pub(super) fn render(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
+        let CardData::User { snapshot, stale } = data;
+        let stats = compute(snapshot, StatsOptions { include_forks: options.include_forks });
+        let data = BannerData::new(snapshot, stats, *stale);
+        let context = BannerContext::new(pack, self.kind, &data, options, &self.spec());
+        pack.registry.render(self.kind.as_str(), &context).map_err(|e| RenderError::Template {
+            theme: pack.name.clone(),
+            template: format!("{}.svg.hbs", self.kind.as_str()),
+            message: e.to_string(),
+        })
+    }
+
+    fn spec(&self) -> CardSpec {
+        CardSpec {
+            items: self.items,
+            default_languages: self.default_languages,
+            windowed_labels: self.windowed_labels,
+            title_label: match self.title {
+                Title::DisplayName => None,
+                Title::Label(key) => Some(key),
+            },
+        }
+    }
+}

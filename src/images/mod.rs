@@ -1,0 +1,314 @@
+//! The one image service: card request -> kind + options -> data -> SVG -> PNG, for every card
+//! kind and every caller (REST previews, stored banners, GraphQL `preview`, the gallery, the CLI).
+//!
+//! Invariants:
+//! - the theme and kind are checked before any data is fetched, so a typo costs no GitHub call;
+//! - finished images are cached by (data version, normalised request, format, theme set
+//!   generation), bounded by bytes: a warm request is a cache lookup, never a render; identical
+//!   concurrent misses share one render (and one rasterisation);
+//! - the ETag is derived from that cache key, so a revalidation is answered without rendering
+//!   or hashing a body; an SVG is compressed at most once per cache entry and coding (gzip,
+//!   brotli), when a client first accepts it;
+//! - what costs GitHub points or CPU (a user not in memory, a PNG drawn afresh) is charged to the
+//!   caller's [`Budget`] before it is done.
+
+mod encoding;
+mod request;
+
+use std::sync::{Arc, OnceLock};
+
+use axum::http::HeaderValue;
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+
+pub use encoding::{Coding, negotiate};
+pub use request::{CardRequest, format, kind, query_pairs};
+
+use crate::cards::{self, CardData, Source, Subject};
+use crate::domain::ImageFormat;
+use crate::render::{OptionError, Pack, RasterError, RasterPool, Renderer};
+use crate::stats::{Freshness, StatsError, StatsService};
+
+/// PNGs are drawn at twice the SVG size so they stay crisp on high-density screens.
+pub const PNG_SCALE: f32 = 2.0;
+
+/// Memory the finished images may use unless configured (RESPONSE_CACHE_BYTES).
+pub const DEFAULT_CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Why an image could not be made.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ImageError {
+    #[error(transparent)]
+    Invalid(#[from] OptionError),
+    #[error("stats for `{login}`: {error}")]
+    Stats { login: String, error: StatsError },
+    /// The caller's budget for costly work is spent.
+    #[error("the budget for costly requests is spent; try again in {retry_after_secs}s")]
+    OverBudget { retry_after_secs: u64 },
+    /// Too many images are being drawn right now.
+    #[error("too many images are being drawn")]
+    Busy,
+    /// A subject this service has no data source for (the offline CLI asked for a live user).
+    #[error("no data source for this card here")]
+    NoSource,
+    #[error("rendering failed: {0}")]
+    Render(String),
+}
+
+impl From<RasterError> for ImageError {
+    fn from(error: RasterError) -> Self {
+        match error {
+            RasterError::Busy => ImageError::Busy,
+            other => ImageError::Render(other.to_string()),
+        }
+    }
+}
+
+/// Who pays for costly work; the HTTP edge charges the client's rate limit.
+pub trait Budget: Send + Sync {
+    fn charge(&self) -> Result<(), ImageError>;
+}
+
+/// No limit: background work, the CLI, tests.
+pub struct Unlimited;
+
+impl Budget for Unlimited {
+    fn charge(&self) -> Result<(), ImageError> {
+        Ok(())
+    }
+}
+
+/// A finished image, as cached.
+#[derive(Debug)]
+pub struct Image {
+    pub format: ImageFormat,
+    pub bytes: Bytes,
+    /// The same bytes compressed, made the first time a client accepts the coding (SVG only:
+    /// PNG is compressed already).
+    gzip: OnceLock<Bytes>,
+    brotli: OnceLock<Bytes>,
+    /// Derived from the cache key: a strong ETag, quoted.
+    pub etag: HeaderValue,
+}
+
+impl Image {
+    fn new(format: ImageFormat, bytes: Bytes, key: &str) -> Self {
+        Self { format, bytes, gzip: OnceLock::new(), brotli: OnceLock::new(), etag: etag(key) }
+    }
+
+    /// The body in `coding` when compressing is worth it (SVG), else as it is.
+    pub fn body(&self, coding: Coding) -> (Bytes, Coding) {
+        match (self.format, coding) {
+            (ImageFormat::Svg, Coding::Brotli) => {
+                (self.brotli.get_or_init(|| encoding::brotli(&self.bytes)).clone(), Coding::Brotli)
+            }
+            (ImageFormat::Svg, Coding::Gzip) => {
+                (self.gzip.get_or_init(|| encoding::gzip(&self.bytes)).clone(), Coding::Gzip)
+            }
+            _ => (self.bytes.clone(), Coding::Identity),
+        }
+    }
+
+    /// What the cache counts: an SVG's compressed forms are each well under half of it.
+    fn weight(&self) -> u32 {
+        let len = match self.format {
+            ImageFormat::Svg => self.bytes.len() * 2,
+            ImageFormat::Png => self.bytes.len(),
+        };
+        u32::try_from(len + 256).unwrap_or(u32::MAX)
+    }
+}
+
+/// An image and what it says about its data's age.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub image: Arc<Image>,
+    /// For live data: how fresh it is.
+    pub freshness: Option<Freshness>,
+    /// For live data: when GitHub was asked.
+    pub fetched_at: Option<DateTime<Utc>>,
+    /// True when this call drew it (rather than finding it cached).
+    pub drawn_now: bool,
+}
+
+#[derive(Clone)]
+pub struct ImageService {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// Live user data; None for the offline CLI (samples only).
+    stats: Option<StatsService>,
+    renderer: Arc<Renderer>,
+    raster: Arc<RasterPool>,
+    cache: moka::future::Cache<String, Arc<Image>>,
+}
+
+/// Data for a card, with what callers show about its age.
+struct Fetched {
+    data: CardData,
+    freshness: Option<Freshness>,
+    fetched_at: Option<DateTime<Utc>>,
+}
+
+impl ImageService {
+    pub fn new(
+        stats: Option<StatsService>,
+        renderer: Arc<Renderer>,
+        raster: Arc<RasterPool>,
+        cache_bytes: u64,
+    ) -> Self {
+        let cache = moka::future::Cache::builder()
+            .max_capacity(cache_bytes)
+            .weigher(|_key: &String, image: &Arc<Image>| image.weight())
+            .build();
+        Self { inner: Arc::new(Inner { stats, renderer, raster, cache }) }
+    }
+
+    pub fn renderer(&self) -> &Arc<Renderer> {
+        &self.inner.renderer
+    }
+
+    /// The theme exists and provides the kind; checked before anything is fetched.
+    pub fn check(&self, request: &CardRequest) -> Result<(), ImageError> {
+        let themes = self.inner.renderer.themes();
+        pack_for(themes.get(&request.options.theme).map(|p| &**p), request).map(|_| ())
+    }
+
+    /// The image for `request`, from the cache or drawn now.
+    pub async fn image(&self, request: &CardRequest, budget: &dyn Budget) -> Result<Rendered, ImageError> {
+        let card = cards::kind(request.kind);
+        let themes = self.inner.renderer.themes();
+        let pack = pack_for(themes.get(&request.options.theme).map(|p| &**p), request)?;
+        let fetched = self.fetch(card.source(), &request.subject, budget).await?;
+        let key = cache_key(request, &fetched.data, self.inner.renderer.generation());
+        let mut drawn_now = false;
+        let image = self
+            .inner
+            .cache
+            .try_get_with_by_ref(&key, async {
+                drawn_now = true;
+                if request.format == ImageFormat::Png {
+                    budget.charge()?;
+                }
+                let svg = card
+                    .render(pack, &fetched.data, &request.options)
+                    .map_err(|e| ImageError::Render(e.to_string()))?;
+                self.encode(svg, request.format, &key).await.map(Arc::new)
+            })
+            .await
+            .map_err(|e| (*e).clone())?;
+        Ok(Rendered { image, freshness: fetched.freshness, fetched_at: fetched.fetched_at, drawn_now })
+    }
+
+    /// The request's SVG text (GraphQL `preview`).
+    pub async fn svg(&self, request: &CardRequest, budget: &dyn Budget) -> Result<String, ImageError> {
+        let request = CardRequest { format: ImageFormat::Svg, ..request.clone() };
+        let rendered = self.image(&request, budget).await?;
+        String::from_utf8(rendered.image.bytes.to_vec()).map_err(|e| ImageError::Render(e.to_string()))
+    }
+
+    /// An error card saying `title`/`message`/`hint`, in `theme` when it has one; as SVG when the
+    /// PNG cannot be drawn now.
+    pub async fn error_card(
+        &self,
+        theme: &str,
+        title: &str,
+        message: &str,
+        hint: Option<&str>,
+        format: ImageFormat,
+    ) -> Arc<Image> {
+        let svg = self.inner.renderer.error_card(theme, title, message, hint);
+        let key = digest(&format!("error|{}|{}|{svg}", format.as_str(), self.inner.renderer.generation()));
+        if let Some(image) = self.inner.cache.get(&key).await {
+            return image;
+        }
+        let image = match self.encode(svg.clone(), format, &key).await {
+            Ok(image) => image,
+            Err(error) => {
+                tracing::warn!(%error, "could not draw the error card as PNG; sending it as SVG");
+                return Arc::new(svg_image(svg, &key));
+            }
+        };
+        let image = Arc::new(image);
+        self.inner.cache.insert(key, image.clone()).await;
+        image
+    }
+
+    async fn fetch(&self, source: Source, subject: &Subject, budget: &dyn Budget) -> Result<Fetched, ImageError> {
+        match (source, subject) {
+            (source, Subject::Sample(sample)) => {
+                Ok(Fetched { data: source.sample(*sample), freshness: None, fetched_at: None })
+            }
+            (_, Subject::Given(data)) => Ok(Fetched { data: data.clone(), freshness: None, fetched_at: None }),
+            (Source::UserStats, Subject::User(login)) => {
+                let stats = self.inner.stats.as_ref().ok_or(ImageError::NoSource)?;
+                let failed = |error: StatsError| ImageError::Stats { login: login.as_str().to_owned(), error };
+                if !stats.permits(login) {
+                    return Err(failed(StatsError::Refused { login: login.as_str().to_owned() }));
+                }
+                if !stats.is_cached(login) {
+                    budget.charge()?;
+                }
+                let lookup = stats.get(login).await.map_err(failed)?;
+                let fetched_at = lookup.snapshot.fetched_at;
+                let stale = lookup.freshness != Freshness::Fresh;
+                Ok(Fetched {
+                    data: CardData::User { snapshot: lookup.snapshot, stale },
+                    freshness: Some(lookup.freshness),
+                    fetched_at: Some(fetched_at),
+                })
+            }
+        }
+    }
+
+    async fn encode(&self, svg: String, format: ImageFormat, key: &str) -> Result<Image, ImageError> {
+        match format {
+            ImageFormat::Svg => Ok(svg_image(svg, key)),
+            ImageFormat::Png => {
+                let png = self.inner.raster.rasterize(svg, PNG_SCALE).await?;
+                Ok(Image::new(format, Bytes::from(png), key))
+            }
+        }
+    }
+}
+
+fn svg_image(svg: String, key: &str) -> Image {
+    Image::new(ImageFormat::Svg, Bytes::from(svg), key)
+}
+
+/// The pack for the request's theme, if it exists and provides the kind.
+fn pack_for<'a>(pack: Option<&'a Pack>, request: &CardRequest) -> Result<&'a Pack, ImageError> {
+    let theme = &request.options.theme;
+    let pack =
+        pack.ok_or_else(|| OptionError { name: "theme", reason: format!("no theme named `{theme}` (see /themes)") })?;
+    if !pack.provides(request.kind) {
+        return Err(OptionError {
+            name: "type",
+            reason: format!("theme `{theme}` has no `{}` banner", request.kind.as_str()),
+        }
+        .into());
+    }
+    Ok(pack)
+}
+
+/// Everything the image depends on; equal keys are equal images.
+fn cache_key(request: &CardRequest, data: &CardData, generation: u64) -> String {
+    digest(&format!(
+        "{}|{}|{}|{generation}|{:?}",
+        request.kind.as_str(),
+        request.format.as_str(),
+        data.version(),
+        request.options
+    ))
+}
+
+fn digest(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+fn etag(key: &str) -> HeaderValue {
+    // The key is hex, so the value is always a valid header.
+    HeaderValue::from_str(&format!("\"{}\"", &key[..32.min(key.len())])).unwrap_or(HeaderValue::from_static("\"0\""))
+}

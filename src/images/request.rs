@@ -1,0 +1,98 @@
+//! A card request: kind, subject, options and format, parsed and validated once, whatever it came
+//! from (a query string, a stored banner's options, GraphQL input, the CLI); each error names the
+//! parameter.
+
+use std::collections::HashMap;
+
+use crate::cards::Subject;
+use crate::domain::{BannerType, ImageFormat, Login};
+use crate::render::{BannerOptions, OptionError};
+
+/// Everything that decides what a card looks like.
+#[derive(Debug, Clone)]
+pub struct CardRequest {
+    pub kind: BannerType,
+    pub subject: Subject,
+    pub options: BannerOptions,
+    pub format: ImageFormat,
+}
+
+fn invalid(name: &'static str, reason: impl Into<String>) -> OptionError {
+    OptionError { name, reason: reason.into() }
+}
+
+impl CardRequest {
+    /// A request for `kind` about `subject`; PNGs have no animations (resvg draws the first
+    /// frame, so the CSS that would play them is left out).
+    pub fn new(kind: BannerType, subject: Subject, mut options: BannerOptions, format: ImageFormat) -> Self {
+        options.disable_animations |= format == ImageFormat::Png;
+        Self { kind, subject, options, format }
+    }
+
+    /// From query-string style pairs (`username`, `type`, the options and `format`); `forced` is
+    /// the format the path already says (`/banners/preview.png`).
+    pub fn from_params(params: &HashMap<String, String>, forced: Option<ImageFormat>) -> Result<Self, OptionError> {
+        let format = format(params, forced)?;
+        let kind = kind(params)?;
+        let username = params.get("username").ok_or_else(|| invalid("username", "is required"))?;
+        let login = Login::parse(username.trim()).map_err(|e| invalid("username", e.to_string()))?;
+        let options = BannerOptions::from_params(params)?;
+        Ok(Self::new(kind, Subject::User(login), options, format))
+    }
+}
+
+/// `type=` (default `wide`).
+pub fn kind(params: &HashMap<String, String>) -> Result<BannerType, OptionError> {
+    match params.get("type").map(|t| t.trim()).filter(|t| !t.is_empty()) {
+        None => Ok(BannerType::Wide),
+        Some(t) => t.parse().map_err(|reason: String| invalid("type", reason)),
+    }
+}
+
+/// `format=svg|png`, unless the path already said.
+pub fn format(params: &HashMap<String, String>, forced: Option<ImageFormat>) -> Result<ImageFormat, OptionError> {
+    if let Some(format) = forced {
+        return Ok(format);
+    }
+    match params.get("format").map(|f| f.trim().to_ascii_lowercase()).filter(|f| !f.is_empty()) {
+        None => Ok(ImageFormat::Svg),
+        Some(f) => f.parse().map_err(|reason: String| invalid("format", reason)),
+    }
+}
+
+/// Query pairs; a repeated parameter keeps its last value. Unknown ones are ignored so that
+/// github-readme-stats URLs keep working.
+pub fn query_pairs(raw: Option<&str>) -> HashMap<String, String> {
+    form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).into_owned().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(query: &str) -> HashMap<String, String> {
+        query_pairs(Some(query))
+    }
+
+    #[test]
+    fn every_error_names_its_parameter() {
+        for (query, name) in [
+            ("type=wide", "username"),
+            ("username=a--b", "username"),
+            ("username=octocat&type=huge", "type"),
+            ("username=octocat&format=gif", "format"),
+            ("username=octocat&border_radius=x", "border_radius"),
+        ] {
+            assert_eq!(CardRequest::from_params(&params(query), None).unwrap_err().name, name, "{query}");
+        }
+    }
+
+    #[test]
+    fn a_png_request_has_no_animations() {
+        let request = CardRequest::from_params(&params("username=octocat"), Some(ImageFormat::Png)).unwrap();
+        assert!(request.options.disable_animations);
+        let svg = CardRequest::from_params(&params("username=%20octocat%20&format=SVG"), None).unwrap();
+        assert!(!svg.options.disable_animations);
+        assert!(matches!(svg.subject, Subject::User(login) if login.as_str() == "octocat"));
+    }
+}
