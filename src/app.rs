@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 
 use crate::api::clients::ClientLimits;
 use crate::api::signing::RequestSigning;
@@ -21,7 +22,7 @@ use crate::images::ImageService;
 use crate::render::{RasterPool, Renderer};
 use crate::stats::{StatsService, StatsSettings, TtlPolicy, Waits};
 use crate::store::{self, BannerStore, OutboxStore, RefreshSchedule, SnapshotStore};
-use crate::worker::{OutboxRelay, RefreshScheduler, SchedulerSettings, spawn_consumers};
+use crate::worker::{Consumers, OutboxRelay, RefreshScheduler, SchedulerSettings};
 
 /// Everything the roles share: built once from settings, whatever the process serves.
 pub struct Services {
@@ -29,6 +30,8 @@ pub struct Services {
     pub bus: Arc<dyn EventBus>,
     pub relay: OutboxRelay,
     pub scheduler: RefreshScheduler,
+    /// This process's event subscriptions (cache follow-up, banner re-rendering).
+    pub consumers: Consumers,
     /// This process's name in events (`origin`), so it can tell its own events from others'.
     pub origin: String,
     themes_dir: Option<std::path::PathBuf>,
@@ -90,6 +93,9 @@ impl Services {
         let banner_store = BannerStore::with_origin(db.clone(), origin.clone());
         let banners = BannerService::new(banner_store.clone(), stats.clone(), images.clone());
         let bus = event_bus(settings, &origin)?;
+        let consumers = Consumers::subscribe(bus.as_ref(), stats.clone(), banners.clone(), origin.clone())
+            .await
+            .context("could not subscribe to events")?;
         let relay = OutboxRelay::new(OutboxStore::new(db.clone()), bus.clone());
         let scheduler = RefreshScheduler::new(
             RefreshSchedule::new(db.clone()),
@@ -114,21 +120,44 @@ impl Services {
             clients: ClientLimits::new(limits),
             graphql_max_users: usize::from(limits.graphql_max_users),
         });
-        Ok(Self { state, bus, relay, scheduler, origin, themes_dir })
+        Ok(Self { state, bus, relay, scheduler, consumers, origin, themes_dir })
     }
 
     /// Starts the relay and the event consumers (every role needs them), and the scheduler
-    /// when `with_scheduler`.
-    pub async fn start_background(&self, with_scheduler: bool) -> anyhow::Result<()> {
-        self.relay.clone().spawn(RELAY_INTERVAL);
-        spawn_consumers(self.bus.clone(), self.state.stats.clone(), self.state.banners.clone(), self.origin.clone())
-            .await
-            .context("could not subscribe to events")?;
+    /// when `with_scheduler`; they run until the returned handle is shut down.
+    pub fn start_background(&self, with_scheduler: bool) -> Background {
+        let cancel = CancellationToken::new();
+        let mut tasks = vec![self.relay.clone().spawn(RELAY_INTERVAL, cancel.clone())];
+        tasks.extend(self.consumers.spawn(cancel.clone()));
         if with_scheduler {
-            self.scheduler.clone().spawn();
+            tasks.push(self.scheduler.clone().spawn(cancel.clone()));
         }
         tracing::info!(bus = self.bus.name(), origin = %self.origin, scheduler = with_scheduler, "background work started");
-        Ok(())
+        Background { cancel, tasks }
+    }
+
+    /// One step of the relay and consumers (see `worker::step`).
+    pub async fn step(&self) -> anyhow::Result<usize> {
+        crate::worker::step(&self.relay, &self.consumers).await.context("the outbox relay failed")
+    }
+}
+
+/// The background loops of a process: cancelled and awaited at shutdown.
+pub struct Background {
+    cancel: CancellationToken,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Background {
+    /// Tells every loop to stop and waits for them (a round in progress finishes).
+    pub async fn shutdown(self) {
+        self.cancel.cancel();
+        for task in self.tasks {
+            if let Err(error) = task.await {
+                tracing::error!(%error, "a background task failed");
+            }
+        }
+        tracing::info!("background work stopped");
     }
 }
 
@@ -171,12 +200,29 @@ fn process_origin() -> String {
     format!("{host}-{}-{}", std::process::id(), hex::encode(random))
 }
 
+/// How tests change a built application.
+#[derive(Clone)]
+pub struct Overrides {
+    /// The clock every service goes by.
+    pub clock: Arc<dyn Clock>,
+    /// Background loops are not started: the test drives them (`Services::step`,
+    /// `RefreshScheduler::run_once`).
+    pub manual_background: bool,
+}
+
+impl Default for Overrides {
+    fn default() -> Self {
+        Self { clock: crate::clock::system(), manual_background: false }
+    }
+}
+
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     address: SocketAddr,
     header_read_timeout: Duration,
     services: Services,
+    background: Option<Background>,
     /// Keeps the themes watcher alive as long as the application.
     _watcher: Option<notify::RecommendedWatcher>,
 }
@@ -185,13 +231,13 @@ impl Application {
     /// Builds the services, starts background work (the scheduler unless `--no-worker`) and binds
     /// the listener (port 0 picks a free port; `address()` tells which).
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
-        Self::build_with_clock(settings, crate::clock::system()).await
+        Self::build_with(settings, Overrides::default()).await
     }
 
-    /// As `build`, with the clock the services go by (tests move a manual one).
-    pub async fn build_with_clock(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
-        let services = Services::build_with_clock(settings, clock).await?;
-        services.start_background(!settings.worker.no_worker).await?;
+    /// As `build`, with the test's clock and (optionally) background work left to the test.
+    pub async fn build_with(settings: &Settings, overrides: Overrides) -> anyhow::Result<Self> {
+        let services = Services::build_with_clock(settings, overrides.clock).await?;
+        let background = (!overrides.manual_background).then(|| services.start_background(!settings.worker.no_worker));
         let state = services.state.clone();
         // Visitors wait at most FIRST_VIEW_DEADLINE for GitHub; this only bounds the rest (a
         // database that hangs, a slow client body).
@@ -210,6 +256,7 @@ impl Application {
             address,
             header_read_timeout: settings.limits.header_read_timeout,
             services,
+            background,
             _watcher: watcher,
         })
     }
@@ -223,19 +270,30 @@ impl Application {
         &self.services
     }
 
-    /// Serves until SIGINT or SIGTERM, then lets requests in flight finish.
+    /// Serves until SIGINT or SIGTERM, then lets requests in flight finish and stops the
+    /// background loops.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `stop` completes (tests stop it themselves), then shuts down as above.
+    pub async fn run_until(self, stop: impl std::future::Future<Output = ()>) -> std::io::Result<()> {
         tracing::info!(address = %self.address, "listening");
-        crate::api::server::serve(self.listener, self.router, self.header_read_timeout, shutdown_signal()).await
+        let served = crate::api::server::serve(self.listener, self.router, self.header_read_timeout, stop).await;
+        if let Some(background) = self.background {
+            background.shutdown().await;
+        }
+        served
     }
 }
 
 /// The `worker` role: scheduler, relay and consumers, no HTTP API; runs until a shutdown signal.
 pub async fn run_worker(settings: &Settings) -> anyhow::Result<()> {
     let services = Services::build(settings).await?;
-    services.start_background(true).await?;
+    let background = services.start_background(true);
     tracing::info!("worker running (no HTTP API)");
     shutdown_signal().await;
+    background.shutdown().await;
     Ok(())
 }
 

@@ -51,6 +51,15 @@ enum Command {
     Migrate(DatabaseSettings),
     /// Print this service's GraphQL schema (SDL); `schema.graphql` is its checked-in output.
     Schema,
+    /// A bare axum route serving a static body of `--bytes` bytes on 127.0.0.1: the baseline
+    /// `benches/ratios.py` compares the service with.
+    #[command(hide = true)]
+    BenchBare {
+        #[arg(long, default_value_t = 5_000)]
+        bytes: usize,
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
     /// Theme pack tools: list, validate, create and preview packs (offline, with sample stats).
     Themes {
         #[command(flatten)]
@@ -221,6 +230,19 @@ async fn run(command: Command) -> anyhow::Result<()> {
             banner.write(&rendered.image.bytes)
         }
         Command::Themes { themes, command } => run_themes(&themes, command).await,
+        Command::BenchBare { bytes, port } => {
+            let body = axum::body::Bytes::from(vec![b' '; bytes]);
+            let app = axum::Router::new().route(
+                "/",
+                axum::routing::get(move || {
+                    let body = body.clone();
+                    async move { ([(axum::http::header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")], body) }
+                }),
+            );
+            let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+            println!("listening on {}", listener.local_addr()?);
+            axum::serve(listener, app).await.context("the bare server failed")
+        }
         Command::Schema => {
             print!("{}", github_banners::api::graphql::sdl());
             Ok(())

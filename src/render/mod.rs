@@ -62,6 +62,8 @@ pub struct Renderer {
     validator: PackValidator,
     /// Bumped by every reload: cached renders of an older theme set are never served.
     generation: AtomicU64,
+    /// Announces every successful reload (its generation).
+    reloaded: tokio::sync::watch::Sender<u64>,
 }
 
 impl Renderer {
@@ -78,6 +80,7 @@ impl Renderer {
             dir: dir.map(Path::to_path_buf),
             validator,
             generation: AtomicU64::new(0),
+            reloaded: tokio::sync::watch::Sender::new(0),
         })
     }
 
@@ -87,11 +90,17 @@ impl Renderer {
         let errors = set.errors().to_vec();
         if set.get(DEFAULT_THEME).is_some() {
             *self.themes.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(set);
-            self.generation.fetch_add(1, Ordering::AcqRel);
+            let generation = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
+            self.reloaded.send_replace(generation);
         } else {
             tracing::error!("reload would lose the default theme; keeping the previous themes");
         }
         errors
+    }
+
+    /// Notified after every successful reload.
+    pub fn reloads(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.reloaded.subscribe()
     }
 
     /// Which theme set is loaded: changes with every successful reload.

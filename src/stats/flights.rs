@@ -23,6 +23,11 @@ pub(super) struct Flights {
 }
 
 impl Flights {
+    /// The flight for `key` under way, if any.
+    pub(super) fn running(&self, key: &str) -> Option<Flight> {
+        self.running.lock().unwrap_or_else(|p| p.into_inner()).get(key).cloned()
+    }
+
     /// The flight for `key`, starting `fetch` in a new task when none is under way.
     pub(super) fn join_or_start<F>(&self, key: String, fetch: F) -> Flight
     where

@@ -287,6 +287,13 @@ impl StatsService {
         }
     }
 
+    /// Waits for the fetch of `login` under way, if any (tests step background refreshes with it).
+    pub async fn settled(&self, login: &Login) {
+        if let Some(flight) = self.inner.flights.running(&login.key()) {
+            let _ = flight.await;
+        }
+    }
+
     /// Snapshots as they arrive from GitHub (any refresh: miss, background or explicit).
     pub fn updates(&self) -> tokio::sync::broadcast::Receiver<Arc<UserSnapshot>> {
         self.inner.updates.subscribe()

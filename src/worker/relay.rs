@@ -5,6 +5,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio_util::sync::CancellationToken;
+
 use crate::events::EventBus;
 use crate::store::{OutboxStore, StoreError};
 
@@ -55,9 +57,9 @@ impl OutboxRelay {
         }
     }
 
-    /// Runs rounds until the process stops: immediately again while there is a backlog, else
-    /// every `interval`; a broker outage only delays events (logged, retried).
-    pub fn spawn(self, interval: Duration) -> tokio::task::JoinHandle<()> {
+    /// Runs rounds until `cancel` fires: immediately again while there is a backlog, else every
+    /// `interval`; a broker outage only delays events (logged, retried).
+    pub fn spawn(self, interval: Duration, cancel: CancellationToken) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
             let mut failures = 0u32;
             let mut last_purge = tokio::time::Instant::now();
@@ -68,6 +70,9 @@ impl OutboxRelay {
                     if let Err(error) = self.outbox.purge_sent(cutoff).await {
                         tracing::warn!(%error, "could not purge sent events");
                     }
+                }
+                if cancel.is_cancelled() {
+                    return;
                 }
                 match self.run_once().await {
                     Ok(n) if n as u64 == BATCH => continue,
@@ -80,7 +85,10 @@ impl OutboxRelay {
                     }
                 }
                 let backoff = interval * failures.clamp(1, 20);
-                tokio::time::sleep(backoff).await;
+                tokio::select! {
+                    () = tokio::time::sleep(backoff) => {}
+                    () = cancel.cancelled() => return,
+                }
             }
         })
     }

@@ -9,6 +9,7 @@
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use tokio_util::sync::CancellationToken;
 
 use crate::domain::Login;
 use crate::github::{GitHubError, TokenStatus};
@@ -154,10 +155,10 @@ impl RefreshScheduler {
         outcome.is_ok()
     }
 
-    /// Runs rounds every `interval` until the process stops.
-    pub fn spawn(self) -> tokio::task::JoinHandle<()> {
+    /// Runs rounds every `interval` until `cancel` fires.
+    pub fn spawn(self, cancel: CancellationToken) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
-            loop {
+            while !cancel.is_cancelled() {
                 match self.run_once().await {
                     Ok(round) if round.claimed > 0 => tracing::info!(?round, worker = %self.worker_id, "refresh round"),
                     // Also the state of a server without tokens: worth a debug line, not a log flood.
@@ -167,7 +168,10 @@ impl RefreshScheduler {
                     Ok(_) => {}
                     Err(error) => tracing::warn!(%error, "refresh round failed"),
                 }
-                tokio::time::sleep(self.settings.interval).await;
+                tokio::select! {
+                    () = tokio::time::sleep(self.settings.interval) => {}
+                    () = cancel.cancelled() => {}
+                }
             }
         })
     }

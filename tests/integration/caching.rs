@@ -3,6 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use github_banners::domain::Login;
+
 use crate::helpers::{TestConfig, assert_valid_svg, spawn_app, spawn_app_with};
 
 #[tokio::test]
@@ -43,17 +45,10 @@ async fn past_the_soft_ttl_old_stats_are_served_at_once_and_refreshed_once_in_th
         assert_eq!(reply.header("x-stats-status"), "revalidating");
         assert!(assert_valid_svg(&reply.body).contains("2,300"), "served the old numbers at once");
     }
-    wait_for(|| app.github.request_count_for("octocat", "UserStats") == 2).await;
-    app.github.set_delay(Duration::ZERO);
-    // Give the refresh a moment to land in the cache, then see the new numbers.
-    let mut fresh = String::new();
-    for _ in 0..250 {
-        fresh = assert_valid_svg(&app.preview("username=octocat&type=compact").await.body);
-        if fresh.contains("3,300") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    // The one background refresh is under way; wait for it, then see the new numbers.
+    app.stats.settled(&Login::parse("octocat").unwrap()).await;
+    assert_eq!(app.github.request_count_for("octocat", "UserStats"), 2);
+    let fresh = assert_valid_svg(&app.preview("username=octocat&type=compact").await.body);
     assert!(fresh.contains("3,300"), "{fresh}");
 }
 
@@ -73,14 +68,4 @@ async fn a_restarted_service_serves_from_the_store_without_asking_github() {
     assert_eq!(reply.status, 200);
     assert!(assert_valid_svg(&reply.body).contains("2,300"));
     assert_eq!(first.github.requests().len(), 1, "the second life read the store");
-}
-
-async fn wait_for(condition: impl Fn() -> bool) {
-    for _ in 0..200 {
-        if condition() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("condition not met within 2s");
 }

@@ -114,22 +114,16 @@ async fn all_tokens_rate_limited_with_no_snapshot_gets_503_with_retry_after() {
 #[tokio::test]
 async fn all_tokens_rate_limited_serves_the_stored_snapshot_marked_stale() {
     // First life: fetch and store octocat.
-    let first = spawn_app_with(TestConfig {
-        hard_ttl: Duration::from_millis(1),
-        soft_ttl: Duration::ZERO,
-        ..Default::default()
-    })
-    .await;
+    let first = spawn_app().await;
     assert_eq!(first.preview("username=octocat&type=compact").await.status, 200);
-    // Second life on the same database; the data is now older than the hard TTL and GitHub
-    // refuses every token.
+    // Second life on the same database, two days later; GitHub refuses every token.
     first.github.rate_limit_token(GOOD_TOKEN);
-    tokio::time::sleep(Duration::from_millis(5)).await;
+    let clock = first.clock.clone();
+    clock.advance(Duration::from_secs(2 * 24 * 3600));
     let second = spawn_app_with(TestConfig {
-        hard_ttl: Duration::from_millis(1),
-        soft_ttl: Duration::ZERO,
         db: Some(first.db.clone()),
         github: Some(first.github.clone()),
+        clock: Some(clock),
         ..Default::default()
     })
     .await;

@@ -6,7 +6,7 @@
 use std::sync::{Arc, Once};
 use std::time::Duration;
 
-use github_banners::app::Application;
+use github_banners::app::{Application, Overrides};
 use github_banners::clock::ManualClock;
 use github_banners::config::{
     DatabaseSettings, EventSettings, LimitSettings, LoginList, Settings, ThemeSettings, WorkerSettings,
@@ -106,6 +106,8 @@ pub struct TestConfig {
     pub blocked_users: Vec<String>,
     /// A clock shared with other apps of the test (replicas); None gives the app its own.
     pub clock: Option<Arc<ManualClock>>,
+    /// The test steps the relay and consumers (`TestApp::step`) instead of background loops.
+    pub manual_background: bool,
 }
 
 impl Default for TestConfig {
@@ -130,6 +132,7 @@ impl Default for TestConfig {
             allowed_users: Vec::new(),
             blocked_users: Vec::new(),
             clock: None,
+            manual_background: true,
         }
     }
 }
@@ -142,6 +145,12 @@ pub struct TestApp {
     /// The app's background refresh scheduler (not looping in tests: call `run_once`).
     pub scheduler: github_banners::worker::RefreshScheduler,
     pub relay: github_banners::worker::OutboxRelay,
+    /// The app's event consumers (stepped by `step` unless the background runs).
+    pub consumers: github_banners::worker::Consumers,
+    /// The app's stats service, to wait for a background refresh (`settled`).
+    pub stats: github_banners::stats::StatsService,
+    /// The app's theme packs, to wait for a reload.
+    pub renderer: Arc<github_banners::render::Renderer>,
     /// The app's event bus, to observe what it publishes.
     pub bus: Arc<dyn github_banners::events::EventBus>,
     /// The clock the app goes by: it stands still until a test moves it.
@@ -196,19 +205,34 @@ pub async fn spawn_app_with(config: TestConfig) -> TestApp {
             kafka_topic: config.kafka_topic.clone(),
             kafka_group: "github-banners-test".to_owned(),
         },
-        // Tests drive the scheduler with `run_once`; the relay and consumers run as in production.
+        // Tests drive the scheduler with `run_once`, and the relay and consumers with `step`
+        // unless `manual_background` is off.
         worker: WorkerSettings { worker_interval: Duration::from_secs(3600), worker_concurrency: 4, no_worker: true },
         watch_themes: config.watch_themes,
         limits: config.limits,
     };
     let clock = config.clock.unwrap_or_default();
-    let app = Application::build_with_clock(&settings, clock.clone()).await.unwrap();
+    let overrides = Overrides { clock: clock.clone(), manual_background: config.manual_background };
+    let app = Application::build_with(&settings, overrides).await.unwrap();
     let address = format!("http://{}", app.address());
-    let scheduler = app.services().scheduler.clone();
-    let relay = app.services().relay.clone();
-    let bus = app.services().bus.clone();
-    tokio::spawn(app.run_until_stopped());
-    TestApp { address, github, db, client: reqwest::Client::new(), scheduler, relay, bus, clock }
+    let services = app.services();
+    let (scheduler, relay, consumers, bus) =
+        (services.scheduler.clone(), services.relay.clone(), services.consumers.clone(), services.bus.clone());
+    let (stats, renderer) = (services.state.stats.clone(), services.state.renderer.clone());
+    tokio::spawn(app.run_until(std::future::pending()));
+    TestApp {
+        address,
+        github,
+        db,
+        client: reqwest::Client::new(),
+        scheduler,
+        relay,
+        consumers,
+        stats,
+        renderer,
+        bus,
+        clock,
+    }
 }
 
 fn init_logging() {
@@ -235,6 +259,11 @@ impl Reply {
 }
 
 impl TestApp {
+    /// Publishes committed events and lets this app's consumers handle everything that arrived.
+    pub async fn step(&self) -> usize {
+        github_banners::worker::step(&self.relay, &self.consumers).await.unwrap()
+    }
+
     pub async fn get(&self, path_and_query: &str) -> Reply {
         self.get_with(path_and_query, &[]).await
     }

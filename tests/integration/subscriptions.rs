@@ -34,8 +34,10 @@ async fn a_subscriber_receives_stats_updated_after_refresh_user() {
     let subscribe = json!({ "id": "1", "type": "subscribe", "payload": {
         "query": "subscription { statsUpdated(login: \"OctoCat\") { login followers stats { stars } } }" } });
     socket.send(Message::text(subscribe.to_string())).await.unwrap();
-    // Give the server a moment to register the subscription before the refresh fires.
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The server handles a connection's messages in order: once it answers this ping, the
+    // subscription before it is registered.
+    socket.send(Message::text(json!({ "type": "ping" }).to_string())).await.unwrap();
+    assert_eq!(next_json(&mut socket).await["type"], "pong");
     app.github.update_user("octocat", |u| u.followers = 4321);
     // Another user's refresh must not reach this subscriber.
     app.graphql("mutation { refreshUser(login: \"forkful\") { login } }", json!({}), Some(API_KEY)).await;
