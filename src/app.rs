@@ -119,6 +119,7 @@ impl Services {
             images,
             clients: ClientLimits::new(limits),
             graphql_max_users: usize::from(limits.graphql_max_users),
+            parsed_requests: crate::api::parsed_requests(),
         });
         Ok(Self { state, bus, relay, scheduler, consumers, origin, themes_dir })
     }

@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand};
-use github_banners::api::AppError;
 use github_banners::app::{Application, Services};
 use github_banners::cards::Subject;
 use github_banners::config::{DatabaseSettings, LogSettings, Settings, ThemeSettings};
@@ -16,6 +15,11 @@ use github_banners::images::{CardRequest, Unlimited};
 use github_banners::render::BannerOptions;
 use github_banners::themes_cli::{self, PreviewRequest};
 use github_banners::{store, telemetry};
+
+/// mimalloc over glibc's malloc: less fragmentation under many small allocations per request
+/// (measured in benches/ratios.py: RSS with 2,000 users cached, and hot-path throughput).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
 #[command(name = "github-banners", version, about = "Live GitHub statistics as embeddable SVG banners")]
@@ -226,7 +230,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let options = banner.options()?;
             let services = Services::build(&settings).await?;
             let request = CardRequest::new(banner.kind, Subject::User(login), options, banner.format());
-            let rendered = services.state.images.image(&request, &Unlimited).await.map_err(AppError::from)?;
+            let rendered = services.state.images.image(&request, &Unlimited).await?;
             banner.write(&rendered.image.bytes)
         }
         Command::Themes { themes, command } => run_themes(&themes, command).await,

@@ -13,10 +13,9 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::num::NonZeroU32;
 
-use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Request};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
-use axum::middleware::Next;
 use axum::response::Response;
 use governor::clock::{Clock as _, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -179,26 +178,26 @@ fn unlimited(path: &str) -> bool {
     matches!(path, "/healthz" | "/readyz" | "/webhooks/github")
 }
 
-/// Middleware: works out the client, spends one request from its budget, and makes the client
-/// available to handlers (as a request extension) for costly checks.
-pub(super) async fn limit_clients(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+/// Works out the client, spends one request from its budget (429 when it is spent), and makes
+/// the client available to handlers (as a request extension) for costly checks.
+pub(super) async fn admit(state: &AppState, request: &mut Request) -> Result<(), Response> {
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(addr)| addr.ip());
     let client = state.clients.client(peer, request.headers());
-    let path = request.uri().path().to_owned();
-    if !unlimited(&path)
+    let path = request.uri().path();
+    if !unlimited(path)
         && let Err(error) = state.clients.check_request(&client)
     {
         tracing::debug!(client = %client.ip, path, "client over its request budget");
-        return match image_format(&path) {
-            Some(format) => error_image(&state, error, "", format).await,
+        return Err(match image_format(path) {
+            Some(format) => error_image(state, error, "", format).await,
             None => axum::response::IntoResponse::into_response(error),
-        };
+        });
     }
     request.extensions_mut().insert(client);
-    next.run(request).await
+    Ok(())
 }
 
 #[cfg(test)]

@@ -3,14 +3,12 @@
 //! GraphQL error (`ErrorExtensions`).
 //!
 //! A server error's cause never reaches the client; it travels in the response's extensions to
-//! the `log_server_errors` middleware, which logs it once, with its whole source chain, inside
-//! the request's span.
+//! the edge middleware, which logs it once, with its whole source chain, inside the request's
+//! span.
 
 use std::sync::Arc;
 
-use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -187,7 +185,7 @@ impl AppError {
         }
     }
 
-    /// Leaves a server error's cause for `log_server_errors`.
+    /// Leaves a server error's cause for the edge middleware to log.
     pub(super) fn attach_cause(&self, response: &mut Response) {
         if self.status().is_server_error() {
             response.extensions_mut().insert(ServerErrorCause { code: self.code(), chain: chain(self) });
@@ -261,13 +259,11 @@ impl async_graphql::ErrorExtensions for AppError {
     }
 }
 
-/// Middleware: logs the cause of every server error once, inside the request's span.
-pub(super) async fn log_server_errors(request: Request, next: Next) -> Response {
-    let response = next.run(request).await;
+/// Logs the cause of a server error once (the edge middleware calls it inside the request's span).
+pub(super) fn log_server_error(response: &Response) {
     if let Some(cause) = response.extensions().get::<ServerErrorCause>() {
         tracing::error!(code = cause.code, cause = %cause.chain, "request failed");
     }
-    response
 }
 
 impl From<axum::extract::rejection::BytesRejection> for AppError {

@@ -62,8 +62,8 @@ pub(super) fn image_response(request: &HeaderMap, rendered: &Rendered, policy: &
     if let Some(freshness) = rendered.freshness {
         h.insert(STATS_STATUS.clone(), HeaderValue::from_static(freshness.as_str()));
     }
-    if let Some(at) = rendered.fetched_at {
-        insert(h, STATS_FETCHED_AT.clone(), &at.to_rfc3339());
+    if let Some(at) = &image.fetched_at {
+        h.insert(STATS_FETCHED_AT.clone(), at.clone());
     }
     security_headers(h);
     response

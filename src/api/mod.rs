@@ -4,6 +4,7 @@
 mod auth;
 mod banners;
 pub mod clients;
+mod edge;
 mod error;
 pub mod graphql;
 mod health;
@@ -57,6 +58,17 @@ pub struct AppInner {
     pub clients: clients::ClientLimits,
     /// Distinct GitHub users one GraphQL request may ask for.
     pub graphql_max_users: usize,
+    /// Preview query strings already parsed (the hot path asks with the same URL again and again).
+    pub parsed_requests: ParsedRequests,
+}
+
+/// Parsed preview requests by (format forced by the path, raw query string).
+pub type ParsedRequests =
+    moka::sync::Cache<(Option<crate::domain::ImageFormat>, String), Arc<crate::images::CardRequest>>;
+
+/// A parsed-request cache of a size that covers the URLs of a busy instance.
+pub fn parsed_requests() -> ParsedRequests {
+    moka::sync::Cache::new(10_000)
 }
 
 impl AppState {
@@ -85,17 +97,16 @@ pub(crate) const BODY_LIMIT: usize = 64 * 1024;
 /// The whole application; `request_timeout` bounds each request end to end.
 pub fn router(state: AppState, request_timeout: Duration) -> Router {
     let schema = graphql::schema(state.clone());
-    Router::new()
+    let router = Router::new()
         .merge(preview::routes())
         .merge(banners::routes())
         .merge(graphql::routes(schema, state.graphql_max_users))
         .merge(health::routes())
         .merge(themes::routes())
         .merge(webhooks::routes())
-        .layer(axum::middleware::from_fn_with_state(state.clone(), signing::verify_signed_requests))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), clients::limit_clients))
-        .layer(axum::middleware::from_fn(error::log_server_errors))
-        .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), edge::edge))
+        .with_state(state);
+    router
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::GATEWAY_TIMEOUT, request_timeout))
         .layer(
@@ -103,7 +114,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
                 .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
                 .on_request(())
                 .on_response(DefaultOnResponse::new().level(Level::INFO))
-                // One line per request; server errors add one with their cause (error::log_server_errors).
+                // One line per request; server errors add one with their cause (edge.rs).
                 .on_failure(()),
         )
 }

@@ -2,6 +2,8 @@
 //! the query string. Always answers with an image: the card, or an error card that says what is
 //! wrong (in the requested theme and format when those parts were valid).
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
@@ -12,7 +14,7 @@ use super::AppState;
 use super::clients::Client;
 use super::image_http::{error_image, image_response};
 use crate::domain::ImageFormat;
-use crate::images::{CardRequest, format, query_pairs};
+use crate::images::{CardRequest, ImageError, format, query_pairs};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/banners/preview", get(preview)).route("/banners/preview.png", get(preview_png))
@@ -33,17 +35,31 @@ async fn respond(
     headers: HeaderMap,
     forced: Option<ImageFormat>,
 ) -> Response {
-    let params = query_pairs(query.as_deref());
+    let query = query.unwrap_or_default();
     let rendered = async {
-        let request = CardRequest::from_params(&params, forced)?;
+        let request = parsed(&state, &query, forced)?;
         state.images.image(&request, &client.budget(&state)).await
     };
     match rendered.await {
         Ok(rendered) => image_response(&headers, &rendered, &state.cache_policy()),
         Err(error) => {
+            // The error card follows the card's theme and format whenever those parts were valid.
+            let params = query_pairs(Some(&query));
             let theme = params.get("theme").map(|t| t.trim().to_ascii_lowercase()).unwrap_or_default();
             let format = format(&params, forced).unwrap_or(ImageFormat::Svg);
             error_image(&state, error.into(), &theme, format).await
         }
     }
+}
+
+/// The request a query string stands for. README images ask with the same URL again and again,
+/// so valid ones are remembered, parsed (bounded in number, by the raw query).
+fn parsed(state: &AppState, query: &str, forced: Option<ImageFormat>) -> Result<Arc<CardRequest>, ImageError> {
+    let key = (forced, query.to_owned());
+    if let Some(request) = state.parsed_requests.get(&key) {
+        return Ok(request);
+    }
+    let request = Arc::new(CardRequest::from_params(&query_pairs(Some(query)), forced)?);
+    state.parsed_requests.insert(key, request.clone());
+    Ok(request)
 }

@@ -8,9 +8,8 @@
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::HeaderMap;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use hmac::{Hmac, KeyInit, Mac};
 use moka::sync::Cache;
@@ -100,28 +99,25 @@ fn parse(header: &str) -> Option<(i64, Vec<u8>)> {
     Some((timestamp?, signature?))
 }
 
-/// Middleware: a request with `X-Signature` is verified (401 on any failure) and, when valid,
-/// carries `Caller::Trusted` to the handler; requests without it pass through untouched.
-pub(super) async fn verify_signed_requests(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// A request with `X-Signature` is verified (401 on any failure) and, when valid, carries
+/// `Caller::Trusted` to the handler; requests without it pass through untouched.
+pub(super) async fn verify(state: &AppState, request: Request) -> Result<Request, Response> {
     let Some(header) = signature_header(request.headers()) else {
-        return next.run(request).await;
+        return Ok(request);
     };
     let (mut parts, body) = request.into_parts();
-    let bytes: Bytes = match axum::body::to_bytes(body, MAX_SIGNED_BODY).await {
-        Ok(bytes) => bytes,
-        Err(_) => {
-            return AppError::PayloadTooLarge { limit: MAX_SIGNED_BODY }.into_response();
-        }
-    };
+    let bytes: Bytes = axum::body::to_bytes(body, MAX_SIGNED_BODY)
+        .await
+        .map_err(|_| AppError::PayloadTooLarge { limit: MAX_SIGNED_BODY }.into_response())?;
     let now = chrono::Utc::now().timestamp();
     match state.signing.verify(&header, parts.method.as_str(), parts.uri.path(), &bytes, now) {
         Ok(()) => {
             parts.extensions.insert(Caller::Trusted);
-            next.run(Request::from_parts(parts, Body::from(bytes))).await
+            Ok(Request::from_parts(parts, Body::from(bytes)))
         }
         Err(error) => {
             tracing::warn!(%error, path = parts.uri.path(), "rejected a signed request");
-            AppError::BadSignature(error.to_string()).into_response()
+            Err(AppError::BadSignature(error.to_string()).into_response())
         }
     }
 }

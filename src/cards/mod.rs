@@ -67,10 +67,10 @@ pub enum CardData {
 
 impl CardData {
     /// Identifies the data for caching: equal versions render equal cards.
-    pub fn version(&self) -> String {
+    pub fn version(&self) -> impl std::hash::Hash + '_ {
         match self {
             CardData::User { snapshot, stale } => {
-                format!("user:{}:{}:{stale}", snapshot.profile.login, snapshot.fetched_at.timestamp_micros())
+                ("user", snapshot.profile.login.as_str(), snapshot.fetched_at.timestamp_micros(), *stale)
             }
         }
     }

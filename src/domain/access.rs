@@ -23,8 +23,8 @@ impl LoginPolicy {
     }
 
     pub fn permits(&self, login: &Login) -> bool {
-        let key = login.key();
-        !self.blocked.contains(&key) && self.allowed.as_ref().is_none_or(|allowed| allowed.contains(&key))
+        let key = login.as_key();
+        !self.blocked.contains(key) && self.allowed.as_ref().is_none_or(|allowed| allowed.contains(key))
     }
 }
 

@@ -22,7 +22,11 @@ pub enum LoginError {
 /// GitHub logins are case-insensitive; `key()` is the lowercase form used for caches and the store,
 /// while `as_str()` keeps the spelling the caller used.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Login(String);
+pub struct Login {
+    raw: String,
+    /// Lowercase: made once, looked up on every request.
+    key: String,
+}
 
 impl Login {
     pub fn parse(raw: &str) -> Result<Self, LoginError> {
@@ -41,22 +45,27 @@ impl Login {
         if raw.contains("--") {
             return Err(LoginError::DoubleHyphen);
         }
-        Ok(Self(raw.to_owned()))
+        Ok(Self { raw: raw.to_owned(), key: raw.to_ascii_lowercase() })
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.raw
     }
 
     /// Case-folded form: two spellings of one login share one key.
     pub fn key(&self) -> String {
-        self.0.to_ascii_lowercase()
+        self.key.clone()
+    }
+
+    /// `key()` without allocating, for lookups.
+    pub fn as_key(&self) -> &str {
+        &self.key
     }
 }
 
 impl fmt::Display for Login {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.raw)
     }
 }
 

@@ -90,11 +90,17 @@ pub struct Image {
     brotli: OnceLock<Bytes>,
     /// Derived from the cache key: a strong ETag, quoted.
     pub etag: HeaderValue,
+    /// When the data was fetched (RFC 3339), for `X-Stats-Fetched-At`; part of the key, so made
+    /// once.
+    pub fetched_at: Option<HeaderValue>,
 }
 
+/// What identifies a finished image: 128 bits of SHA-256 over everything it depends on.
+type Key = [u8; 16];
+
 impl Image {
-    fn new(format: ImageFormat, bytes: Bytes, key: &str) -> Self {
-        Self { format, bytes, gzip: OnceLock::new(), brotli: OnceLock::new(), etag: etag(key) }
+    fn new(format: ImageFormat, bytes: Bytes, key: &Key) -> Self {
+        Self { format, bytes, gzip: OnceLock::new(), brotli: OnceLock::new(), etag: etag(key), fetched_at: None }
     }
 
     /// The body in `coding` when compressing is worth it (SVG), else as it is.
@@ -142,7 +148,7 @@ struct Inner {
     stats: Option<StatsService>,
     renderer: Arc<Renderer>,
     raster: Arc<RasterPool>,
-    cache: moka::future::Cache<String, Arc<Image>>,
+    cache: moka::future::Cache<Key, Arc<Image>>,
 }
 
 /// Data for a card, with what callers show about its age.
@@ -161,7 +167,7 @@ impl ImageService {
     ) -> Self {
         let cache = moka::future::Cache::builder()
             .max_capacity(cache_bytes)
-            .weigher(|_key: &String, image: &Arc<Image>| image.weight())
+            .weigher(|_key: &Key, image: &Arc<Image>| image.weight())
             .build();
         Self { inner: Arc::new(Inner { stats, renderer, raster, cache }) }
     }
@@ -187,7 +193,7 @@ impl ImageService {
         let image = self
             .inner
             .cache
-            .try_get_with_by_ref(&key, async {
+            .try_get_with(key, async {
                 drawn_now = true;
                 if request.format == ImageFormat::Png {
                     budget.charge()?;
@@ -195,7 +201,9 @@ impl ImageService {
                 let svg = card
                     .render(pack, &fetched.data, &request.options)
                     .map_err(|e| ImageError::Render(e.to_string()))?;
-                self.encode(svg, request.format, &key).await.map(Arc::new)
+                let mut image = self.encode(svg, request.format, &key).await?;
+                image.fetched_at = fetched.fetched_at.and_then(|at| HeaderValue::from_str(&at.to_rfc3339()).ok());
+                Ok::<_, ImageError>(Arc::new(image))
             })
             .await
             .map_err(|e| (*e).clone())?;
@@ -220,7 +228,7 @@ impl ImageService {
         format: ImageFormat,
     ) -> Arc<Image> {
         let svg = self.inner.renderer.error_card(theme, title, message, hint);
-        let key = digest(&format!("error|{}|{}|{svg}", format.as_str(), self.inner.renderer.generation()));
+        let key = digest(&("error", format.as_str(), self.inner.renderer.generation(), &svg));
         if let Some(image) = self.inner.cache.get(&key).await {
             return image;
         }
@@ -245,13 +253,18 @@ impl ImageService {
             (Source::UserStats, Subject::User(login)) => {
                 let stats = self.inner.stats.as_ref().ok_or(ImageError::NoSource)?;
                 let failed = |error: StatsError| ImageError::Stats { login: login.as_str().to_owned(), error };
-                if !stats.permits(login) {
-                    return Err(failed(StatsError::Refused { login: login.as_str().to_owned() }));
-                }
-                if !stats.is_cached(login) {
-                    budget.charge()?;
-                }
-                let lookup = stats.get(login).await.map_err(failed)?;
+                let lookup = match stats.get_cached(login).await {
+                    Some(lookup) => lookup,
+                    None => {
+                        // Beyond memory: the store or GitHub, charged to the caller (a refused
+                        // login is refused first, at no charge).
+                        if !stats.permits(login) {
+                            return Err(failed(StatsError::Refused { login: login.as_str().to_owned() }));
+                        }
+                        budget.charge()?;
+                        stats.get(login).await.map_err(failed)?
+                    }
+                };
                 let fetched_at = lookup.snapshot.fetched_at;
                 let stale = lookup.freshness != Freshness::Fresh;
                 Ok(Fetched {
@@ -263,7 +276,7 @@ impl ImageService {
         }
     }
 
-    async fn encode(&self, svg: String, format: ImageFormat, key: &str) -> Result<Image, ImageError> {
+    async fn encode(&self, svg: String, format: ImageFormat, key: &Key) -> Result<Image, ImageError> {
         match format {
             ImageFormat::Svg => Ok(svg_image(svg, key)),
             ImageFormat::Png => {
@@ -274,7 +287,7 @@ impl ImageService {
     }
 }
 
-fn svg_image(svg: String, key: &str) -> Image {
+fn svg_image(svg: String, key: &Key) -> Image {
     Image::new(ImageFormat::Svg, Bytes::from(svg), key)
 }
 
@@ -294,21 +307,31 @@ fn pack_for<'a>(pack: Option<&'a Pack>, request: &CardRequest) -> Result<&'a Pac
 }
 
 /// Everything the image depends on; equal keys are equal images.
-fn cache_key(request: &CardRequest, data: &CardData, generation: u64) -> String {
-    digest(&format!(
-        "{}|{}|{}|{generation}|{:?}",
-        request.kind.as_str(),
-        request.format.as_str(),
-        data.version(),
-        request.options
-    ))
+fn cache_key(request: &CardRequest, data: &CardData, generation: u64) -> Key {
+    digest(&(request.kind.as_str(), request.format.as_str(), data.version(), generation, &request.options))
 }
 
-fn digest(text: &str) -> String {
-    hex::encode(Sha256::digest(text.as_bytes()))
+/// SHA-256 of a value's `Hash` stream, truncated to 128 bits: no formatting, no allocation, and
+/// no collisions to fear between distinct images.
+fn digest(value: &impl std::hash::Hash) -> Key {
+    struct Sha(Sha256);
+    impl std::hash::Hasher for Sha {
+        fn write(&mut self, bytes: &[u8]) {
+            self.0.update(bytes);
+        }
+        fn finish(&self) -> u64 {
+            0
+        }
+    }
+    let mut hasher = Sha(Sha256::new());
+    value.hash(&mut hasher);
+    let digest = hasher.0.finalize();
+    let mut key = [0u8; 16];
+    key.copy_from_slice(&digest[..16]);
+    key
 }
 
-fn etag(key: &str) -> HeaderValue {
-    // The key is hex, so the value is always a valid header.
-    HeaderValue::from_str(&format!("\"{}\"", &key[..32.min(key.len())])).unwrap_or(HeaderValue::from_static("\"0\""))
+fn etag(key: &Key) -> HeaderValue {
+    // Hex digits in quotes: always a valid header value.
+    HeaderValue::from_str(&format!("\"{}\"", hex::encode(key))).unwrap_or(HeaderValue::from_static("\"0\""))
 }

@@ -75,7 +75,7 @@ impl StatKey {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum LanguagesLayout {
     #[default]
     Normal,
@@ -126,6 +126,39 @@ pub struct BannerOptions {
     pub layout: LanguagesLayout,
     pub disable_animations: bool,
     pub include_forks: bool,
+}
+
+/// Feeds every field, so equal options hash equal (the image cache keys on it); destructured so
+/// a new field cannot be forgotten. Floats hash by their bits.
+impl std::hash::Hash for BannerOptions {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let BannerOptions {
+            theme,
+            locale,
+            title_color,
+            text_color,
+            icon_color,
+            border_color,
+            background,
+            hide_border,
+            border_radius,
+            hide,
+            show_icons,
+            custom_title,
+            langs_count,
+            layout,
+            disable_animations,
+            include_forks,
+        } = self;
+        (theme, locale, title_color, text_color, icon_color, border_color).hash(state);
+        match background {
+            None => 0u8.hash(state),
+            Some(Background::Solid(color)) => (1u8, color).hash(state),
+            Some(Background::Gradient { angle, colors }) => (2u8, angle.to_bits(), colors).hash(state),
+        }
+        (hide_border, border_radius.map(f64::to_bits), hide, show_icons, custom_title, langs_count).hash(state);
+        (layout, disable_animations, include_forks).hash(state);
+    }
 }
 
 impl Default for BannerOptions {

@@ -24,7 +24,12 @@ static FONTS: LazyLock<Arc<usvg::fontdb::Database>> = LazyLock::new(|| {
     files.sort_by_key(|f| (f.contains("CJK") || f.contains("SC") || f.contains("JP"), f.to_string()));
     for file in &files {
         if let Some(font) = BundledFonts::get(file) {
-            db.load_font_data(font.data.into_owned());
+            // Release builds embed the fonts: share those bytes rather than copying 11 MB.
+            let data: Arc<dyn AsRef<[u8]> + Send + Sync> = match font.data {
+                std::borrow::Cow::Borrowed(bytes) => Arc::new(bytes),
+                std::borrow::Cow::Owned(bytes) => Arc::new(bytes),
+            };
+            db.load_font_source(usvg::fontdb::Source::Binary(data));
         }
     }
     let primary = db.faces().next().and_then(|f| f.families.first()).map(|(name, _)| name.clone());

@@ -217,7 +217,7 @@ impl StatsService {
 
     /// True when `login`'s stats are in memory: asking for them costs neither GitHub nor the store.
     pub fn is_cached(&self, login: &Login) -> bool {
-        self.inner.cache.contains_key(&login.key())
+        self.inner.cache.contains_key(login.as_key())
     }
 
     /// The GitHub token pool's public state.
@@ -251,10 +251,12 @@ impl StatsService {
     }
 
     fn record_view(&self, login: &Login) {
+        let now = self.now();
         let mut views = self.inner.views.lock().unwrap_or_else(|p| p.into_inner());
-        let key = login.key();
-        if views.contains_key(&key) || (views.len() as u64) < self.inner.max_users {
-            views.insert(key, (login.as_str().to_owned(), self.now()));
+        if let Some((_, at)) = views.get_mut(login.as_key()) {
+            *at = now;
+        } else if (views.len() as u64) < self.inner.max_users {
+            views.insert(login.key(), (login.as_str().to_owned(), now));
         }
     }
 
@@ -321,17 +323,32 @@ impl StatsService {
         result
     }
 
+    /// The user's snapshot when it is in memory and may be served (the hot path: one cache
+    /// lookup); None when `get` has to look further (or refuse).
+    pub async fn get_cached(&self, login: &Login) -> Option<StatsLookup> {
+        if !self.inner.access.permits(login) {
+            return None;
+        }
+        let entry = self.inner.cache.get(login.as_key()).await?;
+        if self.expired(&entry) {
+            return None;
+        }
+        let lookup = self.serve(login, &entry);
+        self.record_view(login);
+        Some(lookup)
+    }
+
     /// The user's snapshot and how fresh it is; see the module doc for the policy.
     pub async fn get(&self, login: &Login) -> Result<StatsLookup, StatsError> {
         self.check_access(login)?;
-        let key = login.key();
-        if self.inner.not_found.contains_key(&key) {
+        let key = login.as_key();
+        if self.inner.not_found.contains_key(key) {
             return Err(GitHubError::NotFound.into());
         }
-        let lookup = match self.inner.cache.get(&key).await {
+        let lookup = match self.inner.cache.get(key).await {
             Some(entry) if !self.expired(&entry) => self.serve(login, &entry),
             Some(_) => {
-                self.inner.cache.invalidate(&key).await;
+                self.inner.cache.invalidate(key).await;
                 self.load(login).await?
             }
             None => self.load(login).await?,

@@ -72,7 +72,12 @@ pub async fn connect_with_schema(database_url: &str, schema: Option<&str>) -> Re
                 // Connect options apply to every connection the pool opens, not just the first,
                 // unlike a one-off `PRAGMA` statement.
                 .map_sqlx_sqlite_opts(|o| {
-                    o.foreign_keys(true).journal_mode(SqliteJournalMode::Wal).busy_timeout(SQLITE_BUSY_TIMEOUT)
+                    o.foreign_keys(true)
+                        .journal_mode(SqliteJournalMode::Wal)
+                        .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                        // 1 MiB of page cache per connection instead of SQLite's 2 MiB: hot data
+                        // lives in the service's own caches, so the pages are mostly written once.
+                        .pragma("cache_size", "-1024")
                 });
         }
         Kind::Postgres => {

@@ -33,3 +33,5 @@ pub const MAX_PAGE_SIZE: u64 = 1_000;
 
 #[cfg(test)]
 pub(crate) mod test_support;
+#[doc(hidden)]
+pub mod testing;

@@ -21,69 +21,12 @@ pub const API_KEY: &str = "test-api-key";
 pub const WEBHOOK_SECRET: &str = "test-webhook-secret";
 pub const SERVICES_SECRET: &str = "test-services-secret";
 
-/// A database for one test (or for several apps in one test, to simulate a restart).
-pub struct TestDb {
-    pub url: String,
-    _dir: Option<tempfile::TempDir>,
-    pg_schema: Option<(String, String)>,
-}
+/// A database for one test (or for several apps in one test, to simulate a restart): the
+/// store's own test databases (SQLite, or PostgreSQL with TEST_DATABASE_URL).
+pub type TestDb = github_banners::store::testing::TestDatabase;
 
-impl TestDb {
-    pub async fn new() -> Arc<TestDb> {
-        match std::env::var("TEST_DATABASE_URL") {
-            Ok(base) if !base.is_empty() => {
-                let schema = format!("t_{}", unique_suffix());
-                admin_sql(&base, &format!("CREATE SCHEMA {schema}")).await;
-                let separator = if base.contains('?') { '&' } else { '?' };
-                // The application name tags this test's connections so cleanup can end them.
-                let url = format!("{base}{separator}options=-c%20search_path%3D{schema}&application_name={schema}");
-                Arc::new(TestDb { url, _dir: None, pg_schema: Some((base, schema)) })
-            }
-            _ => {
-                let dir = tempfile::tempdir().unwrap();
-                let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
-                Arc::new(TestDb { url, _dir: Some(dir), pg_schema: None })
-            }
-        }
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        if let Some((base, schema)) = self.pg_schema.take() {
-            // Drop runs outside any runtime guarantee, so the cleanup gets its own.
-            let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-                // Background tasks of the app may have been cut off mid-transaction when the test's
-                // runtime ended; their connections would hold locks the DROP waits for forever.
-                rt.block_on(admin_sql(
-                    &base,
-                    &format!(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{schema}'"
-                    ),
-                ));
-                rt.block_on(admin_sql(
-                    &base,
-                    &format!("SET lock_timeout = '10s'; DROP SCHEMA IF EXISTS {schema} CASCADE"),
-                ));
-            })
-            .join();
-        }
-    }
-}
-
-async fn admin_sql(url: &str, sql: &str) {
-    use sea_orm::ConnectionTrait;
-    let db = sea_orm::Database::connect(url).await.unwrap();
-    db.execute_unprepared(sql).await.unwrap();
-    db.close().await.unwrap();
-}
-
-fn unique_suffix() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    format!("{}_{}_{}", std::process::id(), nanos % 1_000_000_000, COUNTER.fetch_add(1, Ordering::Relaxed))
+async fn new_db() -> Arc<TestDb> {
+    Arc::new(TestDb::from_env().await)
 }
 
 pub struct TestConfig {
@@ -178,7 +121,7 @@ pub async fn spawn_app_with(config: TestConfig) -> TestApp {
     };
     let db = match config.db {
         Some(db) => db,
-        None => TestDb::new().await,
+        None => new_db().await,
     };
     let settings = Settings {
         host: "127.0.0.1".parse().unwrap(),

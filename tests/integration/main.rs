@@ -16,6 +16,7 @@ mod graphql_abuse;
 mod graphql_client_check;
 mod hostile;
 mod http_edges;
+mod image_service;
 mod preview;
 mod snapshots;
 mod subscriptions;

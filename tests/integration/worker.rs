@@ -82,7 +82,7 @@ async fn two_workers_on_one_database_refresh_each_of_100_users_exactly_once() {
         github.set_user(FakeUser::new(login));
     }
     let github = Arc::new(github);
-    let db = TestDb::new().await;
+    let db = Arc::new(TestDb::from_env().await);
     let clock = Arc::new(github_banners::clock::ManualClock::default());
     let config = || TestConfig {
         db: Some(db.clone()),

@@ -10,9 +10,10 @@ use async_graphql::{ComplexObject, Context, ID, InputObject, Object, SimpleObjec
 use chrono::{DateTime, Utc};
 
 use super::user::BannerOptionInput;
-use super::{admit_login, extend, require_trusted, state};
+use super::{admit_login, require_trusted, state};
 use crate::api::{AppError, AppState};
 use crate::banners::{Banner, BannerInput, encode_cursor};
+use async_graphql::ErrorExtensions as _;
 
 #[derive(Default)]
 pub(super) struct BannerQuery;
@@ -95,7 +96,7 @@ impl Loader<String> for OwnerLoader {
     type Error = Arc<async_graphql::Error>;
 
     async fn load(&self, keys: &[String]) -> Result<HashMap<String, BannerOwner>, Self::Error> {
-        let found = self.state.stats.summaries(keys).await.map_err(|e| Arc::new(extend(AppError::internal(e))))?;
+        let found = self.state.stats.summaries(keys).await.map_err(|e| Arc::new(AppError::internal(e).extend()))?;
         Ok(found
             .into_iter()
             .map(|(key, s)| {
@@ -143,7 +144,7 @@ fn options(list: Vec<BannerOptionInput>) -> BTreeMap<String, String> {
 #[Object]
 impl BannerQuery {
     async fn banner(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<BannerNode> {
-        let banner = state(ctx)?.banners.get(&id).await.map_err(|e| extend(e.into()))?;
+        let banner = state(ctx)?.banners.get(&id).await.map_err(|e| AppError::from(e).extend())?;
         Ok(banner.into())
     }
 
@@ -156,16 +157,17 @@ impl BannerQuery {
         owner: Option<String>,
     ) -> async_graphql::Result<Connection<String, BannerNode, EmptyFields, EmptyFields>> {
         if !(1..=MAX_BANNERS_PAGE).contains(&first) {
-            return Err(extend(AppError::InvalidParameter {
+            return Err(AppError::InvalidParameter {
                 name: "first",
                 reason: format!("must be from 1 to {MAX_BANNERS_PAGE}"),
-            }));
+            }
+            .extend());
         }
         let page = state(ctx)?
             .banners
             .list(owner.as_deref(), u64::try_from(first).unwrap_or(20), after.as_deref())
             .await
-            .map_err(|e| extend(e.into()))?;
+            .map_err(|e| AppError::from(e).extend())?;
         // Forward-only pagination (`first`/`after`): `hasPreviousPage` is always false.
         let mut connection = Connection::new(false, page.has_next);
         connection.edges.extend(page.items.into_iter().map(|b| Edge::new(encode_cursor(&b), BannerNode::from(b))));
@@ -186,7 +188,7 @@ impl BannerMutation {
             theme: Some(input.theme),
             options: Some(options(input.options)),
         };
-        Ok(state(ctx)?.banners.create(input).await.map_err(|e| extend(e.into()))?.into())
+        Ok(state(ctx)?.banners.create(input).await.map_err(|e| AppError::from(e).extend())?.into())
     }
 
     #[graphql(complexity = "20 + child_complexity")]
@@ -206,13 +208,13 @@ impl BannerMutation {
             theme: input.theme,
             options: input.options.map(options),
         };
-        Ok(state(ctx)?.banners.update(&id, input).await.map_err(|e| extend(e.into()))?.into())
+        Ok(state(ctx)?.banners.update(&id, input).await.map_err(|e| AppError::from(e).extend())?.into())
     }
 
     /// Deletes a banner and its stored images; returns the deleted id.
     async fn delete_banner(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ID> {
         require_trusted(ctx)?;
-        state(ctx)?.banners.delete(&id).await.map_err(|e| extend(e.into()))?;
+        state(ctx)?.banners.delete(&id).await.map_err(|e| AppError::from(e).extend())?;
         Ok(id)
     }
 }

@@ -128,37 +128,33 @@ fn client(ctx: &Context<'_>) -> Client {
 fn charge_costly_user(ctx: &Context<'_>, login: &Login) -> async_graphql::Result<()> {
     let state = state(ctx)?;
     if !state.stats.permits(login) {
-        return Err(extend(AppError::Forbidden { login: login.as_str().to_owned() }));
+        return Err(AppError::Forbidden { login: login.as_str().to_owned() }.extend());
     }
-    if state.stats.is_cached(login) { Ok(()) } else { state.clients.check_costly(&client(ctx)).map_err(extend) }
+    if state.stats.is_cached(login) { Ok(()) } else { state.clients.check_costly(&client(ctx)).map_err(|e| e.extend()) }
 }
 
 /// Counts `login` against the request's budget of distinct logins (see `guard::LoginBudget`).
 fn admit_login(ctx: &Context<'_>, login: &Login) -> async_graphql::Result<()> {
     let budget =
-        ctx.data::<LoginBudget>().map_err(|_| extend(AppError::bug("a GraphQL request without a login budget")))?;
+        ctx.data::<LoginBudget>().map_err(|_| AppError::bug("a GraphQL request without a login budget").extend())?;
     budget.admit(login).map_err(|max| {
-        extend(AppError::InvalidParameter {
+        AppError::InvalidParameter {
             name: "login",
             reason: format!("one request may ask for at most {max} different GitHub users"),
-        })
+        }
+        .extend()
     })
 }
 
 /// The application's state; always present in a served schema.
 fn state<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a AppState> {
-    ctx.data::<AppState>().map_err(|_| extend(AppError::bug("a GraphQL schema built without state")))
+    ctx.data::<AppState>().map_err(|_| AppError::bug("a GraphQL schema built without state").extend())
 }
 
 /// Fails with UNAUTHENTICATED unless the caller presented an API key.
 fn require_trusted(ctx: &Context<'_>) -> async_graphql::Result<()> {
     match ctx.data_opt::<Caller>() {
         Some(Caller::Trusted) => Ok(()),
-        _ => Err(extend(AppError::Unauthenticated)),
+        _ => Err(AppError::Unauthenticated.extend()),
     }
-}
-
-/// An application error as a GraphQL error (`extensions.code`, `retryAfter`).
-pub(super) fn extend(error: AppError) -> async_graphql::Error {
-    error.extend()
 }

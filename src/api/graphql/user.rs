@@ -9,13 +9,14 @@ use async_graphql::futures_util::{Stream, StreamExt};
 use async_graphql::{Context, InputObject, Object, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
 
-use super::{admit_login, charge_costly_user, client, extend, require_trusted, state};
+use super::{admit_login, charge_costly_user, client, require_trusted, state};
 use crate::api::AppError;
 use crate::cards::Subject;
 use crate::domain::{self, BannerType, ImageFormat, Login, StatsOptions, UserSnapshot, compute};
 use crate::images::CardRequest;
 use crate::render::BannerOptions;
 use crate::stats::Freshness;
+use async_graphql::ErrorExtensions as _;
 
 #[derive(Default)]
 pub(super) struct UserQuery;
@@ -30,7 +31,7 @@ pub(super) struct UserSubscription;
 const MAX_REPOSITORIES_PAGE: i32 = 100;
 
 fn parse_login(login: &str) -> async_graphql::Result<Login> {
-    Login::parse(login.trim()).map_err(|e| extend(AppError::InvalidParameter { name: "login", reason: e.to_string() }))
+    Login::parse(login.trim()).map_err(|e| AppError::InvalidParameter { name: "login", reason: e.to_string() }.extend())
 }
 
 /// A URL-style banner option, as on /banners/preview (`show_icons` = `true`).
@@ -54,7 +55,7 @@ impl UserQuery {
         admit_login(ctx, &login)?;
         charge_costly_user(ctx, &login)?;
         let lookup =
-            state(ctx)?.stats.get(&login).await.map_err(|e| extend(AppError::from_stats(e, login.as_str())))?;
+            state(ctx)?.stats.get(&login).await.map_err(|e| AppError::from_stats(e, login.as_str()).extend())?;
         Ok(User { snapshot: lookup.snapshot, freshness: lookup.freshness })
     }
 
@@ -73,15 +74,15 @@ impl UserQuery {
         let login = parse_login(&login)?;
         admit_login(ctx, &login)?;
         let kind: BannerType =
-            banner_type.parse().map_err(|reason| extend(AppError::InvalidParameter { name: "type", reason }))?;
+            banner_type.parse().map_err(|reason| AppError::InvalidParameter { name: "type", reason }.extend())?;
         let mut params = options_map(options);
         if let Some(theme) = theme {
             params.insert("theme".to_owned(), theme);
         }
-        let options = BannerOptions::from_params(&params).map_err(|e| extend(e.into()))?;
+        let options = BannerOptions::from_params(&params).map_err(|e| AppError::from(e).extend())?;
         let request = CardRequest::new(kind, Subject::User(login), options, ImageFormat::Svg);
         let budget = client(ctx).budget(state);
-        state.images.svg(&request, &budget).await.map_err(|e| extend(e.into()))
+        state.images.svg(&request, &budget).await.map_err(|e| AppError::from(e).extend())
     }
 }
 
@@ -93,7 +94,7 @@ impl UserMutation {
         require_trusted(ctx)?;
         let login = parse_login(&login)?;
         admit_login(ctx, &login)?;
-        let snapshot = state(ctx)?.stats.refresh_now(&login).await.map_err(|e| extend(e.into()))?;
+        let snapshot = state(ctx)?.stats.refresh_now(&login).await.map_err(|e| AppError::from(e).extend())?;
         Ok(User { snapshot, freshness: Freshness::Fresh })
     }
 }
@@ -254,10 +255,11 @@ impl User {
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, Repository, RepositoryConnectionFields, EmptyFields>> {
         if !(1..=MAX_REPOSITORIES_PAGE).contains(&first) {
-            return Err(extend(AppError::InvalidParameter {
+            return Err(AppError::InvalidParameter {
                 name: "first",
                 reason: format!("must be from 1 to {MAX_REPOSITORIES_PAGE}"),
-            }));
+            }
+            .extend());
         }
         let after = after.as_deref().map(decode_repo_cursor).transpose()?;
         let login = parse_login(&self.snapshot.profile.login)?;
@@ -265,7 +267,7 @@ impl User {
             .stats
             .repositories(&login, u64::try_from(first).unwrap_or(20), after)
             .await
-            .map_err(|e| extend(AppError::internal(e)))?;
+            .map_err(|e| AppError::internal(e).extend())?;
         let total = i64::try_from(page.as_ref().map_or(0, |p| p.total)).unwrap_or(i64::MAX);
         // Forward-only pagination (`first`/`after`): `hasPreviousPage` is always false.
         let mut connection = Connection::with_additional_fields(
@@ -297,7 +299,7 @@ impl User {
 }
 
 fn decode_repo_cursor(cursor: &str) -> async_graphql::Result<(i64, String)> {
-    let bad = || extend(AppError::InvalidParameter { name: "after", reason: "not a cursor from this API".to_owned() });
+    let bad = || AppError::InvalidParameter { name: "after", reason: "not a cursor from this API".to_owned() }.extend();
     let (stars, name) = cursor.split_once('~').ok_or_else(bad)?;
     Ok((stars.parse().map_err(|_| bad())?, name.to_owned()))
 }
