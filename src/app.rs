@@ -21,7 +21,7 @@ use crate::github::{GitHubClient, PoolLimits, RetryPolicy};
 use crate::images::ImageService;
 use crate::render::{RasterPool, Renderer};
 use crate::stats::{StatsService, StatsSettings, TtlPolicy, Waits};
-use crate::store::{self, BannerStore, OutboxStore, RefreshSchedule, SnapshotStore};
+use crate::store::{self, BannerStore, Claims, OutboxStore, RefreshSchedule, SnapshotStore};
 use crate::worker::{Consumers, OutboxRelay, RefreshScheduler, SchedulerSettings};
 
 /// Everything the roles share: built once from settings, whatever the process serves.
@@ -80,7 +80,8 @@ impl Services {
                 access: LoginPolicy::new(&list(&settings.allowed_users), &list(&settings.blocked_users)),
             },
             clock,
-        );
+        )
+        .with_claims(Claims::new(db.clone()));
         let themes_dir = settings.themes.resolve()?;
         let renderer = Arc::new(
             Renderer::load(themes_dir.as_deref(), crate::cards::validate_pack).context("the themes did not load")?,
@@ -93,9 +94,6 @@ impl Services {
         let banner_store = BannerStore::with_origin(db.clone(), origin.clone());
         let banners = BannerService::new(banner_store.clone(), stats.clone(), images.clone());
         let bus = event_bus(settings, &origin)?;
-        let consumers = Consumers::subscribe(bus.as_ref(), stats.clone(), banners.clone(), origin.clone())
-            .await
-            .context("could not subscribe to events")?;
         let relay = OutboxRelay::new(OutboxStore::new(db.clone()), bus.clone());
         let scheduler = RefreshScheduler::new(
             RefreshSchedule::new(db.clone()),
@@ -108,13 +106,16 @@ impl Services {
                 usize::from(settings.worker.worker_concurrency),
             ),
         );
+        let consumers = Consumers::new(bus.clone(), stats.clone(), banners.clone(), origin.clone());
         let state = AppState::new(AppInner {
+            consumers: consumers.clone(),
+            bus_name: bus.name(),
             stats,
             renderer,
             banners,
             api_keys: ApiKeys::new(&settings.api_keys),
             signing: RequestSigning::new(settings.services_secret_key.clone(), settings.services_replay_window),
-            webhooks: WebhookVerifier::new(settings.github_webhook_secret.clone()),
+            webhooks: WebhookVerifier::new(settings.github_webhook_secret.clone(), Claims::new(db.clone())),
             db,
             images,
             clients: ClientLimits::new(limits),
@@ -132,6 +133,9 @@ impl Services {
         tasks.extend(self.consumers.spawn(cancel.clone()));
         if with_scheduler {
             tasks.push(self.scheduler.clone().spawn(cancel.clone()));
+        } else {
+            // The workers (other processes) schedule refreshes from the views this replica saw.
+            tasks.push(self.scheduler.clone().spawn_view_flush(VIEW_FLUSH_INTERVAL, cancel.clone()));
         }
         tracing::info!(bus = self.bus.name(), origin = %self.origin, scheduler = with_scheduler, "background work started");
         Background { cancel, tasks }
@@ -139,7 +143,7 @@ impl Services {
 
     /// One step of the relay and consumers (see `worker::step`).
     pub async fn step(&self) -> anyhow::Result<usize> {
-        crate::worker::step(&self.relay, &self.consumers).await.context("the outbox relay failed")
+        crate::worker::step(&self.relay, &self.consumers).await
     }
 }
 
@@ -164,6 +168,9 @@ impl Background {
 
 /// Longest a request may take end to end.
 const REQUEST_DEADLINE: Duration = Duration::from_secs(15);
+
+/// How often an API-only replica writes the users it served into the shared refresh schedule.
+const VIEW_FLUSH_INTERVAL: Duration = Duration::from_secs(30);
 
 /// How often the relay looks for committed events when idle.
 const RELAY_INTERVAL: Duration = Duration::from_millis(200);

@@ -11,6 +11,7 @@ mod m20261121_000001_create_snapshot_tables;
 mod m20261121_000002_create_banner_tables;
 mod m20261121_000003_create_outbox_and_refresh_tables;
 mod m20261129_000004_add_last_viewed_to_schedule;
+mod m20261129_000005_create_shared_claims;
 
 /// The ordered list of migrations the service applies at start-up (`migrate` subcommand too).
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000002_create_banner_tables::Migration),
             Box::new(m20261121_000003_create_outbox_and_refresh_tables::Migration),
             Box::new(m20261129_000004_add_last_viewed_to_schedule::Migration),
+            Box::new(m20261129_000005_create_shared_claims::Migration),
         ]
     }
 }

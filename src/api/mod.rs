@@ -54,6 +54,10 @@ pub struct AppInner {
     pub webhooks: webhooks::WebhookVerifier,
     /// Only for the readiness probe.
     pub db: DatabaseConnection,
+    /// Only for the readiness probe: whether events flow.
+    pub consumers: crate::worker::Consumers,
+    /// `in-process` or `kafka`.
+    pub bus_name: &'static str,
     /// Per-client budgets (requests, and what costs GitHub points or CPU).
     pub clients: clients::ClientLimits,
     /// Distinct GitHub users one GraphQL request may ask for.

@@ -13,7 +13,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use hmac::{Hmac, KeyInit, Mac};
-use moka::sync::Cache;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::json;
@@ -23,6 +22,7 @@ use super::{AppError, AppState};
 use crate::domain::Login;
 use crate::github::GitHubError;
 use crate::stats::{RefreshError, StatsError};
+use crate::store::Claims;
 
 /// GitHub events that can change someone's banner numbers.
 const REFRESHING_EVENTS: [&str; 6] = ["push", "star", "fork", "public", "release", "repository"];
@@ -33,30 +33,30 @@ pub(super) fn routes() -> Router<AppState> {
 
 pub struct WebhookVerifier {
     secret: Option<SecretString>,
-    /// Delivery ids already handled (GitHub retries reuse them; so would a replay).
-    deliveries: Cache<String, ()>,
+    /// Delivery ids handled by any replica (GitHub retries reuse them; so would a replay).
+    deliveries: Claims,
 }
 
 impl WebhookVerifier {
-    pub fn new(secret: Option<SecretString>) -> Self {
-        Self {
-            secret,
-            deliveries: Cache::builder()
-                .max_capacity(100_000)
-                .time_to_live(std::time::Duration::from_secs(24 * 3600))
-                .build(),
-        }
+    pub fn new(secret: Option<SecretString>, deliveries: Claims) -> Self {
+        Self { secret, deliveries }
     }
 
     fn verify(&self, signature: Option<&str>, body: &[u8]) -> Result<(), &'static str> {
-        let secret = self.secret.as_ref().ok_or("webhooks are not enabled (GITHUB_WEBHOOK_SECRET is not set)")?;
-        let hex_mac = signature.and_then(|s| s.strip_prefix("sha256=")).ok_or("missing X-Hub-Signature-256")?;
-        let expected = hex::decode(hex_mac).map_err(|_| "malformed X-Hub-Signature-256")?;
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.expose_secret().as_bytes())
-            .map_err(|_| "bad webhook secret")?;
-        mac.update(body);
-        mac.verify_slice(&expected).map_err(|_| "X-Hub-Signature-256 does not match")
+        verify_signature(self.secret.as_ref(), signature, body)
     }
+}
+
+/// GitHub's `X-Hub-Signature-256` check: an HMAC-SHA256 of the raw body with the secret,
+/// compared in constant time.
+fn verify_signature(secret: Option<&SecretString>, signature: Option<&str>, body: &[u8]) -> Result<(), &'static str> {
+    let secret = secret.ok_or("webhooks are not enabled (GITHUB_WEBHOOK_SECRET is not set)")?;
+    let hex_mac = signature.and_then(|s| s.strip_prefix("sha256=")).ok_or("missing X-Hub-Signature-256")?;
+    let expected = hex::decode(hex_mac).map_err(|_| "malformed X-Hub-Signature-256")?;
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.expose_secret().as_bytes())
+        .map_err(|_| "bad webhook secret")?;
+    mac.update(body);
+    mac.verify_slice(&expected).map_err(|_| "X-Hub-Signature-256 does not match")
 }
 
 #[derive(Deserialize)]
@@ -93,18 +93,21 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         return ok(json!({ "ok": true, "event": "ping" }));
     }
     let delivery = header("x-github-delivery").map(str::to_owned);
-    if let Some(delivery) = &delivery
-        && state.webhooks.deliveries.contains_key(delivery)
-    {
-        return ok(json!({ "ok": true, "ignored": "delivery already handled" }));
+    if let Some(delivery) = &delivery {
+        match state.webhooks.deliveries.claim_delivery(delivery, chrono::Utc::now()).await {
+            Ok(true) => {}
+            Ok(false) => return ok(json!({ "ok": true, "ignored": "delivery already handled" })),
+            Err(error) => return AppError::from(error).into_response(),
+        }
     }
     let response = handle(&state, event, &body).await;
-    // Only a delivery that was dealt with is remembered: when GitHub (or we) failed, GitHub's
-    // redelivery must be acted on.
-    if response.status().is_success()
+    // Only a delivery that was dealt with stays claimed: when GitHub (or we) failed, GitHub's
+    // redelivery must be acted on, by whichever replica gets it.
+    if !response.status().is_success()
         && let Some(delivery) = delivery
+        && let Err(error) = state.webhooks.deliveries.release_delivery(&delivery).await
     {
-        state.webhooks.deliveries.insert(delivery, ());
+        tracing::warn!(%error, "could not release a failed webhook delivery");
     }
     response
 }
@@ -164,13 +167,14 @@ mod tests {
 
     #[test]
     fn only_githubs_signature_with_our_secret_passes() {
-        let verifier = WebhookVerifier::new(Some(SecretString::from("hook")));
+        let secret = SecretString::from("hook");
+        let verify = |signature: Option<&str>, body: &[u8]| verify_signature(Some(&secret), signature, body);
         let body = br#"{"zen":"x"}"#;
-        assert!(verifier.verify(Some(&sign("hook", body)), body).is_ok());
-        assert!(verifier.verify(Some(&sign("other", body)), body).is_err());
-        assert!(verifier.verify(Some(&sign("hook", body)), b"{}").is_err());
-        assert!(verifier.verify(None, body).is_err());
-        assert!(verifier.verify(Some("sha1=abc"), body).is_err());
-        assert!(WebhookVerifier::new(None).verify(Some(&sign("hook", body)), body).is_err());
+        assert!(verify(Some(&sign("hook", body)), body).is_ok());
+        assert!(verify(Some(&sign("other", body)), body).is_err());
+        assert!(verify(Some(&sign("hook", body)), b"{}").is_err());
+        assert!(verify(None, body).is_err());
+        assert!(verify(Some("sha1=abc"), body).is_err());
+        assert!(verify_signature(None, Some(&sign("hook", body)), body).is_err());
     }
 }

@@ -338,8 +338,13 @@ async fn pump(consumer: Arc<StreamConsumer<SubscriptionContext>>, sender: mpsc::
             break;
         }
     }
-    // Closing a consumer leaves its group: a blocking round trip, kept off the async workers.
-    drop(tokio::task::spawn_blocking(move || drop(consumer)));
+    // Closing a consumer leaves its group: a blocking round trip, kept off the async workers. On
+    // a plain thread rather than tokio's blocking pool: with the broker gone the close can wait a
+    // long time, and the runtime's shutdown waits for every blocking-pool task.
+    let closing = std::thread::Builder::new().name("kafka-consumer-close".into()).spawn(move || drop(consumer));
+    if let Err(error) = closing {
+        tracing::warn!(%error, "could not close a Kafka consumer on its own thread");
+    }
 }
 
 /// Consumer callbacks: sets the start offsets of new assignments and reports assignment changes.

@@ -24,7 +24,7 @@ use moka::future::Cache;
 use crate::clock::Clock;
 use crate::domain::{Login, LoginPolicy, UserSnapshot};
 use crate::github::{GitHubApi, GitHubError};
-use crate::store::SnapshotStore;
+use crate::store::{Claims, SnapshotStore};
 use expiry::EntryExpiry;
 use flights::Flights;
 
@@ -158,8 +158,8 @@ struct Inner {
     /// spelling used and when). Bounded by `max_users`: past that, views wait for the next round.
     views: std::sync::Mutex<std::collections::HashMap<String, (String, DateTime<Utc>)>>,
     max_users: u64,
-    /// When each user was last refreshed on request (`refresh_now`).
-    manual_refreshes: Cache<String, std::time::Instant>,
+    /// When each user was last refreshed on request (`refresh_now`), shared by replicas.
+    claims: Option<Claims>,
     /// Every snapshot fetched from GitHub, for subscribers (re-rendering, GraphQL subscriptions).
     updates: tokio::sync::broadcast::Sender<Arc<UserSnapshot>>,
 }
@@ -192,13 +192,19 @@ impl StatsService {
                 flights: Flights::default(),
                 views: std::sync::Mutex::default(),
                 max_users,
-                manual_refreshes: Cache::builder()
-                    .max_capacity(max_users)
-                    .time_to_live(MANUAL_REFRESH_INTERVAL)
-                    .build(),
+                claims: None,
                 updates: tokio::sync::broadcast::channel(UPDATES_CAPACITY).0,
             }),
         }
+    }
+
+    /// Throttles explicit refreshes through the database, across replicas (without it, `refresh_now`
+    /// is not throttled: the CLI and tests that build the service alone).
+    pub fn with_claims(mut self, claims: Claims) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.claims = Some(claims);
+        }
+        self
     }
 
     pub fn policy(&self) -> TtlPolicy {
@@ -306,19 +312,29 @@ impl StatsService {
     pub async fn refresh_now(&self, login: &Login) -> Result<Arc<UserSnapshot>, RefreshError> {
         let failed = |error: StatsError| RefreshError::Failed { login: login.as_str().to_owned(), error };
         self.check_access(login).map_err(failed)?;
-        let key = login.key();
-        let now = std::time::Instant::now();
-        let entry = self.inner.manual_refreshes.entry(key.clone()).or_insert(now).await;
-        if !entry.is_fresh() {
-            let elapsed = now.saturating_duration_since(*entry.value());
-            let retry_after_secs = MANUAL_REFRESH_INTERVAL.saturating_sub(elapsed).as_secs().max(1);
-            return Err(RefreshError::Throttled { login: login.as_str().to_owned(), retry_after_secs });
+        if let Some(claims) = &self.inner.claims {
+            match claims.claim_refresh(login.as_key(), self.now(), MANUAL_REFRESH_INTERVAL).await {
+                Ok(Ok(())) => {}
+                Ok(Err(left)) => {
+                    return Err(RefreshError::Throttled {
+                        login: login.as_str().to_owned(),
+                        retry_after_secs: left.as_secs().max(1),
+                    });
+                }
+                // The throttle protects GitHub's budget; without the database it errs on the
+                // side of refreshing.
+                Err(error) => tracing::warn!(%error, login = %login, "could not check the refresh throttle"),
+            }
         }
         let result = self.fetch(login).await.map_err(|e| failed(e.into()));
-        if result.is_err() {
+        if result.is_err()
+            && let Some(claims) = &self.inner.claims
+        {
             // A failed refresh does not use up the minute: a retry (GitHub's webhook redelivery,
             // say) may try again at once.
-            self.inner.manual_refreshes.invalidate(&key).await;
+            if let Err(error) = claims.release_refresh(login.as_key()).await {
+                tracing::warn!(%error, login = %login, "could not release the refresh throttle");
+            }
         }
         result
     }

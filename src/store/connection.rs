@@ -8,7 +8,7 @@ use std::{path::Path, time::Duration};
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DbErr,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, TransactionTrait,
     sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode},
 };
 
@@ -94,8 +94,20 @@ pub async fn connect_with_schema(database_url: &str, schema: Option<&str>) -> Re
 }
 
 /// Applies every pending migration from the `migration` crate.
+///
+/// On PostgreSQL the migrations run in one transaction holding an advisory lock on the schema,
+/// so processes started together (compose starts every replica at once) migrate one after the
+/// other instead of racing to create the same tables; the later ones find nothing pending.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), StoreError> {
-    Migrator::up(db, None).await.map_err(StoreError::Migrate)
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Migrator::up(db, None).await.map_err(StoreError::Migrate);
+    }
+    let txn = db.begin().await.map_err(StoreError::Migrate)?;
+    txn.execute_unprepared("SELECT pg_advisory_xact_lock(hashtext('github-banners migrations ' || current_schema()))")
+        .await
+        .map_err(StoreError::Migrate)?;
+    Migrator::up(&txn, None).await.map_err(StoreError::Migrate)?;
+    txn.commit().await.map_err(StoreError::Migrate)
 }
 
 /// Checks that the database answers (for readiness probes).
@@ -164,6 +176,33 @@ mod tests {
 
     use super::*;
     use crate::store::test_support::TestDb;
+    use crate::store::testing::TestDatabase;
+
+    /// Compose starts every process at once, each migrating an empty database.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn processes_starting_together_migrate_one_after_the_other() {
+        let Some(admin) = std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) else { return };
+        let database = TestDatabase::postgres(&admin).await;
+        let mut pools = Vec::new();
+        for _ in 0..3 {
+            pools.push(connect(&database.url).await.unwrap());
+        }
+
+        let results = futures_util::future::join_all(pools.iter().map(migrate)).await;
+
+        for result in results {
+            result.unwrap();
+        }
+        let applied = pools[0]
+            .query_one_raw(sea_orm::Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT count(*) FROM seaql_migrations",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(applied.try_get_by_index::<i64>(0).unwrap(), 5);
+    }
 
     #[test]
     fn classify_recognises_memory_file_and_postgres_urls() {

@@ -10,6 +10,7 @@
 //! [`MAX_PAGE_SIZE`] rows (+1) per page.
 
 mod banners;
+mod claims;
 mod connection;
 mod entities;
 mod error;
@@ -20,6 +21,7 @@ mod snapshots;
 mod tx;
 
 pub use banners::{BannerRecord, BannerStore, Page, StoredRender};
+pub use claims::Claims;
 pub use connection::{connect, connect_with_schema, migrate, ping};
 pub use error::StoreError;
 pub use lookups::{RepoPage, UserSummary};

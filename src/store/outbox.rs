@@ -21,8 +21,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait, sea_query::Expr,
 };
 
 use super::{MAX_PAGE_SIZE, StoreError, entities::event_outbox};
@@ -51,66 +51,37 @@ impl OutboxStore {
     /// WARN) instead of being returned, so they cannot hold back the rows after them; the result
     /// may then be shorter than `limit` although more rows are pending.
     pub async fn pending(&self, limit: u64) -> Result<Vec<(i64, Event)>, StoreError> {
-        use event_outbox::Column as C;
-
-        let limit = limit.min(MAX_PAGE_SIZE);
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
-        loop {
-            let rows: Vec<(i64, String)> = event_outbox::Entity::find()
-                .select_only()
-                .columns([C::Id, C::Payload])
-                .filter(C::SentAt.is_null())
-                .order_by_asc(C::Id)
-                .limit(limit)
-                .into_tuple()
-                .all(&self.db)
-                .await
-                .map_err(StoreError::query("read pending events"))?;
-            let full = rows.len() as u64 == limit;
-
-            let mut events = Vec::with_capacity(rows.len());
-            let mut undecodable = Vec::new();
-            for (id, payload) in rows {
-                match Event::from_json(payload.as_bytes()) {
-                    Ok(event) => events.push((id, event)),
-                    Err(error) => {
-                        tracing::warn!(outbox_id = id, %error, "skipping an undecodable outbox event (marked sent)");
-                        undecodable.push(id);
-                    }
-                }
-            }
-            if undecodable.is_empty() {
-                return Ok(events);
-            }
-            self.mark_sent(&undecodable).await?;
-            // A page of nothing but bad rows would look like an empty queue to the relay; each
-            // round marks at least one row, so this ends.
-            if !events.is_empty() || !full {
-                return Ok(events);
-            }
-        }
+        pending_on(&self.db, limit).await
     }
 
     /// Marks the events `ids` as published. Ids already sent or unknown are ignored.
     pub async fn mark_sent(&self, ids: &[i64]) -> Result<(), StoreError> {
-        use event_outbox::Column as C;
-
-        let now = Utc::now();
-        for chunk in ids.chunks(CHUNK_IDS) {
-            event_outbox::Entity::update_many()
-                .col_expr(C::SentAt, Expr::value(now))
-                .filter(C::Id.is_in(chunk.iter().copied()))
-                // Keeps the first publication time when a relay marks a row twice.
-                .filter(C::SentAt.is_null())
-                .exec(&self.db)
-                .await
-                .map_err(StoreError::query("mark events sent"))?;
-        }
-        Ok(())
+        mark_sent_on(&self.db, ids).await
     }
 
+    /// Starts a relay round: on PostgreSQL a transaction holding the outbox's advisory lock, so
+    /// one relay publishes at a time (and in order) however many processes run one; None when
+    /// another relay holds it. SQLite serves one process, which runs one relay.
+    pub async fn begin_round(&self) -> Result<Option<RelayRound>, StoreError> {
+        if self.db.get_database_backend() != DbBackend::Postgres {
+            return Ok(Some(RelayRound { txn: None, db: self.db.clone() }));
+        }
+        let txn = self.db.begin().await.map_err(StoreError::query("relay round: begin"))?;
+        let locked = txn
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT pg_try_advisory_xact_lock(hashtext('github-banners outbox ' || current_schema()))",
+            ))
+            .await
+            .map_err(StoreError::query("relay round: lock"))?
+            .and_then(|row| row.try_get_by_index::<bool>(0).ok())
+            .unwrap_or(false);
+        if !locked {
+            txn.rollback().await.map_err(StoreError::query("relay round: end"))?;
+            return Ok(None);
+        }
+        Ok(Some(RelayRound { txn: Some(txn), db: self.db.clone() }))
+    }
     /// How many events wait to be published (for metrics and readiness).
     pub async fn count_pending(&self) -> Result<u64, StoreError> {
         use event_outbox::Column as C;
@@ -139,6 +110,94 @@ impl OutboxStore {
 
 /// Writes `kind` as a pending event inside `txn`, the caller's write transaction, and returns its
 /// id. The payload's event id is the row id.
+/// A relay round's hold on the outbox (see `OutboxStore::begin_round`).
+pub struct RelayRound {
+    /// PostgreSQL: the transaction holding the lock; reads and marks go through it.
+    txn: Option<DatabaseTransaction>,
+    db: DatabaseConnection,
+}
+
+impl RelayRound {
+    /// Up to `limit` unsent events in id order (see `OutboxStore::pending`).
+    pub async fn pending(&self, limit: u64) -> Result<Vec<(i64, Event)>, StoreError> {
+        match &self.txn {
+            Some(txn) => pending_on(txn, limit).await,
+            None => pending_on(&self.db, limit).await,
+        }
+    }
+
+    /// Marks `sent` and ends the round (releasing the lock).
+    pub async fn finish(self, sent: &[i64]) -> Result<(), StoreError> {
+        match self.txn {
+            Some(txn) => {
+                mark_sent_on(&txn, sent).await?;
+                txn.commit().await.map_err(StoreError::query("relay round: commit"))
+            }
+            None => mark_sent_on(&self.db, sent).await,
+        }
+    }
+}
+
+async fn pending_on(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<(i64, Event)>, StoreError> {
+    use event_outbox::Column as C;
+
+    let limit = limit.min(MAX_PAGE_SIZE);
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    loop {
+        let rows: Vec<(i64, String)> = event_outbox::Entity::find()
+            .select_only()
+            .columns([C::Id, C::Payload])
+            .filter(C::SentAt.is_null())
+            .order_by_asc(C::Id)
+            .limit(limit)
+            .into_tuple()
+            .all(db)
+            .await
+            .map_err(StoreError::query("read pending events"))?;
+        let full = rows.len() as u64 == limit;
+
+        let mut events = Vec::with_capacity(rows.len());
+        let mut undecodable = Vec::new();
+        for (id, payload) in rows {
+            match Event::from_json(payload.as_bytes()) {
+                Ok(event) => events.push((id, event)),
+                Err(error) => {
+                    tracing::warn!(outbox_id = id, %error, "skipping an undecodable outbox event (marked sent)");
+                    undecodable.push(id);
+                }
+            }
+        }
+        if undecodable.is_empty() {
+            return Ok(events);
+        }
+        mark_sent_on(db, &undecodable).await?;
+        // A page of nothing but bad rows would look like an empty queue to the relay; each
+        // round marks at least one row, so this ends.
+        if !events.is_empty() || !full {
+            return Ok(events);
+        }
+    }
+}
+
+async fn mark_sent_on(db: &impl ConnectionTrait, ids: &[i64]) -> Result<(), StoreError> {
+    use event_outbox::Column as C;
+
+    let now = Utc::now();
+    for chunk in ids.chunks(CHUNK_IDS) {
+        event_outbox::Entity::update_many()
+            .col_expr(C::SentAt, Expr::value(now))
+            .filter(C::Id.is_in(chunk.iter().copied()))
+            // Keeps the first publication time when a relay marks a row twice.
+            .filter(C::SentAt.is_null())
+            .exec(db)
+            .await
+            .map_err(StoreError::query("mark events sent"))?;
+    }
+    Ok(())
+}
+
 pub(super) async fn enqueue(
     txn: &DatabaseTransaction,
     origin: &str,

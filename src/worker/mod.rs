@@ -16,11 +16,11 @@ pub use scheduler::{RefreshRound, RefreshScheduler, SchedulerSettings};
 
 /// Publishes what is committed and handles what arrived, until nothing moves: one step of the
 /// relay and consumers for callers that drive them (tests, the CLI). Returns the events handled.
-pub async fn step(relay: &OutboxRelay, consumers: &Consumers) -> Result<usize, relay::RelayError> {
+pub async fn step(relay: &OutboxRelay, consumers: &Consumers) -> anyhow::Result<usize> {
     let mut handled = 0;
     loop {
         let published = relay.run_once().await?;
-        let consumed = consumers.run_once().await;
+        let consumed = consumers.run_once().await?;
         handled += consumed;
         if published == 0 && consumed == 0 {
             return Ok(handled);

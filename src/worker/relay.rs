@@ -37,8 +37,12 @@ impl OutboxRelay {
 
     /// Publishes up to one batch of pending events, oldest first; stops at the first failure so
     /// order is kept (the rest go out next round). Returns how many were published.
+    ///
+    /// Only one relay publishes at a time (see `OutboxStore::begin_round`): a round that finds
+    /// another relay at work publishes nothing and returns 0.
     pub async fn run_once(&self) -> Result<usize, RelayError> {
-        let pending = self.outbox.pending(BATCH).await?;
+        let Some(round) = self.outbox.begin_round().await? else { return Ok(0) };
+        let pending = round.pending(BATCH).await?;
         let mut sent = Vec::with_capacity(pending.len());
         let mut failure = None;
         for (id, event) in &pending {
@@ -50,7 +54,7 @@ impl OutboxRelay {
                 }
             }
         }
-        self.outbox.mark_sent(&sent).await?;
+        round.finish(&sent).await?;
         match failure {
             Some(message) => Err(RelayError::Publish { published: sent.len(), message }),
             None => Ok(sent.len()),
@@ -123,6 +127,49 @@ mod tests {
             let event = tokio::time::timeout(Duration::from_secs(5), events.next()).await.unwrap().unwrap();
             assert!(matches!(&event.kind, EventKind::StatsRefreshed { login, .. } if login == "octocat"), "{event:?}");
             assert_eq!(event.origin, "life-1");
+        }
+    }
+
+    /// A bus that counts what it publishes and takes its time, so two relays' rounds overlap.
+    struct Slow(std::sync::Mutex<Vec<String>>);
+
+    #[async_trait::async_trait]
+    impl EventBus for Slow {
+        async fn publish(&self, event: &crate::events::Event) -> Result<(), crate::events::EventError> {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            self.0.lock().unwrap().push(event.id.clone());
+            Ok(())
+        }
+        async fn subscribe(&self) -> Result<crate::events::EventStream, crate::events::EventError> {
+            Err(crate::events::EventError::Subscribe("publish only".to_owned()))
+        }
+        fn name(&self) -> &'static str {
+            "slow"
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn two_relays_on_one_postgresql_database_publish_each_event_once_in_order() {
+        for db in TestDb::all().await.into_iter().filter(|db| db.label == "postgres") {
+            let store = SnapshotStore::with_origin(db.db.clone(), "a");
+            for sample in [Sample::Typical, Sample::Unicode, Sample::Empty, Sample::Huge, Sample::Hostile] {
+                store.save(&sample.snapshot()).await.unwrap();
+            }
+            let bus = Arc::new(Slow(std::sync::Mutex::default()));
+            let a = OutboxRelay::new(OutboxStore::new(db.db.clone()), bus.clone());
+            let b = OutboxRelay::new(OutboxStore::new(db.another_pool().await), bus.clone());
+
+            let mut published = 0;
+            while OutboxStore::new(db.db.clone()).count_pending().await.unwrap() > 0 {
+                let (x, y) = tokio::join!(a.run_once(), b.run_once());
+                published += x.unwrap() + y.unwrap();
+            }
+
+            let ids = bus.0.lock().unwrap().clone();
+            assert_eq!((published, ids.len()), (5, 5), "{ids:?}");
+            let mut sorted = ids.clone();
+            sorted.sort_by_key(|id| id.parse::<i64>().unwrap());
+            assert_eq!(ids, sorted, "published in commit order");
         }
     }
 

@@ -126,6 +126,40 @@ impl RefreshScheduler {
         Ok(round)
     }
 
+    /// Writes the views this process saw since the last flush into the shared schedule, so the
+    /// workers (maybe other processes) keep those users fresh. Every role does this; an API-only
+    /// replica does it on its own timer (`spawn_view_flush`). Returns how many users.
+    pub async fn flush_views(&self) -> Result<usize, SchedulerError> {
+        let views = self.stats.take_views();
+        if !views.is_empty() {
+            // New rows start from the fetch or view that created them, not "due now".
+            self.schedule.record_views(&views, self.first_due(self.stats.now())).await?;
+        }
+        Ok(views.len())
+    }
+
+    fn first_due(&self, now: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+        now + chrono::Duration::from_std(self.settings.refresh_every).unwrap_or(chrono::Duration::hours(1))
+    }
+
+    /// Flushes views every `every` until `cancel` fires (and once more then).
+    pub fn spawn_view_flush(self, every: Duration, cancel: CancellationToken) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            loop {
+                let stop = tokio::select! {
+                    () = tokio::time::sleep(every) => false,
+                    () = cancel.cancelled() => true,
+                };
+                if let Err(error) = self.flush_views().await {
+                    tracing::warn!(%error, "could not record views in the refresh schedule");
+                }
+                if stop {
+                    return;
+                }
+            }
+        })
+    }
+
     async fn refresh_one(&self, login: String) -> bool {
         let now = self.stats.now();
         let next_due = |after: Duration| now + chrono::Duration::from_std(after).unwrap_or(chrono::Duration::hours(1));

@@ -8,7 +8,7 @@ use github_banners::api::signing::RequestSigning;
 
 use crate::helpers::{SERVICES_SECRET, TestApp, WEBHOOK_SECRET, spawn_app};
 
-fn github_signature(secret: &str, body: &[u8]) -> String {
+pub fn github_signature(secret: &str, body: &[u8]) -> String {
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(body);
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))

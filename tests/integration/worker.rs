@@ -159,6 +159,10 @@ async fn with_kafka_a_refresh_on_one_replica_reaches_the_other() {
         ..Default::default()
     })
     .await;
+    // Subscribing happens in the background (a replica starts while Kafka is down too).
+    for app in [&first, &second] {
+        tokio::time::timeout(Duration::from_secs(60), app.consumers.wait_subscribed()).await.expect("subscribed");
+    }
     let id = create_banner(&first, "octocat").await;
     let url = format!("/banners/{id}.svg");
     let before = first.get(&url).await;

@@ -7,6 +7,8 @@ pub(crate) mod banner;
 pub(crate) mod banner_render;
 pub(crate) mod event_outbox;
 pub(crate) mod github_user;
+pub(crate) mod manual_refresh;
 pub(crate) mod refresh_schedule;
 pub(crate) mod repository;
 pub(crate) mod repository_language;
+pub(crate) mod webhook_delivery;
