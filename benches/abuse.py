@@ -45,7 +45,8 @@ HARD_MAX_DURATION = 20.0
 
 
 class KnobbedGitHub(load.FakeGitHub):
-    """load.py's fake, plus POST /__control {"delay": s, "error_rate": 0..1, "secondary_limit": n}."""
+    """load.py's fake, plus POST /__control {"delay": s, "error_rate": 0..1, "secondary_limit": n,
+    "bump": {"login": stars}} (adds stars to a login's first repository) and per-login counts."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -55,6 +56,24 @@ class KnobbedGitHub(load.FakeGitHub):
         self.in_flight = 0
         self.max_in_flight = 0
         self.seen = 0
+        self.bumps: dict[str, int] = {}
+
+    def graphql(self, headers: dict[str, str], body: bytes) -> tuple[int, dict, dict]:
+        status, payload, extra = super().graphql(headers, body)
+        try:
+            request = json.loads(body)
+            login = str((request.get("variables") or {}).get("login") or "").lower()
+        except ValueError:
+            login = ""
+        if login:
+            self.counts[f"login:{login}"] += 1
+        user = (payload.get("data") or {}).get("user") or {}
+        nodes = (user.get("repositories") or {}).get("nodes") or []
+        if login in self.bumps and nodes and request.get("operationName") == "UserStats":
+            first = dict(nodes[0])
+            first["stargazerCount"] += self.bumps[login]
+            user["repositories"]["nodes"] = [first] + nodes[1:]
+        return status, payload, extra
 
     async def answer(self, method: str, target: str, headers: dict[str, str], body: bytes) -> tuple[int, dict, dict]:
         if method == "GET" and target == "/__counts":
@@ -64,6 +83,8 @@ class KnobbedGitHub(load.FakeGitHub):
             self.delay = float(knobs.get("delay", self.delay))
             self.error_rate = float(knobs.get("error_rate", self.error_rate))
             self.secondary_limit = int(knobs.get("secondary_limit", self.secondary_limit))
+            for login, stars in (knobs.get("bump") or {}).items():
+                self.bumps[login.lower()] = self.bumps.get(login.lower(), 0) + int(stars)
             self.max_in_flight = 0
             return 200, {"ok": True}, {}
         if method != "POST":

@@ -104,6 +104,7 @@ impl Services {
                 settings.cache_soft_ttl,
                 settings.worker.worker_interval,
                 usize::from(settings.worker.worker_concurrency),
+                settings.worker.worker_lease,
             ),
         );
         let consumers = Consumers::new(bus.clone(), stats.clone(), banners.clone(), origin.clone());
@@ -157,14 +158,23 @@ impl Background {
     /// Tells every loop to stop and waits for them (a round in progress finishes).
     pub async fn shutdown(self) {
         self.cancel.cancel();
-        for task in self.tasks {
-            if let Err(error) = task.await {
-                tracing::error!(%error, "a background task failed");
+        let stopped = tokio::time::timeout(SHUTDOWN_GRACE, futures_util::future::join_all(self.tasks)).await;
+        match stopped {
+            Ok(results) => {
+                for error in results.into_iter().filter_map(Result::err) {
+                    tracing::error!(%error, "a background task failed");
+                }
+                tracing::info!("background work stopped");
             }
+            // A round stuck on an unreachable broker or database; what it did not finish is
+            // still in the outbox or the schedule for the next start.
+            Err(_) => tracing::warn!(?SHUTDOWN_GRACE, "background work did not stop in time; leaving it"),
         }
-        tracing::info!("background work stopped");
     }
 }
+
+/// Longest the background loops get to finish their round at shutdown.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
 
 /// Longest a request may take end to end.
 const REQUEST_DEADLINE: Duration = Duration::from_secs(15);
@@ -186,6 +196,8 @@ fn event_bus(settings: &Settings, origin: &str) -> anyhow::Result<Arc<dyn EventB
                 group_id: settings.events.kafka_group.clone(),
                 client_id: origin.to_owned(),
                 delivery_timeout: Duration::from_secs(10),
+                create_topic: (settings.events.kafka_topic_partitions > 0)
+                    .then_some(settings.events.kafka_topic_partitions),
             })
             .context("could not set up Kafka (KAFKA_BROKERS)")?;
             Ok(Arc::new(kafka))

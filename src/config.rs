@@ -158,6 +158,11 @@ pub struct EventSettings {
     /// Kafka consumer group prefix.
     #[arg(long, env = "KAFKA_GROUP", default_value = "github-banners")]
     pub kafka_group: String,
+
+    /// Partitions of the event topic when this service creates it (when it is missing at start
+    /// or after a broker lost its data); 0 leaves creating it to the operator.
+    #[arg(long, env = "KAFKA_TOPIC_PARTITIONS", default_value_t = 6, value_parser = clap::value_parser!(i32).range(0..=1000))]
+    pub kafka_topic_partitions: i32,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -169,6 +174,11 @@ pub struct WorkerSettings {
     /// Users the background worker refreshes at once.
     #[arg(long, env = "WORKER_CONCURRENCY", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub worker_concurrency: u16,
+
+    /// How long a worker holds the users it claimed; a worker that dies loses them to another
+    /// worker after this.
+    #[arg(long, env = "WORKER_LEASE", default_value = "2m", value_parser = humantime::parse_duration)]
+    pub worker_lease: Duration,
 
     /// Serve the API only; another process runs the background worker.
     #[arg(long, env = "NO_WORKER")]
@@ -416,6 +426,34 @@ mod tests {
     fn soft_ttl_above_hard_ttl_is_rejected() {
         let s = parse(&["--cache-soft-ttl", "2d"]).unwrap();
         assert!(matches!(s.validate(), Err(ConfigError::SoftTtlAboveHard { .. })));
+    }
+
+    /// docker-compose.yaml passes these to every service process; `.ci/stack.py` runs the same
+    /// environment. A renamed setting must not leave the compose file passing a dead variable.
+    #[test]
+    fn compose_passes_only_known_settings() {
+        #[derive(Parser)]
+        struct Everything {
+            #[command(flatten)]
+            log: LogSettings,
+            #[command(flatten)]
+            settings: Settings,
+        }
+        let known: Vec<String> = <Everything as clap::CommandFactory>::command()
+            .get_arguments()
+            .filter_map(|arg| arg.get_env().map(|env| env.to_string_lossy().into_owned()))
+            .collect();
+        let compose = include_str!("../docker-compose.yaml");
+        let block = compose.split("environment: &banners-env\n").nth(1).unwrap();
+        let keys: Vec<&str> = block
+            .lines()
+            .take_while(|line| line.starts_with("    ") && !line.trim().is_empty())
+            .filter_map(|line| line.trim().split_once(':').map(|(key, _)| key))
+            .collect();
+        assert!(keys.len() >= 5, "compose environment not found: {keys:?}");
+        for key in keys {
+            assert!(known.iter().any(|k| k == key), "docker-compose.yaml passes {key}, which no setting reads");
+        }
     }
 
     #[test]

@@ -198,6 +198,7 @@ mod kafka {
 
     fn settings(brokers: String, topic: String) -> KafkaSettings {
         KafkaSettings {
+            create_topic: None,
             brokers,
             topic,
             group_id: "banners-test".into(),

@@ -125,7 +125,12 @@ impl Consumers {
     async fn consume(&self, which: Which, cancel: CancellationToken) {
         let mut failures = 0u32;
         while !cancel.is_cancelled() {
-            let mut stream = match self.stream(which).await {
+            // Subscribing can wait for the broker for a while; shutting down must not.
+            let subscribed = tokio::select! {
+                subscribed = self.stream(which) => subscribed,
+                () = cancel.cancelled() => return,
+            };
+            let mut stream = match subscribed {
                 Ok(stream) => stream,
                 Err(error) => {
                     failures = failures.saturating_add(1);

@@ -79,8 +79,19 @@ impl OutboxRelay {
                     return;
                 }
                 match self.run_once().await {
-                    Ok(n) if n as u64 == BATCH => continue,
-                    Ok(_) => failures = 0,
+                    Ok(n) if n as u64 == BATCH => {
+                        tracing::info!(published = n, "published events");
+                        continue;
+                    }
+                    Ok(n) => {
+                        if n > 0 {
+                            tracing::info!(published = n, "published events");
+                        }
+                        if failures > 0 {
+                            tracing::info!(failures, "outbox relay: publishing again");
+                        }
+                        failures = 0;
+                    }
                     Err(error) => {
                         failures = failures.saturating_add(1);
                         if failures == 1 || failures.is_power_of_two() {

@@ -34,12 +34,12 @@ pub struct SchedulerSettings {
 }
 
 impl SchedulerSettings {
-    pub fn for_soft_ttl(soft_ttl: Duration, interval: Duration, concurrency: usize) -> Self {
+    pub fn for_soft_ttl(soft_ttl: Duration, interval: Duration, concurrency: usize, lease: Duration) -> Self {
         Self {
             interval,
             concurrency: concurrency.max(1),
             batch: 50,
-            lease: Duration::from_secs(120),
+            lease,
             refresh_every: soft_ttl.mul_f64(0.8).max(Duration::from_secs(60)),
             budget_reserve: 500,
         }

@@ -147,10 +147,16 @@ pub async fn spawn_app_with(config: TestConfig) -> TestApp {
             kafka_brokers: config.kafka_brokers.clone(),
             kafka_topic: config.kafka_topic.clone(),
             kafka_group: "github-banners-test".to_owned(),
+            kafka_topic_partitions: 4,
         },
         // Tests drive the scheduler with `run_once`, and the relay and consumers with `step`
         // unless `manual_background` is off.
-        worker: WorkerSettings { worker_interval: Duration::from_secs(3600), worker_concurrency: 4, no_worker: true },
+        worker: WorkerSettings {
+            worker_interval: Duration::from_secs(3600),
+            worker_concurrency: 4,
+            worker_lease: Duration::from_secs(120),
+            no_worker: true,
+        },
         watch_themes: config.watch_themes,
         limits: config.limits,
     };
