@@ -26,12 +26,13 @@ pub fn list(dir: Option<&Path>) -> anyhow::Result<String> {
         let types: Vec<_> = pack.types.iter().map(|t| t.as_str()).collect();
         let _ = writeln!(
             out,
-            "{:<20} {:<28} {:<26} {}{}",
+            "{:<20} {:<28} {:<26} {}{}{}",
             pack.name,
             pack.display_name,
             types.join(","),
             if pack.on_disk { "dir" } else { "built-in" },
-            pack.extends.as_deref().map(|e| format!(" (extends {e})")).unwrap_or_default()
+            pack.extends.as_deref().map(|e| format!(" (extends {e})")).unwrap_or_default(),
+            if pack.aliases.is_empty() { String::new() } else { format!(" (also {})", pack.aliases.join(", ")) }
         );
     }
     for error in themes.errors() {

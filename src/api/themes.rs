@@ -68,9 +68,10 @@ async fn gallery(State(state): State<AppState>, headers: HeaderMap) -> Response 
     for pack in themes.packs() {
         let _ = write!(
             html,
-            "<section id=\"{name}\"><h2>{display} <small>{name}</small></h2><p>{description}</p><p class=\"meta\">{author}{license}{extends}</p><div class=\"cards\">",
+            "<section id=\"{name}\"><h2>{display} <small>{name}{aliases}</small></h2><p>{description}</p><p class=\"meta\">{author}{license}{extends}</p><div class=\"cards\">",
             name = escape_text(&pack.name),
             display = escape_text(&pack.display_name),
+            aliases = pack.aliases.iter().map(|a| format!(", also {}", escape_text(a))).collect::<String>(),
             description = escape_text(&pack.description),
             author = pack.author.as_deref().map(|a| format!("by {} · ", escape_text(a))).unwrap_or_default(),
             license = pack.license.as_deref().map(|l| format!("{} · ", escape_text(l))).unwrap_or_default(),

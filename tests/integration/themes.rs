@@ -159,8 +159,12 @@ async fn a_themes_directory_adds_packs_overrides_built_ins_and_isolates_broken_o
     write(
         dir.path(),
         "ocean/theme.toml",
-        "name = \"ocean\"\nextends = \"default\"\n[palette]\nbackground = \"#012345\"\n",
+        "name = \"ocean\"\nextends = \"default\"\naliases = [\"sea\"]\n[palette]\nbackground = \"#012345\"\n",
     );
+    // An alias that is a pack's name, or that two packs claim, selects nothing: never a silent
+    // choice between two packs.
+    write(dir.path(), "lake/theme.toml", "name = \"lake\"\nextends = \"default\"\naliases = [\"bay\", \"ocean\"]\n");
+    write(dir.path(), "pond/theme.toml", "name = \"pond\"\nextends = \"default\"\naliases = [\"bay\"]\n");
     // A pack extending that one inherits its palette and overrides one partial.
     write(
         dir.path(),
@@ -181,6 +185,8 @@ async fn a_themes_directory_adds_packs_overrides_built_ins_and_isolates_broken_o
     let app = spawn_app_with(TestConfig { themes_dir: Some(dir.path().to_owned()), ..Default::default() }).await;
 
     let ocean = app.preview("username=octocat&type=compact&theme=ocean").await;
+    let sea = app.preview("username=octocat&type=compact&theme=sea").await;
+    assert_eq!(sea.body, ocean.body, "an alias selects its pack");
     let deep = app.preview("username=octocat&type=compact&theme=deep-ocean").await;
     let default = app.preview("username=octocat&type=compact").await;
 
@@ -195,6 +201,9 @@ async fn a_themes_directory_adds_packs_overrides_built_ins_and_isolates_broken_o
     let gallery = app.get("/themes").await.body;
     assert!(gallery.contains("broken/wide.svg.hbs:"), "the error names the file and line");
     assert!(gallery.contains("extends cycle"));
+    assert!(gallery.contains("alias `ocean` is the name of a pack"), "{gallery}");
+    assert!(gallery.contains("alias `bay` is claimed by lake and pond"), "{gallery}");
+    assert_eq!(app.preview("username=octocat&theme=bay").await.status, 400);
     assert!(gallery.contains("which is not installed"));
     assert!(gallery.contains("raw/partials/extra.hbs:1"), "unescaped output is refused by line");
     assert!(gallery.contains("id=\"tokyonight\""), "built-ins still serve");

@@ -17,6 +17,8 @@ struct Theme {
     license: Option<String>,
     version: Option<String>,
     extends: Option<String>,
+    /// Other names that select this theme (e.g. github-readme-stats' spelling).
+    aliases: Vec<String>,
     /// Banner types the pack renders.
     types: Vec<String>,
     palette: Vec<PaletteColor>,
@@ -47,6 +49,7 @@ impl From<&Pack> for Theme {
             license: p.license.clone(),
             version: p.version.clone(),
             extends: p.extends.clone(),
+            aliases: p.aliases.clone(),
             types: p.types.iter().map(|t| t.as_str().to_owned()).collect(),
             palette: p.palette.iter().map(|(k, c)| PaletteColor { key: k.clone(), color: c.clone() }).collect(),
             sizes: p

@@ -22,6 +22,9 @@ pub struct Manifest {
     /// Banner types this pack provides (besides the inherited ones).
     #[serde(default)]
     pub types: Vec<String>,
+    /// Other names that select this pack (another tool's spelling, an old name).
+    #[serde(default)]
+    pub aliases: Vec<String>,
     /// Named colors (`#rgb`, `#rrggbb`, `#rrggbbaa`, or `none`), available as `theme.palette.*`.
     #[serde(default)]
     pub palette: BTreeMap<String, String>,
@@ -64,6 +67,11 @@ impl Manifest {
             && !is_identifier(parent)
         {
             return fail(format!("extends = \"{parent}\" is not a theme name"));
+        }
+        for alias in &manifest.aliases {
+            if !is_identifier(alias) || alias == folder {
+                return fail(format!("aliases: `{alias}` is not a theme name other than the pack's own"));
+            }
         }
         for kind in &manifest.types {
             if kind.parse::<BannerType>().is_err() {

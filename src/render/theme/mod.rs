@@ -18,7 +18,7 @@ use handlebars::Handlebars;
 
 use crate::domain::BannerType;
 use manifest::{Manifest, REQUIRED_PALETTE, Size};
-use sources::PackFiles;
+use sources::{PackFiles, SourceFile};
 
 /// The pack every other pack may extend, and the one used when no theme is asked for.
 pub const DEFAULT_THEME: &str = "default";
@@ -71,12 +71,18 @@ pub struct Pack {
     pub version: Option<String>,
     pub extends: Option<String>,
     pub types: Vec<BannerType>,
+    /// Other names that select this pack.
+    pub aliases: Vec<String>,
     pub palette: BTreeMap<String, String>,
     pub sizes: BTreeMap<&'static str, Size>,
     pub font_family: String,
     /// Loaded (at least partly) from the themes directory rather than the binary.
     pub on_disk: bool,
-    pub(crate) registry: Handlebars<'static>,
+    /// Compiled templates; a pack that only changes colours or sizes shares its parent's.
+    pub(crate) registry: Arc<Handlebars<'static>>,
+    /// Uses its parent's templates unchanged, so the parent's validation covers it (its own
+    /// values are colours and sizes, checked when the manifest was parsed).
+    pub(crate) shares_templates: bool,
 }
 
 impl Pack {
@@ -96,6 +102,8 @@ impl Pack {
 /// Every pack that loaded, and an error for every one that did not.
 pub struct ThemeSet {
     packs: BTreeMap<String, Arc<Pack>>,
+    /// Alias -> pack name.
+    aliases: BTreeMap<String, String>,
     errors: Vec<ThemeError>,
 }
 
@@ -126,11 +134,15 @@ impl ThemeSet {
                 )),
             }
         }
-        let mut packs = BTreeMap::new();
-        for name in manifests.keys() {
+        // Parents before children, so a child that only recolours can share its parent's templates.
+        let mut order: Vec<(usize, &String)> =
+            manifests.keys().map(|name| (chain(name, &manifests).map_or(0, |c| c.len()), name)).collect();
+        order.sort();
+        let mut packs: BTreeMap<String, Arc<Pack>> = BTreeMap::new();
+        for (_, name) in order {
             let built = chain(name, &manifests)
-                .and_then(|chain| compile(&chain, &manifests, &sources))
-                .and_then(|pack| validate(&pack).map(|()| pack));
+                .and_then(|chain| compile(&chain, &manifests, &sources, &packs))
+                .and_then(|pack| if pack.shares_templates { Ok(pack) } else { validate(&pack).map(|()| pack) });
             match built {
                 Ok(pack) => {
                     packs.insert(name.clone(), Arc::new(pack));
@@ -138,11 +150,13 @@ impl ThemeSet {
                 Err(e) => errors.push(e),
             }
         }
-        Self { packs, errors }
+        let aliases = aliases(&packs, &mut errors);
+        Self { packs, aliases, errors }
     }
 
+    /// A pack by its name or one of its aliases.
     pub fn get(&self, name: &str) -> Option<&Arc<Pack>> {
-        self.packs.get(name)
+        self.packs.get(name).or_else(|| self.aliases.get(name).and_then(|target| self.packs.get(target)))
     }
 
     pub fn packs(&self) -> impl Iterator<Item = &Arc<Pack>> {
@@ -156,6 +170,38 @@ impl ThemeSet {
     pub fn errors(&self) -> &[ThemeError] {
         &self.errors
     }
+}
+
+/// Every loaded pack's aliases. One that is a pack's name, or that two packs claim, is an error
+/// for each claimant and selects nothing: never a silent choice between two packs.
+fn aliases(packs: &BTreeMap<String, Arc<Pack>>, errors: &mut Vec<ThemeError>) -> BTreeMap<String, String> {
+    let mut claims: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for pack in packs.values() {
+        for alias in &pack.aliases {
+            claims.entry(alias.as_str()).or_default().push(&pack.name);
+        }
+    }
+    let mut aliases = BTreeMap::new();
+    for (alias, claimants) in claims {
+        let conflict = if packs.contains_key(alias) {
+            Some(format!("alias `{alias}` is the name of a pack"))
+        } else if claimants.len() > 1 {
+            Some(format!("alias `{alias}` is claimed by {}", claimants.join(" and ")))
+        } else {
+            None
+        };
+        match conflict {
+            Some(message) => {
+                for name in claimants {
+                    errors.push(ThemeError::new(name, &format!("{name}/theme.toml"), message.clone()));
+                }
+            }
+            None => {
+                aliases.insert(alias.to_owned(), claimants[0].to_owned());
+            }
+        }
+    }
+    aliases
 }
 
 /// `[name, parent, grandparent, ...]`, or why the chain is broken.
@@ -186,9 +232,16 @@ fn compile(
     chain: &[String],
     manifests: &BTreeMap<String, Manifest>,
     sources: &BTreeMap<String, PackFiles>,
+    built: &BTreeMap<String, Arc<Pack>>,
 ) -> Result<Pack, ThemeError> {
     let name = &chain[0];
     let own = &manifests[name];
+    // Only a manifest of its own, adding no types and no font: the parent's compiled templates
+    // render it as they are.
+    let parent = own.extends.as_ref().and_then(|p| built.get(p));
+    let recolour_only = sources[name].files.keys().all(|path| path == "theme.toml")
+        && own.types.is_empty()
+        && own.fonts.family.is_none();
     let manifest_file =
         sources[name].files.get("theme.toml").map_or_else(|| format!("{name}/theme.toml"), |f| f.display.clone());
     // Ancestors first, so each descendant's files and values replace what it inherits.
@@ -242,15 +295,46 @@ fn compile(
             .at(Some(line), None));
         }
     }
+    let shared = parent.filter(|_| recolour_only).map(|p| p.registry.clone());
+    let shares_templates = shared.is_some();
+    let registry = match shared {
+        Some(registry) => registry,
+        None => Arc::new(compile_templates(name, &files, &types)?),
+    };
+
+    Ok(Pack {
+        name: name.clone(),
+        display_name: own.display_name.clone().unwrap_or_else(|| name.clone()),
+        description: own.description.clone().unwrap_or_default(),
+        author: own.author.clone(),
+        license: own.license.clone(),
+        version: own.version.clone(),
+        extends: own.extends.clone(),
+        types,
+        aliases: own.aliases.clone(),
+        palette,
+        sizes,
+        font_family: font_family.unwrap_or_else(|| DEFAULT_FONT_FAMILY.to_owned()),
+        on_disk: chain.iter().any(|p| sources[p].on_disk),
+        registry,
+        shares_templates,
+    })
+}
+
+fn compile_templates(
+    name: &str,
+    files: &BTreeMap<String, &SourceFile>,
+    types: &[BannerType],
+) -> Result<Handlebars<'static>, ThemeError> {
     let mut registry = crate::render::new_registry();
-    for (path, file) in &files {
+    for (path, file) in files {
         if let Some(partial) = path.strip_prefix("partials/").and_then(|p| p.strip_suffix(".hbs")) {
             registry
                 .register_partial(&format!("partials/{partial}"), file.text.as_str())
                 .map_err(|e| template_error(name, &file.display, &e))?;
         }
     }
-    for kind in &types {
+    for kind in types {
         let path = format!("{}.svg.hbs", kind.as_str());
         let file = files.get(&path).ok_or_else(|| {
             ThemeError::new(name, &format!("{name}/{path}"), format!("template for `{}` is missing", kind.as_str()))
@@ -262,22 +346,7 @@ fn compile(
     if let Some(file) = files.get("error.svg.hbs") {
         registry.register_template_string("error", &file.text).map_err(|e| template_error(name, &file.display, &e))?;
     }
-
-    Ok(Pack {
-        name: name.clone(),
-        display_name: own.display_name.clone().unwrap_or_else(|| name.clone()),
-        description: own.description.clone().unwrap_or_default(),
-        author: own.author.clone(),
-        license: own.license.clone(),
-        version: own.version.clone(),
-        extends: own.extends.clone(),
-        types,
-        palette,
-        sizes,
-        font_family: font_family.unwrap_or_else(|| DEFAULT_FONT_FAMILY.to_owned()),
-        on_disk: chain.iter().any(|p| sources[p].on_disk),
-        registry,
-    })
+    Ok(registry)
 }
 
 fn template_error(pack: &str, file: &str, error: &handlebars::TemplateError) -> ThemeError {
