@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 /// Every shipped locale; `en` is the fallback for a label a locale lacks.
-const LOCALE_FILES: [(&str, &str); 8] = [
+const LOCALE_FILES: [(&str, &str); 46] = [
     ("en", include_str!("assets/locales/en.toml")),
     ("de", include_str!("assets/locales/de.toml")),
     ("fr", include_str!("assets/locales/fr.toml")),
@@ -13,7 +13,50 @@ const LOCALE_FILES: [(&str, &str); 8] = [
     ("ja", include_str!("assets/locales/ja.toml")),
     ("zh-CN", include_str!("assets/locales/zh-CN.toml")),
     ("ru", include_str!("assets/locales/ru.toml")),
+    ("ar", include_str!("assets/locales/ar.toml")),
+    ("az", include_str!("assets/locales/az.toml")),
+    ("bg", include_str!("assets/locales/bg.toml")),
+    ("bn", include_str!("assets/locales/bn.toml")),
+    ("ca", include_str!("assets/locales/ca.toml")),
+    ("cs", include_str!("assets/locales/cs.toml")),
+    ("el", include_str!("assets/locales/el.toml")),
+    ("fa", include_str!("assets/locales/fa.toml")),
+    ("fi", include_str!("assets/locales/fi.toml")),
+    ("fil", include_str!("assets/locales/fil.toml")),
+    ("he", include_str!("assets/locales/he.toml")),
+    ("hi", include_str!("assets/locales/hi.toml")),
+    ("hu", include_str!("assets/locales/hu.toml")),
+    ("id", include_str!("assets/locales/id.toml")),
+    ("it", include_str!("assets/locales/it.toml")),
+    ("ko", include_str!("assets/locales/ko.toml")),
+    ("ml", include_str!("assets/locales/ml.toml")),
+    ("my", include_str!("assets/locales/my.toml")),
+    ("nb", include_str!("assets/locales/nb.toml")),
+    ("ne", include_str!("assets/locales/ne.toml")),
+    ("nl", include_str!("assets/locales/nl.toml")),
+    ("pl", include_str!("assets/locales/pl.toml")),
+    ("pt-PT", include_str!("assets/locales/pt-PT.toml")),
+    ("ro", include_str!("assets/locales/ro.toml")),
+    ("sa", include_str!("assets/locales/sa.toml")),
+    ("sk", include_str!("assets/locales/sk.toml")),
+    ("sr", include_str!("assets/locales/sr.toml")),
+    ("sr-Latn", include_str!("assets/locales/sr-Latn.toml")),
+    ("sv", include_str!("assets/locales/sv.toml")),
+    ("sw", include_str!("assets/locales/sw.toml")),
+    ("ta", include_str!("assets/locales/ta.toml")),
+    ("th", include_str!("assets/locales/th.toml")),
+    ("tr", include_str!("assets/locales/tr.toml")),
+    ("uk", include_str!("assets/locales/uk.toml")),
+    ("ur", include_str!("assets/locales/ur.toml")),
+    ("uz", include_str!("assets/locales/uz.toml")),
+    ("vi", include_str!("assets/locales/vi.toml")),
+    ("zh-TW", include_str!("assets/locales/zh-TW.toml")),
 ];
+
+/// github-readme-stats' codes that are not the language's code (a country code, a region
+/// we do not distinguish, the macrolanguage), as it spells them.
+const ALIASES: [(&str, &str); 6] =
+    [("cn", "zh-CN"), ("kr", "ko"), ("np", "ne"), ("se", "sv"), ("uk-ua", "uk"), ("no", "nb")];
 
 pub const DEFAULT_LOCALE: &str = "en";
 
@@ -44,6 +87,8 @@ static LOCALES: LazyLock<Vec<Locale>> = LazyLock::new(|| {
 /// picks its one regional variant.
 pub fn locale(code: &str) -> Option<&'static Locale> {
     let wanted = code.trim().to_ascii_lowercase().replace('_', "-");
+    let wanted =
+        ALIASES.iter().find(|(alias, _)| *alias == wanted).map_or(wanted, |(_, ours)| ours.to_ascii_lowercase());
     LOCALES.iter().find(|l| l.code.to_ascii_lowercase() == wanted).or_else(|| {
         LOCALES.iter().find(|l| l.code.split('-').next().is_some_and(|lang| lang.eq_ignore_ascii_case(&wanted)))
     })
@@ -56,6 +101,11 @@ pub fn default_locale() -> &'static Locale {
 
 pub fn codes() -> impl Iterator<Item = &'static str> {
     LOCALE_FILES.iter().map(|(code, _)| *code)
+}
+
+/// Our codes and the other spellings we accept (github-readme-stats').
+pub fn all_codes() -> impl Iterator<Item = &'static str> {
+    codes().chain(ALIASES.iter().map(|(alias, _)| *alias))
 }
 
 impl Locale {
@@ -124,8 +174,25 @@ mod tests {
     fn locales_are_found_case_insensitively_and_by_language() {
         assert_eq!(locale("PT-br").unwrap().code, "pt-BR");
         assert_eq!(locale("zh").unwrap().code, "zh-CN");
+        assert_eq!(locale("zh-tw").unwrap().code, "zh-TW");
+        assert_eq!(locale("sr-latn").unwrap().code, "sr-Latn");
         assert_eq!(locale("de_DE").map(|l| l.code), None);
         assert!(locale("xx").is_none());
+    }
+
+    /// Every code github-readme-stats accepts selects one of ours.
+    #[test]
+    fn every_github_readme_stats_code_is_a_locale() {
+        let grs = "en ar az bg bn ca cn zh-tw cs de sw ur es fa fi fr hi sa hu it ja kr nl pt-pt pt-br np el ro \
+                   ru uk-ua id ml my ta sk tr pl uz vi se he fil th sr sr-latn no";
+        let codes: Vec<&str> = grs.split_whitespace().collect();
+        assert_eq!(codes.len(), 46);
+        for code in codes {
+            assert!(locale(code).is_some(), "{code}");
+        }
+        assert_eq!(locale("cn").unwrap().code, "zh-CN");
+        assert_eq!(locale("kr").unwrap().code, "ko");
+        assert_eq!(locale("uk-UA").unwrap().code, "uk");
     }
 
     #[test]
