@@ -22,6 +22,9 @@ static ERROR_CODE: HeaderName = HeaderName::from_static("x-error-code");
 pub(crate) struct CachePolicy {
     pub(crate) soft: Duration,
     pub(crate) hard: Duration,
+    /// What the URL asked for (`cache_seconds`), already within the route's bounds; applies to
+    /// fresh data only, and never changes how often we ask GitHub.
+    pub(crate) requested_max_age: Option<u64>,
 }
 
 impl CachePolicy {
@@ -31,7 +34,7 @@ impl CachePolicy {
         let age = rendered.fetched_at.map_or(0, |at| (chrono::Utc::now() - at).num_seconds().max(0).unsigned_abs());
         let max_age = match rendered.freshness {
             None => 300,
-            Some(Freshness::Fresh) => self.soft.as_secs().saturating_sub(age),
+            Some(Freshness::Fresh) => self.requested_max_age.unwrap_or_else(|| self.soft.as_secs().saturating_sub(age)),
             Some(Freshness::Revalidating) => 0,
             Some(Freshness::StaleIfError) => 60,
         };

@@ -7,6 +7,7 @@ pub mod clients;
 mod edge;
 mod error;
 pub mod graphql;
+mod grs;
 mod health;
 mod image_http;
 mod preview;
@@ -66,9 +67,17 @@ pub struct AppInner {
     pub parsed_requests: ParsedRequests,
 }
 
-/// Parsed preview requests by (format forced by the path, raw query string).
-pub type ParsedRequests =
-    moka::sync::Cache<(Option<crate::domain::ImageFormat>, String), Arc<crate::images::CardRequest>>;
+/// Parsed image requests by (route, raw query string).
+pub type ParsedRequests = moka::sync::Cache<(ImageRoute, String), Arc<crate::images::UrlRequest>>;
+
+/// An image route that takes its request from the query string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ImageRoute {
+    /// `/banners/preview`, with the format the path forces.
+    Preview(Option<crate::domain::ImageFormat>),
+    /// A github-readme-stats route.
+    Grs(crate::images::grs::GrsCard),
+}
 
 /// A parsed-request cache of a size that covers the URLs of a busy instance.
 pub fn parsed_requests() -> ParsedRequests {
@@ -83,7 +92,7 @@ impl AppState {
     /// How long caches may keep images of live data.
     pub(crate) fn cache_policy(&self) -> image_http::CachePolicy {
         let ttl = self.stats.policy();
-        image_http::CachePolicy { soft: ttl.soft, hard: ttl.hard }
+        image_http::CachePolicy { soft: ttl.soft, hard: ttl.hard, requested_max_age: None }
     }
 }
 
@@ -103,6 +112,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
     let schema = graphql::schema(state.clone());
     let router = Router::new()
         .merge(preview::routes())
+        .merge(grs::routes())
         .merge(banners::routes())
         .merge(graphql::routes(schema, state.graphql_max_users))
         .merge(health::routes())

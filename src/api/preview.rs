@@ -10,11 +10,11 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
 
-use super::AppState;
 use super::clients::Client;
 use super::image_http::{error_image, image_response};
+use super::{AppState, ImageRoute};
 use crate::domain::ImageFormat;
-use crate::images::{CardRequest, ImageError, format, query_pairs};
+use crate::images::{CardRequest, ImageError, UrlRequest, format, query_pairs};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/banners/preview", get(preview)).route("/banners/preview.png", get(preview_png))
@@ -38,7 +38,7 @@ async fn respond(
     let query = query.unwrap_or_default();
     let rendered = async {
         let request = parsed(&state, &query, forced)?;
-        state.images.image(&request, &client.budget(&state)).await
+        state.images.image(&request.request, &client.budget(&state)).await
     };
     match rendered.await {
         Ok(rendered) => image_response(&headers, &rendered, &state.cache_policy()),
@@ -54,12 +54,13 @@ async fn respond(
 
 /// The request a query string stands for. README images ask with the same URL again and again,
 /// so valid ones are remembered, parsed (bounded in number, by the raw query).
-fn parsed(state: &AppState, query: &str, forced: Option<ImageFormat>) -> Result<Arc<CardRequest>, ImageError> {
-    let key = (forced, query.to_owned());
+fn parsed(state: &AppState, query: &str, forced: Option<ImageFormat>) -> Result<Arc<UrlRequest>, ImageError> {
+    let key = (ImageRoute::Preview(forced), query.to_owned());
     if let Some(request) = state.parsed_requests.get(&key) {
         return Ok(request);
     }
-    let request = Arc::new(CardRequest::from_params(&query_pairs(Some(query)), forced)?);
+    let request = CardRequest::from_params(&query_pairs(Some(query)), forced)?;
+    let request = Arc::new(UrlRequest { request, max_age: None });
     state.parsed_requests.insert(key, request.clone());
     Ok(request)
 }

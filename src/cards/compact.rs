@@ -19,7 +19,6 @@ const CARD: UserCard = UserCard {
         StatKey::Forks,
     ],
     default_languages: |_| 0,
-    windowed_labels: true,
     title: Title::Label("stats_title"),
 };
 

@@ -15,7 +15,6 @@ const CARD: UserCard = UserCard {
         LanguagesLayout::Compact => 8,
         LanguagesLayout::Normal => 5,
     },
-    windowed_labels: false,
     title: Title::Label("languages_title"),
 };
 

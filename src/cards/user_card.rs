@@ -13,8 +13,6 @@ pub(super) struct UserCard {
     pub(super) items: &'static [StatKey],
     /// Languages shown without `langs_count`, by layout.
     pub(super) default_languages: fn(LanguagesLayout) -> usize,
-    /// Label keys: compact cards say "last year" where wide ones have room for the number alone.
-    pub(super) windowed_labels: bool,
     pub(super) title: Title,
 }
 
@@ -40,7 +38,6 @@ impl UserCard {
         CardSpec {
             items: self.items,
             default_languages: self.default_languages,
-            windowed_labels: self.windowed_labels,
             title_label: match self.title {
                 Title::DisplayName => None,
                 Title::Label(key) => Some(key),

@@ -8,13 +8,8 @@ use crate::render::{BannerOptions, Pack, RenderError};
 
 pub(super) struct Wide;
 
-const CARD: UserCard = UserCard {
-    kind: BannerType::Wide,
-    items: &StatKey::ALL,
-    default_languages: |_| 6,
-    windowed_labels: false,
-    title: Title::DisplayName,
-};
+const CARD: UserCard =
+    UserCard { kind: BannerType::Wide, items: &StatKey::ALL, default_languages: |_| 6, title: Title::DisplayName };
 
 impl CardKind for Wide {
     fn kind(&self) -> BannerType {

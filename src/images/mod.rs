@@ -13,6 +13,7 @@
 //!   caller's [`Budget`] before it is done.
 
 mod encoding;
+pub mod grs;
 mod request;
 
 use std::sync::{Arc, OnceLock};
@@ -23,7 +24,7 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 pub use encoding::{Coding, negotiate};
-pub use request::{CardRequest, format, kind, query_pairs};
+pub use request::{CardRequest, UrlRequest, format, kind, query_pairs};
 
 use crate::cards::{self, CardData, Source, Subject};
 use crate::domain::ImageFormat;

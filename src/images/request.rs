@@ -17,6 +17,13 @@ pub struct CardRequest {
     pub format: ImageFormat,
 }
 
+/// A request parsed from a URL, with the `max-age` the URL asked for (`cache_seconds`).
+#[derive(Debug, Clone)]
+pub struct UrlRequest {
+    pub request: CardRequest,
+    pub max_age: Option<u64>,
+}
+
 fn invalid(name: &'static str, reason: impl Into<String>) -> OptionError {
     OptionError { name, reason: reason.into() }
 }

@@ -66,6 +66,9 @@ pub struct BannerContext<'a> {
     pub rank: Rank,
     /// The stats this type shows, minus `hide`, in display order.
     pub items: Vec<StatItem>,
+    /// Label key of a caption saying which shown numbers cover the last 12 months, for cards
+    /// whose rows use `short_label`; None when none do.
+    pub window_note: Option<&'static str>,
     /// Top languages; the last may be "Other" (the rest, summed), so they always sum to 100%.
     pub languages: Vec<LanguageView>,
     pub stale: bool,
@@ -105,8 +108,12 @@ pub struct GradientStop {
 pub struct StatItem {
     /// Stable key, as used by `hide`.
     pub key: &'static str,
-    /// Label key for `{{t label}}`.
+    /// Label key for `{{t label}}`: says "total" or the window ("Commits (last year)").
     pub label: &'static str,
+    /// The label without that ("Commits"), for cards that say the window once (`window_note`).
+    pub short_label: &'static str,
+    /// Counted over the last 12 months rather than all time.
+    pub windowed: bool,
     /// Octicon name for `{{icon icon ...}}`.
     pub icon: &'static str,
     pub value: i64,
@@ -131,40 +138,34 @@ pub struct CardSpec {
     pub items: &'static [StatKey],
     /// Languages shown without `langs_count`, by layout.
     pub default_languages: fn(LanguagesLayout) -> usize,
-    /// Labels that say the window of windowed numbers ("Commits (last year)").
-    pub windowed_labels: bool,
     /// The title's label key (`{name}` is the display name); None: the display name itself.
     pub title_label: Option<&'static str>,
 }
 
-fn item(key: StatKey, stats: &UserStats, windowed_labels: bool) -> StatItem {
-    let wide = !windowed_labels;
-    let (label, icon, value) = match key {
-        StatKey::Stars => (if wide { "stars" } else { "total_stars" }, "star", stats.stars),
-        StatKey::Forks => (if wide { "forks" } else { "total_forks" }, "repo-forked", stats.forks),
-        StatKey::Repositories => ("repositories", "repo", stats.repositories),
-        StatKey::Followers => ("followers", "people", stats.followers),
-        StatKey::Commits => (if wide { "commits" } else { "commits_last_year" }, "git-commit", stats.commits),
-        StatKey::PullRequests => ("pull_requests", "git-pull-request", stats.pull_requests),
-        StatKey::Issues => ("issues", "issue-opened", stats.issues),
-        StatKey::Reviews => ("reviews", "code-review", stats.reviews),
-        StatKey::ContributedTo => {
-            (if wide { "contributed_to" } else { "contributed_to_last_year" }, "repo-push", stats.contributed_to)
-        }
+fn item(key: StatKey, stats: &UserStats) -> StatItem {
+    // Counters from the contributions collection cover the last 12 months; their labels say so.
+    let (label, short_label, icon, value) = match key {
+        StatKey::Stars => ("total_stars", "stars", "star", stats.stars),
+        StatKey::Forks => ("total_forks", "forks", "repo-forked", stats.forks),
+        StatKey::Repositories => ("repositories", "repositories", "repo", stats.repositories),
+        StatKey::Followers => ("followers", "followers", "people", stats.followers),
+        StatKey::Commits => ("commits_last_year", "commits", "git-commit", stats.commits),
+        StatKey::PullRequests => ("pull_requests_last_year", "pull_requests", "git-pull-request", stats.pull_requests),
+        StatKey::Issues => ("issues_last_year", "issues", "issue-opened", stats.issues),
+        StatKey::Reviews => ("reviews_last_year", "reviews", "code-review", stats.reviews),
+        StatKey::ContributedTo => ("contributed_to_last_year", "contributed_to", "repo-push", stats.contributed_to),
     };
-    StatItem { key: key.as_str(), label, icon, value }
+    let windowed = label.ends_with("_last_year");
+    StatItem { key: key.as_str(), label, short_label, windowed, icon, value }
 }
 
 impl<'a> BannerContext<'a> {
     pub fn new(pack: &Pack, kind: BannerType, data: &'a BannerData, options: &BannerOptions, spec: &CardSpec) -> Self {
         let locale = i18n::locale(options.locale).unwrap_or_else(i18n::default_locale);
         let count = options.langs_count.unwrap_or_else(|| (spec.default_languages)(options.layout));
-        let items = spec
-            .items
-            .iter()
-            .filter(|k| !options.hide.contains(k))
-            .map(|k| item(*k, &data.stats, spec.windowed_labels))
-            .collect();
+        let items =
+            spec.items.iter().filter(|k| !options.hide.contains(k)).map(|k| item(*k, &data.stats)).collect::<Vec<_>>();
+        let window_note = items.iter().any(|i| i.windowed).then_some("last_year_note");
         let title = options.custom_title.clone().unwrap_or_else(|| match spec.title_label {
             None => data.user.display_name.clone(),
             Some(key) => locale.label(key).replace("{name}", &data.user.display_name),
@@ -180,10 +181,15 @@ impl<'a> BannerContext<'a> {
             stats: &data.stats,
             rank: crate::domain::rank(&data.stats),
             items,
+            window_note,
             languages: if count == 0 {
                 Vec::new()
             } else {
-                top_with_other(&data.stats.languages, count, locale.label("other"))
+                top_with_other(
+                    &shown_languages(&data.stats.languages, &options.hide_languages),
+                    count,
+                    locale.label("other"),
+                )
             },
             stale: data.stale,
             fetched_at: &data.fetched_at,
@@ -243,6 +249,22 @@ fn whole_when_possible<S: serde::Serializer>(value: &f64, serializer: S) -> Resu
     } else {
         serializer.serialize_f64(*value)
     }
+}
+
+/// The shares minus `hidden` (lower-case names); the rest share 100% again.
+fn shown_languages<'s>(
+    shares: &'s [LanguageShare],
+    hidden: &std::collections::BTreeSet<String>,
+) -> std::borrow::Cow<'s, [LanguageShare]> {
+    if hidden.is_empty() {
+        return std::borrow::Cow::Borrowed(shares);
+    }
+    let kept: Vec<crate::domain::LanguageSize> = shares
+        .iter()
+        .filter(|s| !hidden.contains(&s.name.to_lowercase()))
+        .map(|s| crate::domain::LanguageSize { name: s.name.clone(), color: s.color.clone(), bytes: s.bytes })
+        .collect();
+    std::borrow::Cow::Owned(crate::domain::language_shares(&kept))
 }
 
 /// The first `n` shares as they are, or the first `n - 1` plus "Other" when there are more, so a

@@ -120,6 +120,8 @@ pub struct BannerOptions {
     pub hide_border: bool,
     pub border_radius: Option<f64>,
     pub hide: BTreeSet<StatKey>,
+    /// Languages left out of language lists (lower case); the rest share 100%.
+    pub hide_languages: BTreeSet<String>,
     pub show_icons: bool,
     pub custom_title: Option<String>,
     pub langs_count: Option<usize>,
@@ -143,6 +145,7 @@ impl std::hash::Hash for BannerOptions {
             hide_border,
             border_radius,
             hide,
+            hide_languages,
             show_icons,
             custom_title,
             langs_count,
@@ -157,7 +160,7 @@ impl std::hash::Hash for BannerOptions {
             Some(Background::Gradient { angle, colors }) => (2u8, angle.to_bits(), colors).hash(state),
         }
         (hide_border, border_radius.map(f64::to_bits), hide, show_icons, custom_title, langs_count).hash(state);
-        (layout, disable_animations, include_forks).hash(state);
+        (layout, disable_animations, include_forks, hide_languages).hash(state);
     }
 }
 
@@ -174,6 +177,7 @@ impl Default for BannerOptions {
             hide_border: false,
             border_radius: None,
             hide: BTreeSet::new(),
+            hide_languages: BTreeSet::new(),
             show_icons: false,
             custom_title: None,
             langs_count: None,
@@ -185,7 +189,7 @@ impl Default for BannerOptions {
 }
 
 /// The option names `from_params` understands (anything else is ignored, for compatibility).
-pub const OPTION_NAMES: [&str; 16] = [
+pub const OPTION_NAMES: [&str; 17] = [
     "theme",
     "locale",
     "title_color",
@@ -196,6 +200,7 @@ pub const OPTION_NAMES: [&str; 16] = [
     "hide_border",
     "border_radius",
     "hide",
+    "hide_languages",
     "show_icons",
     "custom_title",
     "langs_count",
@@ -205,6 +210,7 @@ pub const OPTION_NAMES: [&str; 16] = [
 ];
 
 const MAX_TITLE_CHARS: usize = 100;
+const MAX_HIDDEN_LANGUAGES: usize = 50;
 
 impl BannerOptions {
     /// Parses options from query-string style pairs. Does not check that the theme is installed
@@ -245,6 +251,17 @@ impl BannerOptions {
                 })?;
                 o.hide.insert(key);
             }
+        }
+        if let Some(list) = get("hide_languages") {
+            let names: BTreeSet<String> =
+                list.split(',').map(|n| n.trim().to_lowercase()).filter(|n| !n.is_empty()).collect();
+            if names.len() > MAX_HIDDEN_LANGUAGES || names.iter().any(|n| n.chars().count() > 60) {
+                return Err(invalid(
+                    "hide_languages",
+                    format!("at most {MAX_HIDDEN_LANGUAGES} names of 60 characters"),
+                ));
+            }
+            o.hide_languages = names;
         }
         o.show_icons = get("show_icons").map(|v| boolean("show_icons", v)).transpose()?.unwrap_or(false);
         if let Some(title) = get("custom_title") {

@@ -14,6 +14,7 @@ mod errors;
 mod graphql;
 mod graphql_abuse;
 mod graphql_client_check;
+mod grs;
 mod hostile;
 mod http_edges;
 mod image_service;

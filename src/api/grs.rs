@@ -1,0 +1,70 @@
+//! github-readme-stats' routes on our image service: a README moves over by changing only the host
+//! of its image URLs. The translation of its query strings is `images::grs`.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::routing::get;
+
+use super::clients::Client;
+use super::image_http::{error_image, image_response};
+use super::{AppState, ImageRoute};
+use crate::domain::ImageFormat;
+use crate::images::grs::{self, GrsCard};
+use crate::images::{ImageError, UrlRequest, query_pairs};
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new().route("/api", get(stats)).route("/api/top-langs", get(top_languages))
+}
+
+async fn stats(state: State<AppState>, client: Client, query: RawQuery, headers: HeaderMap) -> Response {
+    respond(state, client, query, headers, GrsCard::Stats).await
+}
+
+async fn top_languages(state: State<AppState>, client: Client, query: RawQuery, headers: HeaderMap) -> Response {
+    respond(state, client, query, headers, GrsCard::TopLanguages).await
+}
+
+async fn respond(
+    State(state): State<AppState>,
+    client: Client,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    card: GrsCard,
+) -> Response {
+    let query = query.unwrap_or_default();
+    let rendered = async {
+        let parsed = parsed(&state, &query, card)?;
+        let rendered = state.images.image(&parsed.request, &client.budget(&state)).await?;
+        Ok::<_, ImageError>((parsed, rendered))
+    };
+    match rendered.await {
+        Ok((parsed, rendered)) => {
+            let mut policy = state.cache_policy();
+            policy.requested_max_age = parsed.max_age;
+            image_response(&headers, &rendered, &policy)
+        }
+        Err(error) => {
+            // github-readme-stats draws its error cards in the requested theme; so do we when
+            // the theme is installed.
+            let params = query_pairs(Some(&query));
+            let theme = params.get("theme").map(|t| t.trim().to_ascii_lowercase()).unwrap_or_default();
+            error_image(&state, error.into(), &theme, ImageFormat::Svg).await
+        }
+    }
+}
+
+/// The translated request, remembered by its raw query like the preview's.
+fn parsed(state: &AppState, query: &str, card: GrsCard) -> Result<Arc<UrlRequest>, ImageError> {
+    let key = (ImageRoute::Grs(card), query.to_owned());
+    if let Some(request) = state.parsed_requests.get(&key) {
+        return Ok(request);
+    }
+    let themes = state.renderer.themes();
+    let request = Arc::new(grs::translate(card, &query_pairs(Some(query)), |t| themes.get(t).is_some())?);
+    state.parsed_requests.insert(key, request.clone());
+    Ok(request)
+}

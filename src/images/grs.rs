@@ -1,0 +1,240 @@
+//! github-readme-stats' URLs as our card requests, so that its users switch by changing only the
+//! host. Its routes are lenient: a colour it cannot read falls back to the theme's, an unknown
+//! theme to the default one, a boolean other than true/false to the default, an out-of-range
+//! number to the nearest bound. A value it accepts therefore never gets our 400 here; a value it
+//! refuses (no username, an unknown locale or layout) gets our error card naming the parameter.
+
+use std::collections::HashMap;
+
+use crate::domain::{BannerType, ImageFormat};
+use crate::render::{BannerOptions, OptionError, i18n};
+
+use super::request::{CardRequest, UrlRequest};
+
+/// A github-readme-stats route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GrsCard {
+    /// `/api`: the stats card.
+    Stats,
+    /// `/api/top-langs`.
+    TopLanguages,
+}
+
+/// `Cache-Control` bounds of a route, in seconds; `cache_seconds` is clamped into them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheBounds {
+    pub min: u64,
+    pub max: u64,
+}
+
+const HOUR: u64 = 3600;
+const DAY: u64 = 24 * HOUR;
+
+impl GrsCard {
+    fn kind(self) -> BannerType {
+        match self {
+            GrsCard::Stats => BannerType::Compact,
+            GrsCard::TopLanguages => BannerType::Languages,
+        }
+    }
+
+    /// github-readme-stats' bounds for the card.
+    pub fn cache_bounds(self) -> CacheBounds {
+        match self {
+            GrsCard::Stats => CacheBounds { min: 12 * HOUR, max: 2 * DAY },
+            GrsCard::TopLanguages => CacheBounds { min: 2 * DAY, max: 10 * DAY },
+        }
+    }
+
+    /// The options this route passes on as they are, when our parser accepts the value (else
+    /// the default applies, as on github-readme-stats).
+    fn passed_on(self) -> &'static [&'static str] {
+        const COMMON: [&str; 9] = [
+            "title_color",
+            "text_color",
+            "icon_color",
+            "bg_color",
+            "border_color",
+            "hide_border",
+            "custom_title",
+            "disable_animations",
+            "show_icons",
+        ];
+        &COMMON
+    }
+}
+
+fn invalid(name: &'static str, reason: impl Into<String>) -> OptionError {
+    OptionError { name, reason: reason.into() }
+}
+
+/// Translates a github-readme-stats query; `installed` says whether a theme name selects a pack.
+pub fn translate(
+    card: GrsCard,
+    params: &HashMap<String, String>,
+    installed: impl Fn(&str) -> bool,
+) -> Result<UrlRequest, OptionError> {
+    let get = |name: &str| params.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+    let mut ours: HashMap<String, String> = HashMap::new();
+    let mut pass = |name: &str, value: String| {
+        ours.insert(name.to_owned(), value);
+    };
+    pass("type", card.kind().as_str().to_owned());
+    if let Some(username) = params.get("username") {
+        pass("username", username.clone());
+    }
+    if let Some(code) = get("locale") {
+        let locale = i18n::locale(code).ok_or_else(|| {
+            invalid("locale", format!("unsupported; one of {}", i18n::all_codes().collect::<Vec<_>>().join(", ")))
+        })?;
+        pass("locale", locale.code.to_owned());
+    }
+    let theme = get("theme").map(str::to_ascii_lowercase).filter(|t| installed(t));
+    if let Some(theme) = &theme {
+        pass("theme", theme.clone());
+        // Where our pack of the same name has its own take on the palette, these URLs get
+        // github-readme-stats' colours; any colour the URL gives still wins below.
+        if let Some(colors) = grs_palette(theme) {
+            for (name, color) in ["title_color", "icon_color", "text_color", "bg_color"].into_iter().zip(colors) {
+                pass(name, color.to_owned());
+            }
+        }
+    }
+    for &name in card.passed_on() {
+        if let Some(value) = get(name)
+            && accepted(name, value)
+        {
+            pass(name, value.to_owned());
+        }
+    }
+    if let Some(radius) = get("border_radius").and_then(|r| r.parse::<f64>().ok()).filter(|r| r.is_finite()) {
+        pass("border_radius", radius.clamp(0.0, 50.0).to_string());
+    }
+    match card {
+        GrsCard::Stats => {
+            // Stat names we do not show (yet) are ignored, as github-readme-stats ignores names
+            // it does not know.
+            if let Some(list) = get("hide") {
+                let known: Vec<&str> = list.split(',').map(str::trim).filter(|n| accepted("hide", n)).collect();
+                pass("hide", known.join(","));
+            }
+        }
+        GrsCard::TopLanguages => {
+            if let Some(list) = get("hide") {
+                pass("hide_languages", list.to_owned());
+            }
+            if let Some(layout) = get("layout") {
+                // Our donut already stacks the legend under the ring.
+                let layout = if layout == "donut-vertical" { "donut" } else { layout };
+                pass("layout", layout.to_owned());
+            }
+            if let Some(format) = get("stats_format")
+                && !matches!(format, "percentages" | "bytes")
+            {
+                return Err(invalid("stats_format", "must be percentages or bytes"));
+            }
+            if let Some(count) = get("langs_count").and_then(|c| c.parse::<i64>().ok()) {
+                pass("langs_count", count.clamp(1, 20).to_string());
+            }
+        }
+    }
+    let max_age = get("cache_seconds").and_then(|s| s.parse::<i64>().ok()).map(|s| {
+        let bounds = card.cache_bounds();
+        s.max(0).unsigned_abs().clamp(bounds.min, bounds.max)
+    });
+    let request = CardRequest::from_params(&ours, Some(ImageFormat::Svg))?;
+    Ok(UrlRequest { request, max_age })
+}
+
+/// Whether our option parser takes `value` for `name` on its own.
+fn accepted(name: &str, value: &str) -> bool {
+    BannerOptions::from_params(&HashMap::from([(name.to_owned(), value.to_owned())])).is_ok()
+}
+
+/// github-readme-stats' title, icon, text and background colours for the names our packs
+/// colour differently (public palette facts from its theme list).
+fn grs_palette(theme: &str) -> Option<[&'static str; 4]> {
+    Some(match theme {
+        "transparent" => ["006aff", "0579c3", "417e87", "ffffff00"],
+        "dark" => ["fff", "79ff97", "9f9f9f", "151515"],
+        "gruvbox" => ["fabd2f", "fe8019", "8ec07c", "282828"],
+        "tokyonight" => ["70a5fd", "bf91f3", "38bdae", "1a1b27"],
+        "onedark" => ["e4bf7a", "8eb573", "df6d74", "282c34"],
+        "dracula" => ["ff6e96", "79dafa", "f8f8f2", "282a36"],
+        "monokai" => ["eb1f6a", "e28905", "f1f1eb", "272822"],
+        "solarized-dark" => ["268bd2", "b58900", "859900", "002b36"],
+        "solarized-light" => ["268bd2", "b58900", "859900", "fdf6e3"],
+        "nord" => ["81a1c1", "88c0d0", "d8dee9", "2e3440"],
+        "gruvbox_light" => ["b57614", "af3a03", "427b58", "fbf1c7"],
+        "highcontrast" => ["e7f216", "00ffff", "fff", "000"],
+        "github_dark" => ["58a6ff", "1f6feb", "c3d1d9", "0d1117"],
+        "catppuccin_mocha" => ["94e2d5", "cba6f7", "cdd6f4", "1e1e2e"],
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cards::Subject;
+    use crate::images::query_pairs;
+
+    fn translate_query(card: GrsCard, query: &str) -> Result<UrlRequest, OptionError> {
+        translate(card, &query_pairs(Some(query)), |t| matches!(t, "dracula" | "github_dark" | "vue"))
+    }
+
+    #[test]
+    fn values_github_readme_stats_accepts_never_fail() {
+        for query in [
+            "username=octocat&show_icons=maybe&title_color=red&bg_color=nope&theme=unknown_theme",
+            "username=octocat&hide=stars,not_a_stat,prs&border_radius=900&cache_seconds=abc",
+            "username=octocat&card_width=abc&line_height=x&rank_icon=github&number_format=long&text_bold=false",
+            "username=octocat&include_all_commits=true&commits_year=2020&show=reviews,prs_merged",
+        ] {
+            let translated = translate_query(GrsCard::Stats, query);
+            assert!(translated.is_ok(), "{query}: {translated:?}");
+        }
+        let top = translate_query(
+            GrsCard::TopLanguages,
+            "username=octocat&layout=donut-vertical&langs_count=99&hide=html,CSS",
+        );
+        let top = top.unwrap().request;
+        assert_eq!(top.options.langs_count, Some(20));
+        assert_eq!(top.options.hide_languages.iter().map(String::as_str).collect::<Vec<_>>(), ["css", "html"]);
+    }
+
+    #[test]
+    fn values_github_readme_stats_refuses_name_their_parameter() {
+        assert_eq!(translate_query(GrsCard::Stats, "show_icons=true").unwrap_err().name, "username");
+        assert_eq!(translate_query(GrsCard::Stats, "username=octocat&locale=xx").unwrap_err().name, "locale");
+        assert_eq!(translate_query(GrsCard::TopLanguages, "username=a&layout=circle").unwrap_err().name, "layout");
+        assert_eq!(
+            translate_query(GrsCard::TopLanguages, "username=a&stats_format=kb").unwrap_err().name,
+            "stats_format"
+        );
+    }
+
+    #[test]
+    fn themes_and_colours_follow_github_readme_stats() {
+        let r = translate_query(GrsCard::Stats, "username=octocat&theme=Dracula&title_color=123456").unwrap().request;
+        assert_eq!(r.options.theme, "dracula");
+        assert_eq!(r.options.title_color.as_deref(), Some("#123456"), "the URL's colour wins");
+        assert_eq!(r.options.icon_color.as_deref(), Some("#79dafa"), "grs's dracula icon colour");
+        let unknown = translate_query(GrsCard::Stats, "username=octocat&theme=nope").unwrap().request;
+        assert_eq!(unknown.options.theme, BannerOptions::default().theme);
+        let plain = translate_query(GrsCard::Stats, "username=octocat&theme=vue").unwrap().request;
+        assert_eq!((plain.options.theme.as_str(), plain.options.title_color), ("vue", None));
+        assert!(matches!(plain.subject, Subject::User(login) if login.as_str() == "octocat"));
+        assert_eq!(plain.kind, BannerType::Compact);
+    }
+
+    #[test]
+    fn cache_seconds_is_clamped_to_the_cards_bounds() {
+        let max_age = |card, query| translate_query(card, query).unwrap().max_age;
+        assert_eq!(max_age(GrsCard::Stats, "username=a&cache_seconds=60"), Some(12 * HOUR));
+        assert_eq!(max_age(GrsCard::Stats, "username=a&cache_seconds=90000"), Some(90000));
+        assert_eq!(max_age(GrsCard::Stats, "username=a&cache_seconds=999999999"), Some(2 * DAY));
+        assert_eq!(max_age(GrsCard::TopLanguages, "username=a&cache_seconds=-5"), Some(2 * DAY));
+        assert_eq!(max_age(GrsCard::Stats, "username=a"), None);
+    }
+}
