@@ -20,7 +20,7 @@ use crate::events::{EventBus, InProcessBus};
 use crate::github::{GitHubClient, PoolLimits, RetryPolicy};
 use crate::images::ImageService;
 use crate::render::{RasterPool, Renderer};
-use crate::stats::{StatsService, StatsSettings, TtlPolicy, Waits};
+use crate::stats::{CodeService, StatsService, StatsSettings, TtlPolicy, Waits};
 use crate::store::{self, BannerStore, Claims, OutboxStore, RefreshSchedule, SnapshotStore};
 use crate::worker::{Consumers, OutboxRelay, RefreshScheduler, SchedulerSettings};
 
@@ -70,13 +70,17 @@ impl Services {
         )
         .context("could not build the GitHub client")?;
         let list = |l: &Option<crate::config::LoginList>| l.as_ref().map(|l| l.0.clone()).unwrap_or_default();
+        let github: Arc<dyn crate::github::GitHubApi> = Arc::new(github);
+        let ttl = TtlPolicy { soft: settings.cache_soft_ttl, hard: settings.cache_hard_ttl };
+        let waits = Waits { known_user: settings.known_user_wait, new_user: settings.first_view_deadline };
+        let code = CodeService::new(github.clone(), ttl, waits, settings.cache_max_users, clock.clone());
         let stats = StatsService::new(
-            Arc::new(github),
+            github,
             SnapshotStore::with_origin(db.clone(), origin.clone()),
             StatsSettings {
-                ttl: TtlPolicy { soft: settings.cache_soft_ttl, hard: settings.cache_hard_ttl },
+                ttl,
                 max_users: settings.cache_max_users,
-                waits: Waits { known_user: settings.known_user_wait, new_user: settings.first_view_deadline },
+                waits,
                 access: LoginPolicy::new(&list(&settings.allowed_users), &list(&settings.blocked_users)),
             },
             clock,
@@ -90,7 +94,8 @@ impl Services {
             Some(n) => RasterPool::new(usize::from(n), usize::from(limits.png_max_queue)),
             None => RasterPool::per_core(usize::from(limits.png_max_queue)),
         });
-        let images = ImageService::new(Some(stats.clone()), renderer.clone(), raster, settings.response_cache_bytes);
+        let images =
+            ImageService::new(Some(stats.clone()), Some(code), renderer.clone(), raster, settings.response_cache_bytes);
         let banner_store = BannerStore::with_origin(db.clone(), origin.clone());
         let banners = BannerService::new(banner_store.clone(), stats.clone(), images.clone());
         let bus = event_bus(settings, &origin)?;

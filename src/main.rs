@@ -8,7 +8,6 @@ use anyhow::Context;
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use github_banners::app::{Application, Services};
-use github_banners::cards::Subject;
 use github_banners::config::{DatabaseSettings, LogSettings, Settings, ThemeSettings};
 use github_banners::domain::{BannerType, ImageFormat, Login};
 use github_banners::images::{CardRequest, Unlimited};
@@ -101,16 +100,19 @@ impl BannerArgs {
 
     /// The `--option` pairs as banner options.
     fn options(&self) -> anyhow::Result<BannerOptions> {
-        let pairs = self
-            .options
+        Ok(BannerOptions::from_params(&self.pairs()?)?)
+    }
+
+    /// The `--option` pairs as given.
+    fn pairs(&self) -> anyhow::Result<std::collections::HashMap<String, String>> {
+        self.options
             .iter()
             .map(|pair| {
                 pair.split_once('=')
                     .map(|(k, v)| (k.trim().to_owned(), v.to_owned()))
                     .with_context(|| format!("--option {pair}: expected KEY=VALUE"))
             })
-            .collect::<anyhow::Result<_>>()?;
-        Ok(BannerOptions::from_params(&pairs)?)
+            .collect::<anyhow::Result<_>>()
     }
 
     fn write(&self, bytes: &[u8]) -> anyhow::Result<()> {
@@ -229,7 +231,11 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let login = Login::parse(&login).map_err(|e| anyhow::anyhow!("invalid login `{login}`: {e}"))?;
             let options = banner.options()?;
             let services = Services::build(&settings).await?;
-            let request = CardRequest::new(banner.kind, Subject::User(login), options, banner.format());
+            // `render OWNER --type pin --option repo=NAME`, `render LOGIN --type gist --option id=ID`.
+            let mut pairs = banner.pairs()?;
+            pairs.insert("username".to_owned(), login.as_str().to_owned());
+            let subject = github_banners::images::subject(banner.kind, &pairs)?;
+            let request = CardRequest::new(banner.kind, subject, options, banner.format());
             let rendered = services.state.images.image(&request, &Unlimited).await?;
             banner.write(&rendered.image.bytes)
         }

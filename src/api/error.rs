@@ -33,6 +33,8 @@ pub enum AppError {
     InvalidParameter { name: &'static str, reason: String },
     #[error("GitHub user `{login}` not found")]
     UserNotFound { login: String },
+    #[error("{what} was not found on GitHub (or is private)")]
+    NotFound { what: String },
     #[error("no banner with id `{id}`")]
     BannerNotFound { id: String },
     #[error("this instance does not show `{login}`")]
@@ -85,7 +87,7 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::MissingParameter { .. } | AppError::InvalidParameter { .. } => "BAD_USER_INPUT",
-            AppError::UserNotFound { .. } | AppError::BannerNotFound { .. } => "NOT_FOUND",
+            AppError::UserNotFound { .. } | AppError::BannerNotFound { .. } | AppError::NotFound { .. } => "NOT_FOUND",
             AppError::Forbidden { .. } => "FORBIDDEN",
             AppError::Unauthenticated | AppError::BadSignature(_) => "UNAUTHENTICATED",
             AppError::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
@@ -103,7 +105,9 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::MissingParameter { .. } | AppError::InvalidParameter { .. } => StatusCode::BAD_REQUEST,
-            AppError::UserNotFound { .. } | AppError::BannerNotFound { .. } => StatusCode::NOT_FOUND,
+            AppError::UserNotFound { .. } | AppError::BannerNotFound { .. } | AppError::NotFound { .. } => {
+                StatusCode::NOT_FOUND
+            }
             AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
             AppError::Unauthenticated | AppError::BadSignature(_) => StatusCode::UNAUTHORIZED,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -146,6 +150,7 @@ impl AppError {
                 ("Invalid request", self.to_string(), Some("Example: ?username=octocat&type=wide".to_owned()))
             }
             AppError::UserNotFound { .. } => ("User not found", self.to_string(), None),
+            AppError::NotFound { .. } => ("Not found", self.to_string(), None),
             AppError::BannerNotFound { .. } => ("Banner not found", self.to_string(), None),
             AppError::Forbidden { .. } => ("Not shown here", self.to_string(), None),
             AppError::Unauthenticated | AppError::BadSignature(_) => ("Unauthenticated", self.to_string(), None),
@@ -287,6 +292,8 @@ impl From<ImageError> for AppError {
         match e {
             ImageError::Invalid(e) => e.into(),
             ImageError::Stats { login, error } => AppError::from_stats(error, &login),
+            ImageError::Code { what, error: StatsError::GitHub(GitHubError::NotFound) } => AppError::NotFound { what },
+            ImageError::Code { what, error } => AppError::from_stats(error, &what),
             ImageError::OverBudget { retry_after_secs } => AppError::TooManyRequests { retry_after_secs },
             ImageError::Busy => AppError::Busy { retry_after_secs: 1 },
             other @ (ImageError::NoSource | ImageError::Render(_)) => AppError::internal(other),

@@ -17,7 +17,19 @@ use crate::images::grs::{self, GrsCard};
 use crate::images::{ImageError, UrlRequest, query_pairs};
 
 pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/api", get(stats)).route("/api/top-langs", get(top_languages))
+    Router::new()
+        .route("/api", get(stats))
+        .route("/api/top-langs", get(top_languages))
+        .route("/api/pin", get(pin))
+        .route("/api/gist", get(gist))
+}
+
+async fn pin(state: State<AppState>, client: Client, query: RawQuery, headers: HeaderMap) -> Response {
+    respond(state, client, query, headers, GrsCard::Pin).await
+}
+
+async fn gist(state: State<AppState>, client: Client, query: RawQuery, headers: HeaderMap) -> Response {
+    respond(state, client, query, headers, GrsCard::Gist).await
 }
 
 async fn stats(state: State<AppState>, client: Client, query: RawQuery, headers: HeaderMap) -> Response {

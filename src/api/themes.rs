@@ -78,7 +78,12 @@ async fn gallery(State(state): State<AppState>, headers: HeaderMap) -> Response 
             extends = pack.extends.as_deref().map(|e| format!("extends {}", escape_text(e))).unwrap_or_default(),
         );
         for kind in &pack.types {
-            let url = format!("{base}/banners/preview?username=USERNAME&type={}&theme={}", kind.as_str(), pack.name);
+            let subject = match kind {
+                BannerType::Pin => "username=OWNER&repo=REPOSITORY",
+                BannerType::Gist => "id=GIST_ID",
+                _ => "username=USERNAME",
+            };
+            let url = format!("{base}/banners/preview?{subject}&type={}&theme={}", kind.as_str(), pack.name);
             let snippet = format!("![GitHub stats]({url})");
             let _ = write!(
                 html,

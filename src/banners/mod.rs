@@ -125,8 +125,8 @@ impl BannerService {
             created_at: now,
             updated_at: now,
         };
-        let login = self.validate(&record)?;
-        self.check_user_exists(&login).await?;
+        let request = self.validate(&record)?;
+        self.check_subject_exists(&request).await?;
         self.store.insert(&record).await?;
         Ok(record.into())
     }
@@ -147,9 +147,9 @@ impl BannerService {
             record.options = options;
         }
         record.updated_at = Utc::now().trunc_subsecs(6);
-        let login = self.validate(&record)?;
-        if user_changed {
-            self.check_user_exists(&login).await?;
+        let request = self.validate(&record)?;
+        if user_changed || !matches!(request.subject, Subject::User(_)) {
+            self.check_subject_exists(&request).await?;
         }
         if !self.store.update(&record).await? {
             return Err(BannerError::NotFound(id.to_owned()));
@@ -226,17 +226,37 @@ impl BannerService {
     }
 
     fn request(&self, record: &BannerRecord, format: ImageFormat) -> Result<CardRequest, BannerError> {
+        // Every banner has an owner; repository and gist banners name their subject in options.
         let login = Login::parse(record.owner_login.trim()).map_err(|e| invalid("username", e.to_string()))?;
-        Ok(CardRequest::new(record.banner_type, Subject::User(login), self.options(record)?, format))
+        let mut params: HashMap<String, String> = record.options.clone().into_iter().collect();
+        params.insert("username".to_owned(), login.as_str().to_owned());
+        let subject = crate::images::subject(record.banner_type, &params)?;
+        Ok(CardRequest::new(record.banner_type, subject, self.options(record)?, format))
     }
 
     /// Everything a banner needs to be rendered, checked before anything is stored.
-    fn validate(&self, record: &BannerRecord) -> Result<Login, BannerError> {
+    fn validate(&self, record: &BannerRecord) -> Result<CardRequest, BannerError> {
         let request = self.request(record, ImageFormat::Svg)?;
         self.images.check(&request)?;
-        match request.subject {
-            Subject::User(login) => Ok(login),
-            _ => Err(invalid("username", "is required")),
+        Ok(request)
+    }
+
+    /// A banner about something GitHub does not know is refused.
+    async fn check_subject_exists(&self, request: &CardRequest) -> Result<(), BannerError> {
+        match &request.subject {
+            Subject::User(login) => self.check_user_exists(login).await,
+            _ => match self.images.image(request, &crate::images::Unlimited).await {
+                Err(ImageError::Code { what, error: StatsError::GitHub(GitHubError::NotFound) }) => {
+                    let name = if matches!(request.subject, Subject::Gist(_)) { "id" } else { "repo" };
+                    Err(invalid(name, format!("GitHub has no {what}")))
+                }
+                Err(error @ ImageError::Invalid(_)) => Err(error.into()),
+                Err(error) => {
+                    tracing::warn!(%error, "could not check the banner's subject exists; creating it anyway");
+                    Ok(())
+                }
+                Ok(_) => Ok(()),
+            },
         }
     }
 

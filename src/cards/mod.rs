@@ -19,6 +19,7 @@
 //! Nothing in `api/`, `banners/`, `main.rs` or `themes_cli.rs` changes: REST previews, stored
 //! banners, GraphQL `preview` and the CLI all go through the image service.
 
+mod code;
 mod compact;
 mod languages;
 mod user_card;
@@ -26,7 +27,7 @@ mod wide;
 
 use std::sync::Arc;
 
-use crate::domain::{BannerType, Login, UserSnapshot};
+use crate::domain::{BannerType, CodeCard, GistId, Login, RepoRef, UserSnapshot};
 use crate::render::{BannerOptions, Pack, RenderError, Sample, ThemeError};
 
 /// Where a card kind's data comes from.
@@ -34,6 +35,10 @@ use crate::render::{BannerOptions, Pack, RenderError, Sample, ThemeError};
 pub enum Source {
     /// A GitHub user's snapshot, through `StatsService` (cache, store, GitHub).
     UserStats,
+    /// A repository, through `CodeService` (cache, GitHub).
+    Repository,
+    /// A gist, through `CodeService`.
+    Gist,
 }
 
 impl Source {
@@ -41,6 +46,7 @@ impl Source {
     pub fn sample(self, sample: Sample) -> CardData {
         match self {
             Source::UserStats => CardData::User { snapshot: Arc::new(sample.snapshot()), stale: false },
+            Source::Repository | Source::Gist => CardData::Code { card: Arc::new(sample.code_card()), stale: false },
         }
     }
 }
@@ -49,6 +55,8 @@ impl Source {
 #[derive(Debug, Clone)]
 pub enum Subject {
     User(Login),
+    Repository(RepoRef),
+    Gist(GistId),
     /// Built-in sample data (the gallery, `themes preview`).
     Sample(Sample),
     /// Data given by the caller (`themes preview --stats FILE`).
@@ -63,6 +71,8 @@ pub enum CardData {
         /// Older than the soft TTL: the card may say so.
         stale: bool,
     },
+    /// A repository or a gist.
+    Code { card: Arc<CodeCard>, stale: bool },
 }
 
 impl CardData {
@@ -72,6 +82,14 @@ impl CardData {
             CardData::User { snapshot, stale } => {
                 ("user", snapshot.profile.login.as_str(), snapshot.fetched_at.timestamp_micros(), *stale)
             }
+            CardData::Code { card, stale } => ("code", card.name.as_str(), card.fetched_at.timestamp_micros(), *stale),
+        }
+    }
+
+    /// Marks the data as older than the soft TTL (pack validation shows the stale line).
+    pub fn set_stale(&mut self, value: bool) {
+        match self {
+            CardData::User { stale, .. } | CardData::Code { stale, .. } => *stale = value,
         }
     }
 }
@@ -98,6 +116,8 @@ pub fn kind(kind: BannerType) -> &'static dyn CardKind {
         BannerType::Wide => &wide::Wide,
         BannerType::Compact => &compact::Compact,
         BannerType::Languages => &languages::Languages,
+        BannerType::Pin => &code::Pin,
+        BannerType::Gist => &code::Gist,
     }
 }
 
@@ -108,8 +128,7 @@ pub fn validate_pack(pack: &Pack) -> Result<(), ThemeError> {
         let file = format!("{}/{}.svg.hbs", pack.name, card.kind().as_str());
         for sample in Sample::ALL {
             let mut data = card.source().sample(sample);
-            let CardData::User { stale, .. } = &mut data;
-            *stale = sample == Sample::Hostile;
+            data.set_stale(sample == Sample::Hostile);
             for options in card.variants() {
                 let svg = card
                     .render(pack, &data, &options)

@@ -23,7 +23,13 @@ pub(super) enum Title {
 
 impl UserCard {
     pub(super) fn render(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
-        let CardData::User { snapshot, stale } = data;
+        let CardData::User { snapshot, stale } = data else {
+            return Err(RenderError::Template {
+                theme: pack.name.clone(),
+                template: format!("{}.svg.hbs", self.kind.as_str()),
+                message: "this card shows a user's stats".to_owned(),
+            });
+        };
         let stats = compute(snapshot, StatsOptions { include_forks: options.include_forks });
         let data = BannerData::new(snapshot, stats, *stale);
         let context = BannerContext::new(pack, self.kind, &data, options, &self.spec());

@@ -11,16 +11,23 @@ pub enum BannerType {
     Compact,
     /// Top languages.
     Languages,
+    /// A repository (github-readme-stats' pin card).
+    Pin,
+    /// A gist.
+    Gist,
 }
 
 impl BannerType {
-    pub const ALL: [BannerType; 3] = [BannerType::Wide, BannerType::Compact, BannerType::Languages];
+    pub const ALL: [BannerType; 5] =
+        [BannerType::Wide, BannerType::Compact, BannerType::Languages, BannerType::Pin, BannerType::Gist];
 
     pub fn as_str(self) -> &'static str {
         match self {
             BannerType::Wide => "wide",
             BannerType::Compact => "compact",
             BannerType::Languages => "languages",
+            BannerType::Pin => "pin",
+            BannerType::Gist => "gist",
         }
     }
 }
@@ -32,7 +39,7 @@ impl FromStr for BannerType {
         Self::ALL
             .into_iter()
             .find(|t| t.as_str() == s)
-            .ok_or_else(|| "must be one of wide, compact, languages".to_owned())
+            .ok_or_else(|| "must be one of wide, compact, languages, pin, gist".to_owned())
     }
 }
 

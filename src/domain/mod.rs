@@ -8,6 +8,7 @@ mod banner;
 mod languages;
 mod login;
 mod rank;
+mod repository;
 mod snapshot;
 mod stats;
 
@@ -16,5 +17,6 @@ pub use banner::{BannerType, ImageFormat};
 pub use languages::{LanguageShare, language_shares};
 pub use login::{Login, LoginError};
 pub use rank::{Rank, rank};
+pub use repository::{CodeCard, GistId, RepoRef};
 pub use snapshot::{Contributions, LanguageSize, Profile, RepoSnapshot, UserSnapshot};
 pub use stats::{StatsOptions, UserStats, compute, language_shares_excluding};

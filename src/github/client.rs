@@ -9,10 +9,15 @@ use reqwest::header::{HeaderMap, RETRY_AFTER, USER_AGENT};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use super::queries::{RateLimitCheck, UserRepositories, UserStats, rate_limit_check, user_repositories, user_stats};
+use super::queries::{
+    GistCard, RateLimitCheck, RepositoryCard, UserRepositories, UserStats, gist_card, rate_limit_check,
+    repository_card, user_repositories, user_stats,
+};
 use super::tokens::{Budget, Offer, PoolLimits, TokenInfo, TokenPool};
 use super::{GitHubApi, GitHubError};
-use crate::domain::{Contributions, LanguageSize, Login, Profile, RepoSnapshot, UserSnapshot};
+use crate::domain::{
+    CodeCard, Contributions, GistId, LanguageSize, Login, Profile, RepoRef, RepoSnapshot, UserSnapshot,
+};
 
 /// Stops a user with absurdly many repositories (or a server that always says "more") from
 /// turning one banner into an unbounded crawl: 100 pages = 10,000 repositories.
@@ -91,7 +96,7 @@ macro_rules! reports_rate_limit {
         }
     )*};
 }
-reports_rate_limit!(user_stats, user_repositories, rate_limit_check);
+reports_rate_limit!(user_stats, user_repositories, rate_limit_check, repository_card, gist_card);
 
 impl GitHubClient {
     pub fn new(
@@ -370,6 +375,56 @@ repo_from_fields!(user_stats, user_repositories);
 impl GitHubApi for GitHubClient {
     fn token_pool(&self) -> Vec<TokenInfo> {
         self.pool.infos()
+    }
+
+    async fn fetch_repository(&self, repo: &RepoRef) -> Result<CodeCard, GitHubError> {
+        let variables = repository_card::Variables { owner: repo.owner.as_str().to_owned(), name: repo.name.clone() };
+        let data = self.execute::<RepositoryCard>(variables).await?;
+        let r = data.repository.filter(|r| !r.is_private).ok_or(GitHubError::NotFound)?;
+        let (language, language_color) = r.primary_language.map(|l| (Some(l.name), l.color)).unwrap_or_default();
+        Ok(CodeCard {
+            owner: r.owner.login,
+            name: r.name,
+            description: r.description,
+            language,
+            language_color,
+            stars: r.stargazer_count,
+            forks: r.fork_count,
+            archived: r.is_archived,
+            template: r.is_template,
+            fetched_at: Utc::now(),
+        })
+    }
+
+    async fn fetch_gist(&self, id: &GistId) -> Result<CodeCard, GitHubError> {
+        let data = self.execute::<GistCard>(gist_card::Variables { name: id.as_str().to_owned() }).await?;
+        let gist = data.viewer.gist.filter(|g| g.is_public).ok_or(GitHubError::NotFound)?;
+        let files: Vec<_> = gist.files.unwrap_or_default().into_iter().flatten().collect();
+        // The gist's language is the one most of its bytes are in, as on its page.
+        let mut by_language: Vec<(String, Option<String>, i64)> = Vec::new();
+        for file in &files {
+            if let Some(language) = &file.language {
+                let size = file.size.unwrap_or(0);
+                match by_language.iter_mut().find(|(name, _, _)| *name == language.name) {
+                    Some(entry) => entry.2 += size,
+                    None => by_language.push((language.name.clone(), language.color.clone(), size)),
+                }
+            }
+        }
+        let top = by_language.into_iter().max_by(|a, b| a.2.cmp(&b.2).then_with(|| b.0.cmp(&a.0)));
+        let (language, language_color) = top.map(|(name, color, _)| (Some(name), color)).unwrap_or_default();
+        Ok(CodeCard {
+            owner: gist.owner.map(|o| o.login).unwrap_or_default(),
+            name: files.first().and_then(|f| f.name.clone()).unwrap_or_else(|| gist.name.clone()),
+            description: gist.description,
+            language,
+            language_color,
+            stars: gist.stargazer_count,
+            forks: gist.forks.total_count,
+            archived: false,
+            template: false,
+            fetched_at: Utc::now(),
+        })
     }
 
     async fn fetch_user(&self, login: &Login) -> Result<UserSnapshot, GitHubError> {

@@ -9,13 +9,19 @@ pub use client::{GitHubClient, RetryPolicy};
 pub use error::GitHubError;
 pub use tokens::{PoolLimits, TokenInfo, TokenStatus};
 
-use crate::domain::{Login, UserSnapshot};
+use crate::domain::{CodeCard, GistId, Login, RepoRef, UserSnapshot};
 
 /// Where user snapshots come from; the stats service depends on this, not on HTTP.
 #[async_trait::async_trait]
 pub trait GitHubApi: Send + Sync {
     /// Profile, contribution counters and every owned repository (all pages).
     async fn fetch_user(&self, login: &Login) -> Result<UserSnapshot, GitHubError>;
+
+    /// One public repository (a user's or an organisation's); private ones are `NotFound`.
+    async fn fetch_repository(&self, repo: &RepoRef) -> Result<CodeCard, GitHubError>;
+
+    /// One public gist by id.
+    async fn fetch_gist(&self, id: &GistId) -> Result<CodeCard, GitHubError>;
 
     /// The token pool's public state, for operators.
     fn token_pool(&self) -> Vec<TokenInfo> {

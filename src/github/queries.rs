@@ -31,3 +31,19 @@ pub struct UserRepositories;
     response_derives = "Debug"
 )]
 pub struct RateLimitCheck;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "github_queries/github.schema.graphql",
+    query_path = "github_queries/repository.graphql",
+    response_derives = "Debug"
+)]
+pub struct RepositoryCard;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "github_queries/github.schema.graphql",
+    query_path = "github_queries/gist.graphql",
+    response_derives = "Debug"
+)]
+pub struct GistCard;

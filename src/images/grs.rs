@@ -18,6 +18,10 @@ pub enum GrsCard {
     Stats,
     /// `/api/top-langs`.
     TopLanguages,
+    /// `/api/pin`: a repository.
+    Pin,
+    /// `/api/gist`.
+    Gist,
 }
 
 /// `Cache-Control` bounds of a route, in seconds; `cache_seconds` is clamped into them.
@@ -35,6 +39,8 @@ impl GrsCard {
         match self {
             GrsCard::Stats => BannerType::Compact,
             GrsCard::TopLanguages => BannerType::Languages,
+            GrsCard::Pin => BannerType::Pin,
+            GrsCard::Gist => BannerType::Gist,
         }
     }
 
@@ -43,13 +49,14 @@ impl GrsCard {
         match self {
             GrsCard::Stats => CacheBounds { min: 12 * HOUR, max: 2 * DAY },
             GrsCard::TopLanguages => CacheBounds { min: 2 * DAY, max: 10 * DAY },
+            GrsCard::Pin | GrsCard::Gist => CacheBounds { min: DAY, max: 10 * DAY },
         }
     }
 
     /// The options this route passes on as they are, when our parser accepts the value (else
     /// the default applies, as on github-readme-stats).
     fn passed_on(self) -> &'static [&'static str] {
-        const COMMON: [&str; 9] = [
+        const COMMON: [&str; 10] = [
             "title_color",
             "text_color",
             "icon_color",
@@ -59,6 +66,7 @@ impl GrsCard {
             "custom_title",
             "disable_animations",
             "show_icons",
+            "show_owner",
         ];
         &COMMON
     }
@@ -80,8 +88,10 @@ pub fn translate(
         ours.insert(name.to_owned(), value);
     };
     pass("type", card.kind().as_str().to_owned());
-    if let Some(username) = params.get("username") {
-        pass("username", username.clone());
+    for subject in ["username", "repo", "id"] {
+        if let Some(value) = params.get(subject) {
+            pass(subject, value.clone());
+        }
     }
     if let Some(code) = get("locale") {
         let locale = i18n::locale(code).ok_or_else(|| {
@@ -111,6 +121,11 @@ pub fn translate(
         pass("border_radius", radius.clamp(0.0, 50.0).to_string());
     }
     match card {
+        GrsCard::Pin | GrsCard::Gist => {
+            if let Some(lines) = get("description_lines_count").and_then(|c| c.parse::<i64>().ok()) {
+                pass("description_lines_count", lines.clamp(1, 3).to_string());
+            }
+        }
         GrsCard::Stats => {
             // Stat names we do not show (yet) are ignored, as github-readme-stats ignores names
             // it does not know.

@@ -24,12 +24,12 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 pub use encoding::{Coding, negotiate};
-pub use request::{CardRequest, UrlRequest, format, kind, query_pairs};
+pub use request::{CardRequest, UrlRequest, format, kind, query_pairs, subject};
 
 use crate::cards::{self, CardData, Source, Subject};
 use crate::domain::ImageFormat;
 use crate::render::{OptionError, Pack, RasterError, RasterPool, Renderer};
-use crate::stats::{Freshness, StatsError, StatsService};
+use crate::stats::{CodeKey, CodeService, Freshness, StatsError, StatsService};
 
 /// PNGs are drawn at twice the SVG size so they stay crisp on high-density screens.
 pub const PNG_SCALE: f32 = 2.0;
@@ -44,6 +44,9 @@ pub enum ImageError {
     Invalid(#[from] OptionError),
     #[error("stats for `{login}`: {error}")]
     Stats { login: String, error: StatsError },
+    /// A repository or gist card's data (`what` names it: "repository octocat/hello").
+    #[error("{what}: {error}")]
+    Code { what: String, error: StatsError },
     /// The caller's budget for costly work is spent.
     #[error("the budget for costly requests is spent; try again in {retry_after_secs}s")]
     OverBudget { retry_after_secs: u64 },
@@ -147,6 +150,8 @@ pub struct ImageService {
 struct Inner {
     /// Live user data; None for the offline CLI (samples only).
     stats: Option<StatsService>,
+    /// Live repositories and gists; None offline.
+    code: Option<CodeService>,
     renderer: Arc<Renderer>,
     raster: Arc<RasterPool>,
     cache: moka::future::Cache<Key, Arc<Image>>,
@@ -162,6 +167,7 @@ struct Fetched {
 impl ImageService {
     pub fn new(
         stats: Option<StatsService>,
+        code: Option<CodeService>,
         renderer: Arc<Renderer>,
         raster: Arc<RasterPool>,
         cache_bytes: u64,
@@ -170,7 +176,7 @@ impl ImageService {
             .max_capacity(cache_bytes)
             .weigher(|_key: &Key, image: &Arc<Image>| image.weight())
             .build();
-        Self { inner: Arc::new(Inner { stats, renderer, raster, cache }) }
+        Self { inner: Arc::new(Inner { stats, code, renderer, raster, cache }) }
     }
 
     pub fn renderer(&self) -> &Arc<Renderer> {
@@ -251,6 +257,8 @@ impl ImageService {
                 Ok(Fetched { data: source.sample(*sample), freshness: None, fetched_at: None })
             }
             (_, Subject::Given(data)) => Ok(Fetched { data: data.clone(), freshness: None, fetched_at: None }),
+            (Source::Repository, Subject::Repository(repo)) => self.code(CodeKey::Repository(repo), budget).await,
+            (Source::Gist, Subject::Gist(id)) => self.code(CodeKey::Gist(id), budget).await,
             (Source::UserStats, Subject::User(login)) => {
                 let stats = self.inner.stats.as_ref().ok_or(ImageError::NoSource)?;
                 let failed = |error: StatsError| ImageError::Stats { login: login.as_str().to_owned(), error };
@@ -274,7 +282,24 @@ impl ImageService {
                     fetched_at: Some(fetched_at),
                 })
             }
+            // A request names its subject by its kind's source, so this is a caller's mistake.
+            _ => Err(ImageError::NoSource),
         }
+    }
+
+    /// A repository or gist: from memory, else charged to the caller and fetched.
+    async fn code(&self, key: CodeKey<'_>, budget: &dyn Budget) -> Result<Fetched, ImageError> {
+        let code = self.inner.code.as_ref().ok_or(ImageError::NoSource)?;
+        if !code.is_cached(key).await {
+            budget.charge()?;
+        }
+        let lookup = code.get(key).await.map_err(|error| ImageError::Code { what: key.describe(), error })?;
+        let fetched_at = lookup.card.fetched_at;
+        Ok(Fetched {
+            data: CardData::Code { card: lookup.card, stale: lookup.freshness != Freshness::Fresh },
+            freshness: Some(lookup.freshness),
+            fetched_at: Some(fetched_at),
+        })
     }
 
     async fn encode(&self, svg: String, format: ImageFormat, key: &Key) -> Result<Image, ImageError> {

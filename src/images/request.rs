@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
-use crate::cards::Subject;
-use crate::domain::{BannerType, ImageFormat, Login};
+use crate::cards::{Source, Subject};
+use crate::domain::{BannerType, GistId, ImageFormat, Login, RepoRef};
 use crate::render::{BannerOptions, OptionError};
 
 /// Everything that decides what a card looks like.
@@ -41,10 +41,31 @@ impl CardRequest {
     pub fn from_params(params: &HashMap<String, String>, forced: Option<ImageFormat>) -> Result<Self, OptionError> {
         let format = format(params, forced)?;
         let kind = kind(params)?;
-        let username = params.get("username").ok_or_else(|| invalid("username", "is required"))?;
-        let login = Login::parse(username.trim()).map_err(|e| invalid("username", e.to_string()))?;
+        let subject = subject(kind, params)?;
         let options = BannerOptions::from_params(params)?;
-        Ok(Self::new(kind, Subject::User(login), options, format))
+        Ok(Self::new(kind, subject, options, format))
+    }
+}
+
+/// What a card of `kind` is about, from `username` (user cards), `repo` (`owner/name`, or a name
+/// of `username`'s) or `id` (a gist).
+pub fn subject(kind: BannerType, params: &HashMap<String, String>) -> Result<Subject, OptionError> {
+    let get = |name: &str| params.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+    let login = || {
+        let username = get("username").ok_or_else(|| invalid("username", "is required"))?;
+        Login::parse(username).map_err(|e| invalid("username", e.to_string()))
+    };
+    match crate::cards::kind(kind).source() {
+        Source::UserStats => Ok(Subject::User(login()?)),
+        Source::Repository => {
+            let repo = get("repo").ok_or_else(|| invalid("repo", "is required: owner/name"))?;
+            let parsed = if repo.contains('/') { RepoRef::parse(repo) } else { RepoRef::new(login()?, repo) };
+            parsed.map(Subject::Repository).map_err(|reason| invalid("repo", reason))
+        }
+        Source::Gist => {
+            let id = get("id").ok_or_else(|| invalid("id", "is required: the gist's id"))?;
+            GistId::parse(id).map(Subject::Gist).map_err(|reason| invalid("id", reason))
+        }
     }
 }
 

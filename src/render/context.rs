@@ -197,7 +197,7 @@ impl<'a> BannerContext<'a> {
     }
 }
 
-fn theme_view(pack: &Pack, kind: BannerType, options: &BannerOptions) -> ThemeView {
+pub(super) fn theme_view(pack: &Pack, kind: BannerType, options: &BannerOptions) -> ThemeView {
     let mut palette = pack.palette.clone();
     let overrides = [
         ("title", &options.title_color),
@@ -295,7 +295,7 @@ fn round1(x: f64) -> f64 {
 
 /// GitHub's color when it is a valid hex color (it is data from outside and ends up in an
 /// attribute), else linguist's, else gray.
-fn language_color(share: &LanguageShare) -> String {
+pub(super) fn language_color(share: &LanguageShare) -> String {
     share
         .color
         .as_deref()

@@ -6,6 +6,7 @@
 //! a pack only loads if every type it provides renders well-formed SVG for every sample shape.
 
 mod assets;
+mod code_context;
 mod context;
 mod escape;
 mod helpers;
@@ -23,6 +24,7 @@ use std::sync::{Arc, RwLock};
 use handlebars::Handlebars;
 
 pub use assets::linguist_color;
+pub use code_context::CodeContext;
 pub use context::{BannerContext, BannerData, CONTEXT_VERSION, CardSpec, ErrorContext, UserView};
 pub use escape::xml as escape_text;
 pub use options::{BannerOptions, LanguagesLayout, OptionError};

@@ -128,6 +128,10 @@ pub struct BannerOptions {
     pub layout: LanguagesLayout,
     pub disable_animations: bool,
     pub include_forks: bool,
+    /// Repository and gist cards: `owner/name` as the title.
+    pub show_owner: bool,
+    /// Repository and gist cards: description lines (1-3; default 3).
+    pub description_lines: Option<usize>,
 }
 
 /// Feeds every field, so equal options hash equal (the image cache keys on it); destructured so
@@ -152,6 +156,8 @@ impl std::hash::Hash for BannerOptions {
             layout,
             disable_animations,
             include_forks,
+            show_owner,
+            description_lines,
         } = self;
         (theme, locale, title_color, text_color, icon_color, border_color).hash(state);
         match background {
@@ -160,7 +166,7 @@ impl std::hash::Hash for BannerOptions {
             Some(Background::Gradient { angle, colors }) => (2u8, angle.to_bits(), colors).hash(state),
         }
         (hide_border, border_radius.map(f64::to_bits), hide, show_icons, custom_title, langs_count).hash(state);
-        (layout, disable_animations, include_forks, hide_languages).hash(state);
+        (layout, disable_animations, include_forks, hide_languages, show_owner, description_lines).hash(state);
     }
 }
 
@@ -184,12 +190,14 @@ impl Default for BannerOptions {
             layout: LanguagesLayout::Normal,
             disable_animations: false,
             include_forks: false,
+            show_owner: false,
+            description_lines: None,
         }
     }
 }
 
 /// The option names `from_params` understands (anything else is ignored, for compatibility).
-pub const OPTION_NAMES: [&str; 17] = [
+pub const OPTION_NAMES: [&str; 19] = [
     "theme",
     "locale",
     "title_color",
@@ -207,6 +215,8 @@ pub const OPTION_NAMES: [&str; 17] = [
     "layout",
     "disable_animations",
     "include_forks",
+    "show_owner",
+    "description_lines_count",
 ];
 
 const MAX_TITLE_CHARS: usize = 100;
@@ -285,6 +295,13 @@ impl BannerOptions {
         o.disable_animations =
             get("disable_animations").map(|v| boolean("disable_animations", v)).transpose()?.unwrap_or(false);
         o.include_forks = get("include_forks").map(|v| boolean("include_forks", v)).transpose()?.unwrap_or(false);
+        o.show_owner = get("show_owner").map(|v| boolean("show_owner", v)).transpose()?.unwrap_or(false);
+        o.description_lines = get("description_lines_count")
+            .map(|v| match v.parse::<usize>() {
+                Ok(n) if (1..=3).contains(&n) => Ok(n),
+                _ => Err(invalid("description_lines_count", "must be 1, 2 or 3")),
+            })
+            .transpose()?;
         Ok(o)
     }
 }

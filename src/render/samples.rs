@@ -151,3 +151,59 @@ fn repo(name: &str, stars: i64, forks: i64, languages: &[(&str, &str, i64)]) -> 
             .collect(),
     }
 }
+
+/// Repository and gist cards in the same shapes.
+impl Sample {
+    pub fn code_card(self) -> crate::domain::CodeCard {
+        let at = Utc.with_ymd_and_hms(2024, 5, 1, 12, 0, 0).single().unwrap_or_default();
+        let card = |owner: &str, name: &str, description: Option<&str>, language: Option<(&str, &str)>, n: i64| {
+            crate::domain::CodeCard {
+                owner: owner.to_owned(),
+                name: name.to_owned(),
+                description: description.map(str::to_owned),
+                language: language.map(|(l, _)| l.to_owned()),
+                language_color: language.map(|(_, c)| c.to_owned()),
+                stars: n,
+                forks: n / 7,
+                archived: false,
+                template: false,
+                fetched_at: at,
+            }
+        };
+        match self {
+            Sample::Typical => card(
+                "octocat",
+                "hello-world",
+                Some("My first repository on GitHub: a small example of how repositories work."),
+                Some(("Rust", "#dea584")),
+                1500,
+            ),
+            Sample::Empty => card("newcomer", "x", None, None, 0),
+            Sample::Huge => crate::domain::CodeCard {
+                archived: true,
+                template: true,
+                ..card(
+                    "an-organisation-with-a-long-name",
+                    &"a-very-long-repository-name-".repeat(3),
+                    Some(&"A description that goes on and on, far longer than any card can show. ".repeat(6)),
+                    Some(("Jupyter Notebook", "#da5b0b")),
+                    9_000_000_000,
+                )
+            },
+            Sample::Unicode => card(
+                "octocat",
+                "日本語-ÜnïcØdé-🚀",
+                Some("Ünïcødé 説明 с кириллицей и emoji 🚀✨ in one line"),
+                Some(("C++", "#f34b7d")),
+                42,
+            ),
+            Sample::Hostile => card(
+                "o<c>t\"o'c&a]]>t",
+                "<script>alert(1)</script>",
+                Some("</text><script>alert('x')</script>]]>\u{1}\u{7f}{{user.login}}"),
+                Some(("<b>Lang</b>", "red;background:url(x)")),
+                -1,
+            ),
+        }
+    }
+}

@@ -1,4 +1,5 @@
-//! Single-flight GitHub fetches: one task per user at a time, joined by everyone who needs it.
+//! Single-flight GitHub fetches: one task per user (or repository, or gist) at a time, joined by
+//! everyone who needs it.
 //!
 //! The fetch runs in a spawned task, so it finishes (and lands in the store and cache) even when
 //! every caller stopped waiting; the entry leaves the map when the task ends.
@@ -13,25 +14,30 @@ use futures_util::future::{BoxFuture, Shared};
 use crate::domain::UserSnapshot;
 use crate::github::GitHubError;
 
-pub(super) type FetchResult = Result<Arc<UserSnapshot>, GitHubError>;
+pub(crate) type FetchResult<T = UserSnapshot> = Result<Arc<T>, GitHubError>;
 /// A fetch under way; awaiting it (any number of times) gives its result.
-pub(super) type Flight = Shared<BoxFuture<'static, FetchResult>>;
+pub(crate) type Flight<T = UserSnapshot> = Shared<BoxFuture<'static, FetchResult<T>>>;
 
-#[derive(Default)]
-pub(super) struct Flights {
-    running: Arc<Mutex<HashMap<String, Flight>>>,
+pub(crate) struct Flights<T = UserSnapshot> {
+    running: Arc<Mutex<HashMap<String, Flight<T>>>>,
 }
 
-impl Flights {
+impl<T> Default for Flights<T> {
+    fn default() -> Self {
+        Self { running: Arc::default() }
+    }
+}
+
+impl<T: Send + Sync + 'static> Flights<T> {
     /// The flight for `key` under way, if any.
-    pub(super) fn running(&self, key: &str) -> Option<Flight> {
+    pub(crate) fn running(&self, key: &str) -> Option<Flight<T>> {
         self.running.lock().unwrap_or_else(|p| p.into_inner()).get(key).cloned()
     }
 
     /// The flight for `key`, starting `fetch` in a new task when none is under way.
-    pub(super) fn join_or_start<F>(&self, key: String, fetch: F) -> Flight
+    pub(crate) fn join_or_start<F>(&self, key: String, fetch: F) -> Flight<T>
     where
-        F: Future<Output = FetchResult> + Send + 'static,
+        F: Future<Output = FetchResult<T>> + Send + 'static,
     {
         let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(flight) = running.get(&key) {

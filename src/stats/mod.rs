@@ -12,6 +12,7 @@
 //!   `STALE_RETRY`;
 //! - logins the instance does not show (ALLOWED_USERS / BLOCKED_USERS) never reach GitHub.
 
+mod code;
 mod expiry;
 mod flights;
 
@@ -27,6 +28,8 @@ use crate::github::{GitHubApi, GitHubError};
 use crate::store::{Claims, SnapshotStore};
 use expiry::EntryExpiry;
 use flights::Flights;
+
+pub use code::{CodeKey, CodeLookup, CodeService};
 
 /// How long a stale-if-error answer (or a failed background refresh) is kept before GitHub is
 /// tried again: long enough not to hammer a GitHub outage, short enough to recover quickly.

@@ -89,7 +89,26 @@ pub struct FakeRepo {
     pub languages: Vec<(String, Option<String>, i64)>,
     /// ISO 8601, or None (GitHub's `pushedAt` is null for an empty repository).
     pub pushed_at: Option<String>,
+    pub description: Option<String>,
+    pub is_archived: bool,
+    pub is_template: bool,
 }
+
+/// A public or secret gist, served by `GistCard` (`viewer.gist(name:)`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FakeGist {
+    pub id: String,
+    pub owner: String,
+    pub description: Option<String>,
+    pub is_public: bool,
+    pub stars: i64,
+    pub forks: i64,
+    /// In GitHub's order.
+    pub files: Vec<FakeGistFile>,
+}
+
+/// (file name, language name and color, size in bytes).
+pub type FakeGistFile = (String, Option<(String, String)>, i64);
 
 impl FakeUser {
     /// A user with ordinary, non-zero counters and no repositories.
@@ -152,7 +171,25 @@ impl FakeRepo {
             is_private: false,
             languages: Vec::new(),
             pushed_at: Some("2026-01-15T12:00:00Z".to_owned()),
+            description: None,
+            is_archived: false,
+            is_template: false,
         }
+    }
+
+    pub fn description(mut self, description: &str) -> FakeRepo {
+        self.description = Some(description.to_owned());
+        self
+    }
+
+    pub fn archived(mut self) -> FakeRepo {
+        self.is_archived = true;
+        self
+    }
+
+    pub fn template(mut self) -> FakeRepo {
+        self.is_template = true;
+        self
     }
 
     pub fn fork(mut self) -> FakeRepo {
@@ -202,6 +239,8 @@ struct FakeState {
     tokens: HashSet<String>,
     /// Keyed by lowercase login.
     users: HashMap<String, FakeUser>,
+    /// Keyed by id.
+    gists: HashMap<String, FakeGist>,
     rate_limited: HashMap<String, RateLimited>,
     fail_next: usize,
     fail_status: u16,
@@ -275,6 +314,15 @@ impl FakeGitHub {
     }
 
     /// Forget a user: later requests for it answer NOT_FOUND (deleted or renamed account).
+    pub fn set_gist(&self, gist: FakeGist) {
+        lock(&self.state).gists.insert(gist.id.clone(), gist);
+    }
+
+    /// Requests for one operation, whatever their variables.
+    pub fn operation_count(&self, operation: &str) -> usize {
+        lock(&self.state).requests.iter().filter(|r| r.operation == operation).count()
+    }
+
     pub fn remove_user(&self, login: &str) {
         lock(&self.state).users.remove(&login.to_ascii_lowercase());
     }
@@ -552,11 +600,17 @@ fn execute(state: &FakeState, body: &Value, operation: &str, budget: &Budget) ->
     if operation == "RateLimitCheck" && operation_in(query).as_deref() == Some(operation) {
         return json!({ "data": { "rateLimit": budget.json() } });
     }
-    let known = matches!(operation, "UserStats" | "UserRepositories");
+    let known = matches!(operation, "UserStats" | "UserRepositories" | "RepositoryCard" | "GistCard");
     if !known || operation_in(query).as_deref() != Some(operation) {
         return json!({ "errors": [{ "message": format!("No operation named \"{operation}\"") }] });
     }
     let variables = &body["variables"];
+    if operation == "RepositoryCard" {
+        return repository_card(state, variables, query, budget);
+    }
+    if operation == "GistCard" {
+        return gist_card(state, variables, query, budget);
+    }
     let Some(login) = variables["login"].as_str() else {
         return invalid_variable("login", query);
     };
@@ -641,6 +695,57 @@ fn execute(state: &FakeState, body: &Value, operation: &str, budget: &Budget) ->
             },
         }
     })
+}
+
+/// `repository(owner:, name:)`: any user's repository by name, case-insensitively.
+fn repository_card(state: &FakeState, variables: &Value, query: &str, budget: &Budget) -> Value {
+    let (Some(owner), Some(name)) = (variables["owner"].as_str(), variables["name"].as_str()) else {
+        return invalid_variable("owner", query);
+    };
+    let found = state
+        .users
+        .get(&owner.to_ascii_lowercase())
+        .and_then(|user| user.repositories.iter().find(|r| r.name.eq_ignore_ascii_case(name)).map(|repo| (user, repo)));
+    let Some((user, repo)) = found else {
+        return json!({
+            "data": { "rateLimit": budget.json(), "repository": null },
+            "errors": [{
+                "type": "NOT_FOUND",
+                "path": ["repository"],
+                "locations": [location_of(query, "repository(")],
+                "message": format!("Could not resolve to a Repository with the name '{owner}/{name}'."),
+            }],
+        });
+    };
+    let mut node = repo_json(&user.login, repo);
+    node["owner"] = json!({ "__typename": "User", "login": user.login });
+    node["description"] = json!(repo.description);
+    node["isArchived"] = json!(repo.is_archived);
+    node["isTemplate"] = json!(repo.is_template);
+    json!({ "data": { "rateLimit": budget.json(), "repository": node } })
+}
+
+/// `viewer { gist(name:) }`: null for an unknown id, as GitHub answers.
+fn gist_card(state: &FakeState, variables: &Value, query: &str, budget: &Budget) -> Value {
+    let Some(id) = variables["name"].as_str() else {
+        return invalid_variable("name", query);
+    };
+    let gist = state.gists.get(id).map(|g| {
+        json!({
+            "name": g.id,
+            "description": g.description,
+            "isPublic": g.is_public,
+            "owner": { "__typename": "User", "login": g.owner },
+            "stargazerCount": g.stars,
+            "forks": { "totalCount": g.forks },
+            "files": g.files.iter().map(|(name, language, size)| json!({
+                "name": name,
+                "size": size,
+                "language": language.as_ref().map(|(l, c)| json!({ "name": l, "color": c })),
+            })).collect::<Vec<_>>(),
+        })
+    });
+    json!({ "data": { "rateLimit": budget.json(), "viewer": { "gist": gist } } })
 }
 
 fn repo_json(owner: &str, repo: &FakeRepo) -> Value {

@@ -1,6 +1,7 @@
 //! github-readme-stats' URLs with only the host changed: its routes, theme names, locale codes and
 //! lenient values.
 
+use crate::fake_github::{FakeGist, FakeRepo, FakeUser};
 use crate::helpers::{assert_valid_svg, spawn_app};
 
 #[tokio::test]
@@ -76,4 +77,121 @@ async fn cache_seconds_sets_max_age_within_the_cards_bounds() {
     assert!(long.header("cache-control").contains("max-age=864000"), "{}", long.header("cache-control"));
     // Asking for a short max-age never makes us ask GitHub again.
     assert_eq!(app.github.request_count_for("octocat", "UserStats"), 1);
+}
+
+fn organisation() -> FakeUser {
+    FakeUser::new("octo-org").repo(
+        FakeRepo::new("Team-Tool", 12_345)
+            .forks(678)
+            .description("A tool the whole team relies on, with a description long enough to need a second line here.")
+            .language("Go", "#00ADD8", 100)
+            .archived(),
+    )
+}
+
+#[tokio::test]
+async fn a_pin_shows_any_public_repository_with_its_language_numbers_and_badges() {
+    let app = spawn_app().await;
+    app.github.set_user(organisation());
+
+    let reply = app.get("/api/pin?username=octo-org&repo=team-tool&show_owner=true&description_lines_count=1").await;
+
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let text = assert_valid_svg(&reply.body);
+    assert!(text.contains("octo-org/Team-Tool"), "owner/name as GitHub spells it: {text}");
+    assert!(text.contains("12.3k") && text.contains("678"), "{text}");
+    assert!(text.contains("Go") && reply.body.contains("#00ADD8"), "language and colour: {text}");
+    assert!(text.contains("Archived"), "{text}");
+    assert!(text.contains("A tool the whole team relies on") && text.contains('…'), "one line, cut: {text}");
+    assert!(!text.contains("second line"), "{text}");
+    // The same card from the preview and by `owner/name`.
+    let preview = app.preview("type=pin&repo=octo-org/team-tool&show_owner=true&description_lines_count=1").await;
+    assert_eq!(preview.body, reply.body);
+    assert_eq!(app.github.operation_count("RepositoryCard"), 1, "cached, one GitHub query");
+}
+
+#[tokio::test]
+async fn private_and_unknown_repositories_get_a_404_card() {
+    let app = spawn_app().await;
+
+    for query in ["username=octocat&repo=secret-notes", "username=octocat&repo=nope"] {
+        let reply = app.get(&format!("/api/pin?{query}")).await;
+        assert_eq!(reply.status, 404, "{query}");
+        assert!(assert_valid_svg(&reply.body).contains("not found"), "{}", reply.body);
+    }
+    let bad = app.get("/api/pin?username=octocat&repo=a%20b").await;
+    assert_eq!(bad.status, 400);
+    assert!(assert_valid_svg(&bad.body).contains("repo"));
+}
+
+#[tokio::test]
+async fn a_gist_card_shows_its_first_file_and_main_language() {
+    let app = spawn_app().await;
+    app.github.set_gist(FakeGist {
+        id: "bbfce31e0217a3689c8d961a356cb10d".to_owned(),
+        owner: "octocat".to_owned(),
+        description: Some("Handy shell snippets".to_owned()),
+        is_public: true,
+        stars: 31,
+        forks: 4,
+        files: vec![
+            ("setup.sh".to_owned(), Some(("Shell".to_owned(), "#89e051".to_owned())), 200),
+            ("notes.py".to_owned(), Some(("Python".to_owned(), "#3572A5".to_owned())), 900),
+        ],
+    });
+
+    let reply = app.get("/api/gist?id=BBFCE31E0217A3689C8D961A356CB10D&show_owner=true").await;
+
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let text = assert_valid_svg(&reply.body);
+    assert!(text.contains("octocat/setup.sh") && text.contains("Handy shell snippets"), "{text}");
+    assert!(text.contains("Python") && text.contains("31") && text.contains('4'), "most bytes decide: {text}");
+    let missing = app.get("/api/gist?id=abc123").await;
+    assert_eq!(missing.status, 404);
+}
+
+#[tokio::test]
+async fn a_stored_banner_can_be_a_repository_card() {
+    let app = spawn_app().await;
+    app.github.set_user(organisation());
+    let created = app
+        .graphql(
+            "mutation { createBanner(input: {username: \"octo-org\", type: \"pin\", options: [{name: \"repo\", value: \"Team-Tool\"}]}) { id svgUrl } }",
+            serde_json::json!({}),
+            Some(crate::helpers::API_KEY),
+        )
+        .await;
+    let url = created["data"]["createBanner"]["svgUrl"].as_str().unwrap_or_else(|| panic!("{created}")).to_owned();
+
+    let reply = app.get(&url).await;
+
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(assert_valid_svg(&reply.body).contains("Team-Tool"));
+    let refused = app
+        .graphql(
+            "mutation { createBanner(input: {username: \"octo-org\", type: \"pin\", options: [{name: \"repo\", value: \"missing\"}]}) { id } }",
+            serde_json::json!({}),
+            Some(crate::helpers::API_KEY),
+        )
+        .await;
+    assert!(refused["errors"][0]["message"].as_str().unwrap_or_default().contains("repo"), "{refused}");
+}
+
+#[tokio::test]
+async fn repository_cards_are_fetched_once_for_concurrent_readers_and_kept_while_github_fails() {
+    let app = spawn_app().await;
+    app.github.set_user(organisation());
+    let url = "/api/pin?username=octo-org&repo=team-tool";
+
+    let first = futures_util::future::join_all((0..8).map(|_| app.get(url))).await;
+
+    assert!(first.iter().all(|r| r.status == 200));
+    assert_eq!(app.github.operation_count("RepositoryCard"), 1, "one query for eight readers");
+    // Past the soft TTL, with GitHub failing: the card stays, marked as not fresh.
+    app.clock.advance(std::time::Duration::from_secs(3600));
+    app.github.fail_next(100, 502);
+    let stale = app.get(url).await;
+    assert_eq!(stale.status, 200);
+    assert_eq!(stale.header("x-stats-status"), "revalidating");
+    assert!(assert_valid_svg(&stale.body).contains("Team-Tool"));
 }

@@ -11,7 +11,6 @@ use chrono::{DateTime, Utc};
 
 use super::{admit_login, charge_costly_user, client, require_trusted, state};
 use crate::api::AppError;
-use crate::cards::Subject;
 use crate::domain::{self, BannerType, ImageFormat, Login, StatsOptions, UserSnapshot, compute};
 use crate::images::CardRequest;
 use crate::render::BannerOptions;
@@ -80,7 +79,10 @@ impl UserQuery {
             params.insert("theme".to_owned(), theme);
         }
         let options = BannerOptions::from_params(&params).map_err(|e| AppError::from(e).extend())?;
-        let request = CardRequest::new(kind, Subject::User(login), options, ImageFormat::Svg);
+        // Repository and gist cards name their subject in options (`repo`, `id`).
+        params.insert("username".to_owned(), login.as_str().to_owned());
+        let subject = crate::images::subject(kind, &params).map_err(|e| AppError::from(e).extend())?;
+        let request = CardRequest::new(kind, subject, options, ImageFormat::Svg);
         let budget = client(ctx).budget(state);
         state.images.svg(&request, &budget).await.map_err(|e| AppError::from(e).extend())
     }

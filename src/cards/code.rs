@@ -1,0 +1,73 @@
+//! `pin` and `gist`: a repository's or a gist's card (github-readme-stats' `/api/pin` and
+//! `/api/gist`).
+
+use super::{CardData, CardKind, Source};
+use crate::domain::BannerType;
+use crate::render::{BannerOptions, CodeContext, Pack, RenderError};
+
+pub(super) struct Pin;
+pub(super) struct Gist;
+
+fn render(kind: BannerType, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
+    let template = format!("{}.svg.hbs", kind.as_str());
+    let CardData::Code { card, stale } = data else {
+        return Err(RenderError::Template {
+            theme: pack.name.clone(),
+            template,
+            message: "this card shows a repository or a gist".to_owned(),
+        });
+    };
+    let context = CodeContext::new(pack, kind, card, *stale, options);
+    pack.registry.render(kind.as_str(), &context).map_err(|e| RenderError::Template {
+        theme: pack.name.clone(),
+        template,
+        message: e.to_string(),
+    })
+}
+
+/// Owner in the title, and each number of description lines.
+fn variants() -> Vec<BannerOptions> {
+    (1..=3)
+        .map(|lines| BannerOptions {
+            show_owner: lines == 2,
+            description_lines: Some(lines),
+            ..BannerOptions::default()
+        })
+        .collect()
+}
+
+impl CardKind for Pin {
+    fn kind(&self) -> BannerType {
+        BannerType::Pin
+    }
+
+    fn source(&self) -> Source {
+        Source::Repository
+    }
+
+    fn render(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
+        render(BannerType::Pin, pack, data, options)
+    }
+
+    fn variants(&self) -> Vec<BannerOptions> {
+        variants()
+    }
+}
+
+impl CardKind for Gist {
+    fn kind(&self) -> BannerType {
+        BannerType::Gist
+    }
+
+    fn source(&self) -> Source {
+        Source::Gist
+    }
+
+    fn render(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
+        render(BannerType::Gist, pack, data, options)
+    }
+
+    fn variants(&self) -> Vec<BannerOptions> {
+        variants()
+    }
+}
