@@ -290,13 +290,13 @@ impl ImageService {
     /// A repository or gist: from memory, else charged to the caller and fetched.
     async fn code(&self, key: CodeKey<'_>, budget: &dyn Budget) -> Result<Fetched, ImageError> {
         let code = self.inner.code.as_ref().ok_or(ImageError::NoSource)?;
-        if !code.is_cached(key).await {
+        if !code.is_cached(key) {
             budget.charge()?;
         }
         let lookup = code.get(key).await.map_err(|error| ImageError::Code { what: key.describe(), error })?;
-        let fetched_at = lookup.card.fetched_at;
+        let fetched_at = lookup.value.fetched_at;
         Ok(Fetched {
-            data: CardData::Code { card: lookup.card, stale: lookup.freshness != Freshness::Fresh },
+            data: CardData::Code { card: lookup.value, stale: lookup.freshness != Freshness::Fresh },
             freshness: Some(lookup.freshness),
             fetched_at: Some(fetched_at),
         })

@@ -14,6 +14,7 @@
 
 mod code;
 mod expiry;
+mod upstream;
 mod flights;
 
 use std::sync::Arc;
@@ -29,7 +30,8 @@ use crate::store::{Claims, SnapshotStore};
 use expiry::EntryExpiry;
 use flights::Flights;
 
-pub use code::{CodeKey, CodeLookup, CodeService};
+pub use code::{CodeKey, CodeService};
+pub use upstream::Lookup;
 
 /// How long a stale-if-error answer (or a failed background refresh) is kept before GitHub is
 /// tried again: long enough not to hammer a GitHub outage, short enough to recover quickly.
