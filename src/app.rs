@@ -18,10 +18,11 @@ use crate::config::Settings;
 use crate::domain::LoginPolicy;
 use crate::events::{EventBus, InProcessBus};
 use crate::github::{GitHubClient, PoolLimits, RetryPolicy};
-use crate::images::ImageService;
+use crate::images::{ImageService, LiveSources};
 use crate::render::{RasterPool, Renderer};
-use crate::stats::{CodeService, StatsService, StatsSettings, TtlPolicy, Waits};
+use crate::stats::{CodeService, StatsService, StatsSettings, TtlPolicy, Waits, WakaService};
 use crate::store::{self, BannerStore, Claims, OutboxStore, RefreshSchedule, SnapshotStore};
+use crate::wakatime::WakaTimeClient;
 use crate::worker::{Consumers, OutboxRelay, RefreshScheduler, SchedulerSettings};
 
 /// Everything the roles share: built once from settings, whatever the process serves.
@@ -74,6 +75,13 @@ impl Services {
         let ttl = TtlPolicy { soft: settings.cache_soft_ttl, hard: settings.cache_hard_ttl };
         let waits = Waits { known_user: settings.known_user_wait, new_user: settings.first_view_deadline };
         let code = CodeService::new(github.clone(), ttl, waits, settings.cache_max_users, clock.clone());
+        let wakatime_client = WakaTimeClient::new(
+            settings.wakatime_api_url.clone(),
+            settings.wakatime_domains.clone(),
+            settings.request_timeout,
+        )
+        .context("could not build the WakaTime client")?;
+        let wakatime = WakaService::new(wakatime_client, ttl, waits, settings.cache_max_users, clock.clone());
         let stats = StatsService::new(
             github,
             SnapshotStore::with_origin(db.clone(), origin.clone()),
@@ -94,8 +102,12 @@ impl Services {
             Some(n) => RasterPool::new(usize::from(n), usize::from(limits.png_max_queue)),
             None => RasterPool::per_core(usize::from(limits.png_max_queue)),
         });
-        let images =
-            ImageService::new(Some(stats.clone()), Some(code), renderer.clone(), raster, settings.response_cache_bytes);
+        let images = ImageService::new(
+            Some(LiveSources { stats: stats.clone(), code, wakatime }),
+            renderer.clone(),
+            raster,
+            settings.response_cache_bytes,
+        );
         let banner_store = BannerStore::with_origin(db.clone(), origin.clone());
         let banners = BannerService::new(banner_store.clone(), stats.clone(), images.clone());
         let bus = event_bus(settings, &origin)?;

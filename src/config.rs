@@ -69,6 +69,15 @@ pub struct Settings {
     #[arg(long, env = "GITHUB_API_URL", default_value = "https://api.github.com/graphql", value_parser = parse_http_url)]
     pub github_api_url: String,
 
+    /// WakaTime instance for WakaTime cards without `api_domain` (the public API by default).
+    #[arg(long, env = "WAKATIME_API_URL", default_value = "https://wakatime.com", value_parser = parse_http_url)]
+    pub wakatime_api_url: String,
+
+    /// Hosts a WakaTime card's `api_domain` may name (Wakapi, Hakatime instances), asked over
+    /// HTTPS; others get a 400 card, so visitors cannot make this server call arbitrary hosts.
+    #[arg(long, env = "WAKATIME_DOMAINS", default_value = "wakapi.dev,wakatime.com", value_delimiter = ',')]
+    pub wakatime_domains: Vec<String>,
+
     /// Age after which stats are refreshed in the background while the old ones are served.
     #[arg(long, env = "CACHE_SOFT_TTL", default_value = "10m", value_parser = humantime::parse_duration)]
     pub cache_soft_ttl: Duration,

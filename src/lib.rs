@@ -19,4 +19,5 @@ pub mod stats;
 pub mod store;
 pub mod telemetry;
 pub mod themes_cli;
+pub mod wakatime;
 pub mod worker;

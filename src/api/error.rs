@@ -33,8 +33,10 @@ pub enum AppError {
     InvalidParameter { name: &'static str, reason: String },
     #[error("GitHub user `{login}` not found")]
     UserNotFound { login: String },
-    #[error("{what} was not found on GitHub (or is private)")]
+    #[error("{what} was not found (or is private)")]
     NotFound { what: String },
+    #[error("{service} did not answer for {what}")]
+    Unavailable { service: &'static str, what: String },
     #[error("no banner with id `{id}`")]
     BannerNotFound { id: String },
     #[error("this instance does not show `{login}`")]
@@ -96,7 +98,7 @@ impl AppError {
             AppError::RateLimited { .. } => "RATE_LIMITED",
             AppError::Busy { .. } => "BUSY",
             AppError::StillFetching { .. } => "UPSTREAM_SLOW",
-            AppError::Upstream(_) => "UPSTREAM_UNAVAILABLE",
+            AppError::Upstream(_) | AppError::Unavailable { .. } => "UPSTREAM_UNAVAILABLE",
             AppError::NotConfigured | AppError::TokensRejected { .. } => "NOT_CONFIGURED",
             AppError::Internal(_) => "INTERNAL",
         }
@@ -117,7 +119,7 @@ impl AppError {
             | AppError::StillFetching { .. }
             | AppError::NotConfigured
             | AppError::TokensRejected { .. } => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Upstream(_) => StatusCode::BAD_GATEWAY,
+            AppError::Upstream(_) | AppError::Unavailable { .. } => StatusCode::BAD_GATEWAY,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -176,6 +178,9 @@ impl AppError {
                 Some(format!("Try again after {}.", retry_at.format("%H:%M UTC"))),
             ),
             AppError::Upstream(_) => ("GitHub unavailable", "GitHub could not be reached just now.".to_owned(), None),
+            AppError::Unavailable { service, .. } => {
+                ("Unavailable", format!("{service} could not be reached just now."), None)
+            }
             AppError::NotConfigured => (
                 "Not configured",
                 "This server has no GitHub token configured.".to_owned(),
@@ -292,8 +297,14 @@ impl From<ImageError> for AppError {
         match e {
             ImageError::Invalid(e) => e.into(),
             ImageError::Stats { login, error } => AppError::from_stats(error, &login),
-            ImageError::Code { what, error: StatsError::GitHub(GitHubError::NotFound) } => AppError::NotFound { what },
-            ImageError::Code { what, error } => AppError::from_stats(error, &what),
+            ImageError::Code { what, error: StatsError::GitHub(GitHubError::NotFound), .. } => {
+                AppError::NotFound { what }
+            }
+            ImageError::Code { upstream: "GitHub", what, error } => AppError::from_stats(error, &what),
+            ImageError::Code { upstream, what, error } => match error {
+                StatsError::StillFetching { login } => AppError::StillFetching { login },
+                _ => AppError::Unavailable { service: upstream, what },
+            },
             ImageError::OverBudget { retry_after_secs } => AppError::TooManyRequests { retry_after_secs },
             ImageError::Busy => AppError::Busy { retry_after_secs: 1 },
             other @ (ImageError::NoSource | ImageError::Render(_)) => AppError::internal(other),

@@ -22,6 +22,11 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/api/top-langs", get(top_languages))
         .route("/api/pin", get(pin))
         .route("/api/gist", get(gist))
+        .route("/api/wakatime", get(wakatime))
+}
+
+async fn wakatime(state: State<AppState>, client: Client, query: RawQuery, headers: HeaderMap) -> Response {
+    respond(state, client, query, headers, GrsCard::WakaTime).await
 }
 
 async fn pin(state: State<AppState>, client: Client, query: RawQuery, headers: HeaderMap) -> Response {

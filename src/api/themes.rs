@@ -81,6 +81,7 @@ async fn gallery(State(state): State<AppState>, headers: HeaderMap) -> Response 
             let subject = match kind {
                 BannerType::Pin => "username=OWNER&repo=REPOSITORY",
                 BannerType::Gist => "id=GIST_ID",
+                BannerType::Wakatime => "username=WAKATIME_USERNAME",
                 _ => "username=USERNAME",
             };
             let url = format!("{base}/banners/preview?{subject}&type={}&theme={}", kind.as_str(), pack.name);

@@ -246,7 +246,7 @@ impl BannerService {
         match &request.subject {
             Subject::User(login) => self.check_user_exists(login).await,
             _ => match self.images.image(request, &crate::images::Unlimited).await {
-                Err(ImageError::Code { what, error: StatsError::GitHub(GitHubError::NotFound) }) => {
+                Err(ImageError::Code { what, error: StatsError::GitHub(GitHubError::NotFound), .. }) => {
                     let name = if matches!(request.subject, Subject::Gist(_)) { "id" } else { "repo" };
                     Err(invalid(name, format!("GitHub has no {what}")))
                 }

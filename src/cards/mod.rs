@@ -23,11 +23,12 @@ mod code;
 mod compact;
 mod languages;
 mod user_card;
+mod wakatime;
 mod wide;
 
 use std::sync::Arc;
 
-use crate::domain::{BannerType, CodeCard, GistId, Login, RepoRef, UserSnapshot};
+use crate::domain::{BannerType, CodeCard, GistId, Login, RepoRef, UserSnapshot, WakaStats, WakaUser};
 use crate::render::{BannerOptions, Pack, RenderError, Sample, ThemeError};
 
 /// Where a card kind's data comes from.
@@ -39,6 +40,8 @@ pub enum Source {
     Repository,
     /// A gist, through `CodeService`.
     Gist,
+    /// A WakaTime user, through `WakaService`.
+    WakaTime,
 }
 
 impl Source {
@@ -47,6 +50,7 @@ impl Source {
         match self {
             Source::UserStats => CardData::User { snapshot: Arc::new(sample.snapshot()), stale: false },
             Source::Repository | Source::Gist => CardData::Code { card: Arc::new(sample.code_card()), stale: false },
+            Source::WakaTime => CardData::WakaTime { stats: Arc::new(sample.waka_stats()), stale: false },
         }
     }
 }
@@ -57,6 +61,7 @@ pub enum Subject {
     User(Login),
     Repository(RepoRef),
     Gist(GistId),
+    WakaTime(WakaUser),
     /// Built-in sample data (the gallery, `themes preview`).
     Sample(Sample),
     /// Data given by the caller (`themes preview --stats FILE`).
@@ -72,7 +77,14 @@ pub enum CardData {
         stale: bool,
     },
     /// A repository or a gist.
-    Code { card: Arc<CodeCard>, stale: bool },
+    Code {
+        card: Arc<CodeCard>,
+        stale: bool,
+    },
+    WakaTime {
+        stats: Arc<WakaStats>,
+        stale: bool,
+    },
 }
 
 impl CardData {
@@ -83,13 +95,18 @@ impl CardData {
                 ("user", snapshot.profile.login.as_str(), snapshot.fetched_at.timestamp_micros(), *stale)
             }
             CardData::Code { card, stale } => ("code", card.name.as_str(), card.fetched_at.timestamp_micros(), *stale),
+            CardData::WakaTime { stats, stale } => {
+                ("wakatime", stats.username.as_str(), stats.fetched_at.timestamp_micros(), *stale)
+            }
         }
     }
 
     /// Marks the data as older than the soft TTL (pack validation shows the stale line).
     pub fn set_stale(&mut self, value: bool) {
         match self {
-            CardData::User { stale, .. } | CardData::Code { stale, .. } => *stale = value,
+            CardData::User { stale, .. } | CardData::Code { stale, .. } | CardData::WakaTime { stale, .. } => {
+                *stale = value
+            }
         }
     }
 }
@@ -118,6 +135,7 @@ pub fn kind(kind: BannerType) -> &'static dyn CardKind {
         BannerType::Languages => &languages::Languages,
         BannerType::Pin => &code::Pin,
         BannerType::Gist => &code::Gist,
+        BannerType::Wakatime => &wakatime::WakaTime,
     }
 }
 

@@ -15,11 +15,19 @@ pub enum BannerType {
     Pin,
     /// A gist.
     Gist,
+    /// A WakaTime user's coding time by language.
+    Wakatime,
 }
 
 impl BannerType {
-    pub const ALL: [BannerType; 5] =
-        [BannerType::Wide, BannerType::Compact, BannerType::Languages, BannerType::Pin, BannerType::Gist];
+    pub const ALL: [BannerType; 6] = [
+        BannerType::Wide,
+        BannerType::Compact,
+        BannerType::Languages,
+        BannerType::Pin,
+        BannerType::Gist,
+        BannerType::Wakatime,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -28,6 +36,7 @@ impl BannerType {
             BannerType::Languages => "languages",
             BannerType::Pin => "pin",
             BannerType::Gist => "gist",
+            BannerType::Wakatime => "wakatime",
         }
     }
 }
@@ -39,7 +48,7 @@ impl FromStr for BannerType {
         Self::ALL
             .into_iter()
             .find(|t| t.as_str() == s)
-            .ok_or_else(|| "must be one of wide, compact, languages, pin, gist".to_owned())
+            .ok_or_else(|| "must be one of wide, compact, languages, pin, gist, wakatime".to_owned())
     }
 }
 

@@ -11,6 +11,7 @@ mod rank;
 mod repository;
 mod snapshot;
 mod stats;
+mod wakatime;
 
 pub use access::LoginPolicy;
 pub use banner::{BannerType, ImageFormat};
@@ -20,3 +21,4 @@ pub use rank::{Rank, rank};
 pub use repository::{CodeCard, GistId, RepoRef};
 pub use snapshot::{Contributions, LanguageSize, Profile, RepoSnapshot, UserSnapshot};
 pub use stats::{StatsOptions, UserStats, compute, language_shares_excluding};
+pub use wakatime::{WakaLanguage, WakaStats, WakaUser};

@@ -22,6 +22,8 @@ pub enum GrsCard {
     Pin,
     /// `/api/gist`.
     Gist,
+    /// `/api/wakatime`.
+    WakaTime,
 }
 
 /// `Cache-Control` bounds of a route, in seconds; `cache_seconds` is clamped into them.
@@ -41,13 +43,14 @@ impl GrsCard {
             GrsCard::TopLanguages => BannerType::Languages,
             GrsCard::Pin => BannerType::Pin,
             GrsCard::Gist => BannerType::Gist,
+            GrsCard::WakaTime => BannerType::Wakatime,
         }
     }
 
     /// github-readme-stats' bounds for the card.
     pub fn cache_bounds(self) -> CacheBounds {
         match self {
-            GrsCard::Stats => CacheBounds { min: 12 * HOUR, max: 2 * DAY },
+            GrsCard::Stats | GrsCard::WakaTime => CacheBounds { min: 12 * HOUR, max: 2 * DAY },
             GrsCard::TopLanguages => CacheBounds { min: 2 * DAY, max: 10 * DAY },
             GrsCard::Pin | GrsCard::Gist => CacheBounds { min: DAY, max: 10 * DAY },
         }
@@ -56,7 +59,7 @@ impl GrsCard {
     /// The options this route passes on as they are, when our parser accepts the value (else
     /// the default applies, as on github-readme-stats).
     fn passed_on(self) -> &'static [&'static str] {
-        const COMMON: [&str; 10] = [
+        const COMMON: [&str; 11] = [
             "title_color",
             "text_color",
             "icon_color",
@@ -67,6 +70,7 @@ impl GrsCard {
             "disable_animations",
             "show_icons",
             "show_owner",
+            "hide_progress",
         ];
         &COMMON
     }
@@ -88,7 +92,7 @@ pub fn translate(
         ours.insert(name.to_owned(), value);
     };
     pass("type", card.kind().as_str().to_owned());
-    for subject in ["username", "repo", "id"] {
+    for subject in ["username", "repo", "id", "api_domain"] {
         if let Some(value) = params.get(subject) {
             pass(subject, value.clone());
         }
@@ -132,6 +136,21 @@ pub fn translate(
             if let Some(list) = get("hide") {
                 let known: Vec<&str> = list.split(',').map(str::trim).filter(|n| accepted("hide", n)).collect();
                 pass("hide", known.join(","));
+            }
+        }
+        GrsCard::WakaTime => {
+            if let Some(list) = get("hide") {
+                pass("hide_languages", list.to_owned());
+            }
+            // Its layouts are `compact` and anything else (the default list).
+            if get("layout") == Some("compact") {
+                pass("layout", "compact".to_owned());
+            }
+            if let Some(format) = get("display_format").filter(|f| matches!(*f, "time" | "percent")) {
+                pass("display_format", format.to_owned());
+            }
+            if let Some(count) = get("langs_count").and_then(|c| c.parse::<i64>().ok()) {
+                pass("langs_count", count.clamp(1, 20).to_string());
             }
         }
         GrsCard::TopLanguages => {

@@ -27,9 +27,9 @@ pub use encoding::{Coding, negotiate};
 pub use request::{CardRequest, UrlRequest, format, kind, query_pairs, subject};
 
 use crate::cards::{self, CardData, Source, Subject};
-use crate::domain::ImageFormat;
+use crate::domain::{ImageFormat, WakaUser};
 use crate::render::{OptionError, Pack, RasterError, RasterPool, Renderer};
-use crate::stats::{CodeKey, CodeService, Freshness, StatsError, StatsService};
+use crate::stats::{CodeKey, CodeService, Freshness, StatsError, StatsService, WakaService};
 
 /// PNGs are drawn at twice the SVG size so they stay crisp on high-density screens.
 pub const PNG_SCALE: f32 = 2.0;
@@ -44,9 +44,9 @@ pub enum ImageError {
     Invalid(#[from] OptionError),
     #[error("stats for `{login}`: {error}")]
     Stats { login: String, error: StatsError },
-    /// A repository or gist card's data (`what` names it: "repository octocat/hello").
+    /// A repository, gist or WakaTime card's data (`what` names it: "repository octocat/hello").
     #[error("{what}: {error}")]
-    Code { what: String, error: StatsError },
+    Code { what: String, upstream: &'static str, error: StatsError },
     /// The caller's budget for costly work is spent.
     #[error("the budget for costly requests is spent; try again in {retry_after_secs}s")]
     OverBudget { retry_after_secs: u64 },
@@ -147,11 +147,17 @@ pub struct ImageService {
     inner: Arc<Inner>,
 }
 
+/// Where live card data comes from.
+#[derive(Clone)]
+pub struct LiveSources {
+    pub stats: StatsService,
+    pub code: CodeService,
+    pub wakatime: WakaService,
+}
+
 struct Inner {
-    /// Live user data; None for the offline CLI (samples only).
-    stats: Option<StatsService>,
-    /// Live repositories and gists; None offline.
-    code: Option<CodeService>,
+    /// None for the offline CLI (samples only).
+    live: Option<LiveSources>,
     renderer: Arc<Renderer>,
     raster: Arc<RasterPool>,
     cache: moka::future::Cache<Key, Arc<Image>>,
@@ -165,18 +171,12 @@ struct Fetched {
 }
 
 impl ImageService {
-    pub fn new(
-        stats: Option<StatsService>,
-        code: Option<CodeService>,
-        renderer: Arc<Renderer>,
-        raster: Arc<RasterPool>,
-        cache_bytes: u64,
-    ) -> Self {
+    pub fn new(live: Option<LiveSources>, renderer: Arc<Renderer>, raster: Arc<RasterPool>, cache_bytes: u64) -> Self {
         let cache = moka::future::Cache::builder()
             .max_capacity(cache_bytes)
             .weigher(|_key: &Key, image: &Arc<Image>| image.weight())
             .build();
-        Self { inner: Arc::new(Inner { stats, code, renderer, raster, cache }) }
+        Self { inner: Arc::new(Inner { live, renderer, raster, cache }) }
     }
 
     pub fn renderer(&self) -> &Arc<Renderer> {
@@ -259,8 +259,9 @@ impl ImageService {
             (_, Subject::Given(data)) => Ok(Fetched { data: data.clone(), freshness: None, fetched_at: None }),
             (Source::Repository, Subject::Repository(repo)) => self.code(CodeKey::Repository(repo), budget).await,
             (Source::Gist, Subject::Gist(id)) => self.code(CodeKey::Gist(id), budget).await,
+            (Source::WakaTime, Subject::WakaTime(user)) => self.wakatime(user, budget).await,
             (Source::UserStats, Subject::User(login)) => {
-                let stats = self.inner.stats.as_ref().ok_or(ImageError::NoSource)?;
+                let stats = self.inner.live.as_ref().map(|l| &l.stats).ok_or(ImageError::NoSource)?;
                 let failed = |error: StatsError| ImageError::Stats { login: login.as_str().to_owned(), error };
                 let lookup = match stats.get_cached(login).await {
                     Some(lookup) => lookup,
@@ -289,14 +290,42 @@ impl ImageService {
 
     /// A repository or gist: from memory, else charged to the caller and fetched.
     async fn code(&self, key: CodeKey<'_>, budget: &dyn Budget) -> Result<Fetched, ImageError> {
-        let code = self.inner.code.as_ref().ok_or(ImageError::NoSource)?;
+        let code = self.inner.live.as_ref().map(|l| &l.code).ok_or(ImageError::NoSource)?;
         if !code.is_cached(key) {
             budget.charge()?;
         }
-        let lookup = code.get(key).await.map_err(|error| ImageError::Code { what: key.describe(), error })?;
+        let lookup = code.get(key).await.map_err(|error| ImageError::Code {
+            what: key.describe(),
+            upstream: "GitHub",
+            error,
+        })?;
         let fetched_at = lookup.value.fetched_at;
         Ok(Fetched {
             data: CardData::Code { card: lookup.value, stale: lookup.freshness != Freshness::Fresh },
+            freshness: Some(lookup.freshness),
+            fetched_at: Some(fetched_at),
+        })
+    }
+
+    /// A WakaTime user: from memory, else charged to the caller and fetched.
+    async fn wakatime(&self, user: &WakaUser, budget: &dyn Budget) -> Result<Fetched, ImageError> {
+        let wakatime = self.inner.live.as_ref().map(|l| &l.wakatime).ok_or(ImageError::NoSource)?;
+        if !wakatime.allows(user) {
+            return Err(OptionError {
+                name: "api_domain",
+                reason: "this instance does not ask that host (see WAKATIME_DOMAINS)".to_owned(),
+            }
+            .into());
+        }
+        if !wakatime.is_cached(user) {
+            budget.charge()?;
+        }
+        let what = format!("WakaTime user {}", user.name);
+        let lookup =
+            wakatime.get(user).await.map_err(|error| ImageError::Code { what, upstream: "WakaTime", error })?;
+        let fetched_at = lookup.value.fetched_at;
+        Ok(Fetched {
+            data: CardData::WakaTime { stats: lookup.value, stale: lookup.freshness != Freshness::Fresh },
             freshness: Some(lookup.freshness),
             fetched_at: Some(fetched_at),
         })

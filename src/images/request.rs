@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use crate::cards::{Source, Subject};
-use crate::domain::{BannerType, GistId, ImageFormat, Login, RepoRef};
+use crate::domain::{BannerType, GistId, ImageFormat, Login, RepoRef, WakaUser};
 use crate::render::{BannerOptions, OptionError};
 
 /// Everything that decides what a card looks like.
@@ -65,6 +65,13 @@ pub fn subject(kind: BannerType, params: &HashMap<String, String>) -> Result<Sub
         Source::Gist => {
             let id = get("id").ok_or_else(|| invalid("id", "is required: the gist's id"))?;
             GistId::parse(id).map(Subject::Gist).map_err(|reason| invalid("id", reason))
+        }
+        // A WakaTime username, which need not be a GitHub login.
+        Source::WakaTime => {
+            let name = get("username").ok_or_else(|| invalid("username", "is required: a WakaTime username"))?;
+            WakaUser::new(name, get("api_domain"))
+                .map(Subject::WakaTime)
+                .map_err(|(name, reason)| invalid(name, reason))
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod png;
 pub mod raster;
 pub mod samples;
 pub mod theme;
+mod waka_context;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,10 +28,11 @@ pub use assets::linguist_color;
 pub use code_context::CodeContext;
 pub use context::{BannerContext, BannerData, CONTEXT_VERSION, CardSpec, ErrorContext, UserView};
 pub use escape::xml as escape_text;
-pub use options::{BannerOptions, LanguagesLayout, OptionError};
+pub use options::{BannerOptions, DisplayFormat, LanguagesLayout, OptionError};
 pub use raster::{RasterError, RasterPool};
 pub use samples::Sample;
 pub use theme::{DEFAULT_THEME, Pack, ThemeError, ThemeSet};
+pub use waka_context::WakaContext;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {

@@ -98,6 +98,15 @@ impl LanguagesLayout {
     }
 }
 
+/// How a WakaTime card shows each language's share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum DisplayFormat {
+    /// WakaTime's wording of the time ("12 hrs 5 mins").
+    #[default]
+    Time,
+    Percent,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Background {
     Solid(String),
@@ -132,6 +141,10 @@ pub struct BannerOptions {
     pub show_owner: bool,
     /// Repository and gist cards: description lines (1-3; default 3).
     pub description_lines: Option<usize>,
+    /// WakaTime cards: time or percent per language.
+    pub display_format: DisplayFormat,
+    /// Language cards: no bars, only names and numbers.
+    pub hide_progress: bool,
 }
 
 /// Feeds every field, so equal options hash equal (the image cache keys on it); destructured so
@@ -158,6 +171,8 @@ impl std::hash::Hash for BannerOptions {
             include_forks,
             show_owner,
             description_lines,
+            display_format,
+            hide_progress,
         } = self;
         (theme, locale, title_color, text_color, icon_color, border_color).hash(state);
         match background {
@@ -167,6 +182,7 @@ impl std::hash::Hash for BannerOptions {
         }
         (hide_border, border_radius.map(f64::to_bits), hide, show_icons, custom_title, langs_count).hash(state);
         (layout, disable_animations, include_forks, hide_languages, show_owner, description_lines).hash(state);
+        (display_format, hide_progress).hash(state);
     }
 }
 
@@ -192,12 +208,14 @@ impl Default for BannerOptions {
             include_forks: false,
             show_owner: false,
             description_lines: None,
+            display_format: DisplayFormat::Time,
+            hide_progress: false,
         }
     }
 }
 
 /// The option names `from_params` understands (anything else is ignored, for compatibility).
-pub const OPTION_NAMES: [&str; 19] = [
+pub const OPTION_NAMES: [&str; 21] = [
     "theme",
     "locale",
     "title_color",
@@ -217,6 +235,8 @@ pub const OPTION_NAMES: [&str; 19] = [
     "include_forks",
     "show_owner",
     "description_lines_count",
+    "display_format",
+    "hide_progress",
 ];
 
 const MAX_TITLE_CHARS: usize = 100;
@@ -295,6 +315,12 @@ impl BannerOptions {
         o.disable_animations =
             get("disable_animations").map(|v| boolean("disable_animations", v)).transpose()?.unwrap_or(false);
         o.include_forks = get("include_forks").map(|v| boolean("include_forks", v)).transpose()?.unwrap_or(false);
+        o.display_format = match get("display_format").map(str::to_ascii_lowercase).as_deref() {
+            None | Some("time") => DisplayFormat::Time,
+            Some("percent") => DisplayFormat::Percent,
+            Some(_) => return Err(invalid("display_format", "must be time or percent")),
+        };
+        o.hide_progress = get("hide_progress").map(|v| boolean("hide_progress", v)).transpose()?.unwrap_or(false);
         o.show_owner = get("show_owner").map(|v| boolean("show_owner", v)).transpose()?.unwrap_or(false);
         o.description_lines = get("description_lines_count")
             .map(|v| match v.parse::<usize>() {

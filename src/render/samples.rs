@@ -207,3 +207,47 @@ impl Sample {
         }
     }
 }
+
+/// WakaTime cards in the same shapes.
+impl Sample {
+    pub fn waka_stats(self) -> crate::domain::WakaStats {
+        let at = Utc.with_ymd_and_hms(2024, 5, 1, 12, 0, 0).single().unwrap_or_default();
+        let language = |name: &str, percent: f64, seconds: f64| crate::domain::WakaLanguage {
+            name: name.to_owned(),
+            percent,
+            text: format!("{} hrs {} mins", (seconds / 3600.0) as i64, ((seconds % 3600.0) / 60.0) as i64),
+            total_seconds: seconds,
+        };
+        let stats = |username: &str, languages: Vec<crate::domain::WakaLanguage>| crate::domain::WakaStats {
+            username: username.to_owned(),
+            total_text: Some("34 hrs 12 mins".to_owned()),
+            range: Some("last_7_days".to_owned()),
+            languages,
+            fetched_at: at,
+        };
+        match self {
+            Sample::Typical => stats(
+                "octocat",
+                vec![
+                    language("Rust", 52.3, 64_000.0),
+                    language("TypeScript", 30.1, 36_800.0),
+                    language("Markdown", 10.0, 12_200.0),
+                    language("YAML", 7.6, 9_300.0),
+                ],
+            ),
+            Sample::Empty => crate::domain::WakaStats { total_text: None, ..stats("newcomer", vec![]) },
+            Sample::Huge => stats(
+                "busy",
+                (0..40).map(|i| language(&format!("Language number {i}"), 2.5, 9e9 - f64::from(i) * 1e8)).collect(),
+            ),
+            Sample::Unicode => stats("ünï", vec![language("日本語 ÜnïcØdé 🚀", 100.0, 3_600.0)]),
+            Sample::Hostile => stats(
+                "<script>",
+                vec![crate::domain::WakaLanguage {
+                    text: "</text><script>alert(1)</script>".to_owned(),
+                    ..language("<b>\"Lang\"</b>]]>\u{1}", 100.0, 60.0)
+                }],
+            ),
+        }
+    }
+}

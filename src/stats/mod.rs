@@ -14,8 +14,9 @@
 
 mod code;
 mod expiry;
-mod upstream;
 mod flights;
+mod upstream;
+mod wakatime;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,6 +33,7 @@ use flights::Flights;
 
 pub use code::{CodeKey, CodeService};
 pub use upstream::Lookup;
+pub use wakatime::WakaService;
 
 /// How long a stale-if-error answer (or a failed background refresh) is kept before GitHub is
 /// tried again: long enough not to hammer a GitHub outage, short enough to recover quickly.

@@ -108,7 +108,7 @@ async fn themes_and_preview_queries_work() {
 
     assert!(response["errors"].is_null(), "{response}");
     assert!(response["data"]["themes"].as_array().unwrap().len() >= 14);
-    assert_eq!(response["data"]["theme"]["types"], json!(["wide", "compact", "languages", "pin", "gist"]));
+    assert_eq!(response["data"]["theme"]["types"], json!(["wide", "compact", "languages", "pin", "gist", "wakatime"]));
     assert!(response["data"]["missing"].is_null());
     let svg = response["data"]["preview"].as_str().unwrap();
     crate::helpers::assert_valid_svg(svg);

@@ -195,3 +195,34 @@ async fn repository_cards_are_fetched_once_for_concurrent_readers_and_kept_while
     assert_eq!(stale.header("x-stats-status"), "revalidating");
     assert!(assert_valid_svg(&stale.body).contains("Team-Tool"));
 }
+
+#[tokio::test]
+async fn the_wakatime_card_shows_coding_time_by_language_from_the_configured_instance() {
+    let wakatime = crate::fake_wakatime::FakeWakaTime::start().await;
+    wakatime.set_user("coder", &[("Rust", 7200.0), ("Python", 3600.0), ("YAML", 600.0)]);
+    let app = crate::helpers::spawn_app_with(crate::helpers::TestConfig {
+        wakatime_url: Some(wakatime.url()),
+        ..Default::default()
+    })
+    .await;
+
+    let reply = app.get("/api/wakatime?username=coder&hide=yaml&cache_seconds=100").await;
+
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let text = assert_valid_svg(&reply.body);
+    assert!(text.contains("Rust") && text.contains("2 hrs 0 mins") && text.contains("Python"), "{text}");
+    assert!(!text.contains("YAML"), "hide leaves it out: {text}");
+    assert!(reply.header("cache-control").contains("max-age=43200"), "{}", reply.header("cache-control"));
+    let percent = app.get("/api/wakatime?username=coder&layout=compact&display_format=percent").await;
+    assert!(assert_valid_svg(&percent.body).contains("63.2%"), "{}", percent.body);
+    assert_eq!(wakatime.requests_for("coder"), 1, "one request, then the cache");
+
+    let unknown = app.get("/api/wakatime?username=nobody").await;
+    assert_eq!(unknown.status, 404);
+    // Only hosts the operator allows are asked; nothing is fetched for the others.
+    let elsewhere = app.get("/api/wakatime?username=coder&api_domain=internal.example").await;
+    assert_eq!(elsewhere.status, 400);
+    assert!(assert_valid_svg(&elsewhere.body).contains("api_domain"));
+    let raw_ip = app.get("/api/wakatime?username=coder&api_domain=169.254.169.254").await;
+    assert_eq!(raw_ip.status, 400);
+}

@@ -51,6 +51,8 @@ pub struct TestConfig {
     pub clock: Option<Arc<ManualClock>>,
     /// The test steps the relay and consumers (`TestApp::step`) instead of background loops.
     pub manual_background: bool,
+    /// WAKATIME_API_URL; None points at a closed port on 127.0.0.1.
+    pub wakatime_url: Option<String>,
 }
 
 impl Default for TestConfig {
@@ -76,6 +78,7 @@ impl Default for TestConfig {
             blocked_users: Vec::new(),
             clock: None,
             manual_background: true,
+            wakatime_url: None,
         }
     }
 }
@@ -129,6 +132,8 @@ pub async fn spawn_app_with(config: TestConfig) -> TestApp {
         database: DatabaseSettings { database_url: Some(db.url.clone()) },
         github_tokens: config.tokens.into_iter().map(SecretString::from).collect(),
         github_api_url: github.url(),
+        wakatime_api_url: config.wakatime_url.clone().unwrap_or_else(|| "http://127.0.0.1:9".to_owned()),
+        wakatime_domains: vec!["wakapi.dev".to_owned()],
         cache_soft_ttl: config.soft_ttl,
         cache_hard_ttl: config.hard_ttl,
         cache_max_users: 1000,

@@ -5,6 +5,7 @@
 // given test module does not use are not reported as dead code.
 pub mod fake_github;
 mod fake_github_selftest;
+pub mod fake_wakatime;
 pub mod helpers;
 
 mod banners;

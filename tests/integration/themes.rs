@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::helpers::{TestConfig, assert_valid_svg, spawn_app, spawn_app_with};
 
-const TYPES: [&str; 5] = ["wide", "compact", "languages", "pin", "gist"];
+const TYPES: [&str; 6] = ["wide", "compact", "languages", "pin", "gist", "wakatime"];
 const SAMPLES: [&str; 5] = ["typical", "empty", "huge", "unicode", "hostile"];
 
 /// Names of the packs the gallery lists.
