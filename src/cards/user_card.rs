@@ -1,6 +1,6 @@
 //! What the cards about a user's stats share: the template context built from the snapshot.
 
-use crate::domain::{BannerType, StatsOptions, compute};
+use crate::domain::{BannerType, StatsOptions, compute_excluding};
 use crate::render::options::StatKey;
 use crate::render::{BannerContext, BannerData, BannerOptions, CardSpec, LanguagesLayout, Pack, RenderError};
 
@@ -30,7 +30,8 @@ impl UserCard {
                 message: "this card shows a user's stats".to_owned(),
             });
         };
-        let stats = compute(snapshot, StatsOptions { include_forks: options.include_forks });
+        let counted = StatsOptions { include_forks: options.include_forks };
+        let stats = compute_excluding(snapshot, counted, &options.exclude_repos);
         let data = BannerData::new(snapshot, stats, *stale);
         let context = BannerContext::new(pack, self.kind, &data, options, &self.spec());
         pack.registry.render(self.kind.as_str(), &context).map_err(|e| RenderError::Template {

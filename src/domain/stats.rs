@@ -50,7 +50,19 @@ pub fn language_shares_excluding(
 
 /// Aggregates the counted repositories of a snapshot.
 pub fn compute(snapshot: &UserSnapshot, options: StatsOptions) -> UserStats {
-    let counted: Vec<_> = counted(snapshot, options).collect();
+    compute_excluding(snapshot, options, &std::collections::BTreeSet::new())
+}
+
+/// `compute`, leaving out the repositories named in `exclude` (lower case) from stars, forks,
+/// the repository count and languages.
+pub fn compute_excluding(
+    snapshot: &UserSnapshot,
+    options: StatsOptions,
+    exclude: &std::collections::BTreeSet<String>,
+) -> UserStats {
+    let counted: Vec<_> = counted(snapshot, options)
+        .filter(|r| exclude.is_empty() || !exclude.contains(&r.name.to_lowercase()))
+        .collect();
     let languages: Vec<&LanguageSize> = counted.iter().flat_map(|r| &r.languages).collect();
     let c = &snapshot.contributions;
     UserStats {

@@ -59,7 +59,7 @@ impl GrsCard {
     /// The options this route passes on as they are, when our parser accepts the value (else
     /// the default applies, as on github-readme-stats).
     fn passed_on(self) -> &'static [&'static str] {
-        const COMMON: [&str; 11] = [
+        const COMMON: [&str; 17] = [
             "title_color",
             "text_color",
             "icon_color",
@@ -71,6 +71,12 @@ impl GrsCard {
             "show_icons",
             "show_owner",
             "hide_progress",
+            "hide_title",
+            "hide_rank",
+            "text_bold",
+            "ring_color",
+            "number_format",
+            "exclude_repo",
         ];
         &COMMON
     }
@@ -121,6 +127,13 @@ pub fn translate(
             pass(name, value.to_owned());
         }
     }
+    // Out-of-range sizes take the nearest bound, as there.
+    if let Some(width) = get("card_width").and_then(|w| w.parse::<f64>().ok()).filter(|w| w.is_finite()) {
+        pass("card_width", (width.clamp(300.0, 1000.0) as u32).to_string());
+    }
+    if let Some(height) = get("line_height").and_then(|h| h.parse::<f64>().ok()).filter(|h| h.is_finite()) {
+        pass("line_height", (height.clamp(16.0, 60.0) as u32).to_string());
+    }
     if let Some(radius) = get("border_radius").and_then(|r| r.parse::<f64>().ok()).filter(|r| r.is_finite()) {
         pass("border_radius", radius.clamp(0.0, 50.0).to_string());
     }
@@ -131,6 +144,10 @@ pub fn translate(
             }
         }
         GrsCard::Stats => {
+            // Its stats card shows `1.2k` unless asked for `long`.
+            if get("number_format").is_none_or(|f| !accepted("number_format", f)) {
+                pass("number_format", "short".to_owned());
+            }
             // Stat names we do not show (yet) are ignored, as github-readme-stats ignores names
             // it does not know.
             if let Some(list) = get("hide") {

@@ -90,6 +90,18 @@ pub struct ThemeView {
     pub gradient: Option<GradientView>,
     pub animations: bool,
     pub show_icons: bool,
+    pub hide_title: bool,
+    pub hide_rank: bool,
+    pub hide_progress: bool,
+    /// Distance between stat rows.
+    pub line_height: u32,
+    pub text_bold: bool,
+    /// Stat values as `1.2k`.
+    pub short_numbers: bool,
+    /// Height the title takes (0 with `hide_title`), for templates that move content up.
+    pub title_space: u32,
+    /// Width the rank ring takes on the stats card (0 with `hide_rank`).
+    pub rank_space: u32,
 }
 
 #[derive(Debug, Serialize)]
@@ -227,11 +239,14 @@ pub(super) fn theme_view(pack: &Pack, kind: BannerType, options: &BannerOptions)
         }
         None => None,
     };
+    if let Some(ring) = &options.ring_color {
+        palette.insert("ring".to_owned(), ring.clone());
+    }
     let size = pack.size(kind);
     ThemeView {
         name: pack.name.clone(),
         palette,
-        width: size.width,
+        width: options.card_width.unwrap_or(size.width),
         height: size.height,
         font_family: pack.font_family.clone(),
         border_radius: options.border_radius.unwrap_or(6.0),
@@ -239,6 +254,14 @@ pub(super) fn theme_view(pack: &Pack, kind: BannerType, options: &BannerOptions)
         gradient,
         animations: !options.disable_animations,
         show_icons: options.show_icons,
+        hide_title: options.hide_title,
+        hide_rank: options.hide_rank,
+        hide_progress: options.hide_progress,
+        line_height: options.line_height.unwrap_or(26),
+        text_bold: options.text_bold,
+        short_numbers: options.short_numbers,
+        title_space: if options.hide_title { 0 } else { 40 },
+        rank_space: if options.hide_rank { 0 } else { 145 },
     }
 }
 

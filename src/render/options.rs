@@ -125,6 +125,8 @@ pub struct BannerOptions {
     pub text_color: Option<String>,
     pub icon_color: Option<String>,
     pub border_color: Option<String>,
+    /// Stats card: the rank ring.
+    pub ring_color: Option<String>,
     pub background: Option<Background>,
     pub hide_border: bool,
     pub border_radius: Option<f64>,
@@ -145,6 +147,19 @@ pub struct BannerOptions {
     pub display_format: DisplayFormat,
     /// Language cards: no bars, only names and numbers.
     pub hide_progress: bool,
+    pub hide_title: bool,
+    /// Stats card: no rank ring.
+    pub hide_rank: bool,
+    /// Width instead of the pack's (300-1000).
+    pub card_width: Option<u32>,
+    /// Stats card: distance between rows (16-60; default 26).
+    pub line_height: Option<u32>,
+    /// Stats card: bold numbers (default true).
+    pub text_bold: bool,
+    /// Stats card: `1.2k` rather than `1,234`.
+    pub short_numbers: bool,
+    /// Repositories left out of stars, forks and languages (lower case).
+    pub exclude_repos: BTreeSet<String>,
 }
 
 /// Feeds every field, so equal options hash equal (the image cache keys on it); destructured so
@@ -158,6 +173,7 @@ impl std::hash::Hash for BannerOptions {
             text_color,
             icon_color,
             border_color,
+            ring_color,
             background,
             hide_border,
             border_radius,
@@ -173,8 +189,15 @@ impl std::hash::Hash for BannerOptions {
             description_lines,
             display_format,
             hide_progress,
+            hide_title,
+            hide_rank,
+            card_width,
+            line_height,
+            text_bold,
+            short_numbers,
+            exclude_repos,
         } = self;
-        (theme, locale, title_color, text_color, icon_color, border_color).hash(state);
+        (theme, locale, title_color, text_color, icon_color, border_color, ring_color).hash(state);
         match background {
             None => 0u8.hash(state),
             Some(Background::Solid(color)) => (1u8, color).hash(state),
@@ -182,7 +205,8 @@ impl std::hash::Hash for BannerOptions {
         }
         (hide_border, border_radius.map(f64::to_bits), hide, show_icons, custom_title, langs_count).hash(state);
         (layout, disable_animations, include_forks, hide_languages, show_owner, description_lines).hash(state);
-        (display_format, hide_progress).hash(state);
+        (display_format, hide_progress, hide_title, hide_rank, card_width, line_height, text_bold).hash(state);
+        (short_numbers, exclude_repos).hash(state);
     }
 }
 
@@ -195,6 +219,7 @@ impl Default for BannerOptions {
             text_color: None,
             icon_color: None,
             border_color: None,
+            ring_color: None,
             background: None,
             hide_border: false,
             border_radius: None,
@@ -210,12 +235,19 @@ impl Default for BannerOptions {
             description_lines: None,
             display_format: DisplayFormat::Time,
             hide_progress: false,
+            hide_title: false,
+            hide_rank: false,
+            card_width: None,
+            line_height: None,
+            text_bold: true,
+            short_numbers: false,
+            exclude_repos: BTreeSet::new(),
         }
     }
 }
 
 /// The option names `from_params` understands (anything else is ignored, for compatibility).
-pub const OPTION_NAMES: [&str; 21] = [
+pub const OPTION_NAMES: [&str; 29] = [
     "theme",
     "locale",
     "title_color",
@@ -223,6 +255,7 @@ pub const OPTION_NAMES: [&str; 21] = [
     "icon_color",
     "bg_color",
     "border_color",
+    "ring_color",
     "hide_border",
     "border_radius",
     "hide",
@@ -237,6 +270,13 @@ pub const OPTION_NAMES: [&str; 21] = [
     "description_lines_count",
     "display_format",
     "hide_progress",
+    "hide_title",
+    "hide_rank",
+    "card_width",
+    "line_height",
+    "text_bold",
+    "number_format",
+    "exclude_repo",
 ];
 
 const MAX_TITLE_CHARS: usize = 100;
@@ -265,6 +305,7 @@ impl BannerOptions {
         o.text_color = get("text_color").map(|c| color("text_color", c)).transpose()?;
         o.icon_color = get("icon_color").map(|c| color("icon_color", c)).transpose()?;
         o.border_color = get("border_color").map(|c| color("border_color", c)).transpose()?;
+        o.ring_color = get("ring_color").map(|c| color("ring_color", c)).transpose()?;
         o.background = get("bg_color").map(background).transpose()?;
         o.hide_border = get("hide_border").map(|v| boolean("hide_border", v)).transpose()?.unwrap_or(false);
         o.border_radius = get("border_radius")
@@ -320,6 +361,35 @@ impl BannerOptions {
             Some("percent") => DisplayFormat::Percent,
             Some(_) => return Err(invalid("display_format", "must be time or percent")),
         };
+        let flag = |name: &'static str| get(name).map(|v| boolean(name, v)).transpose();
+        o.hide_title = flag("hide_title")?.unwrap_or(false);
+        o.hide_rank = flag("hide_rank")?.unwrap_or(false);
+        o.text_bold = flag("text_bold")?.unwrap_or(true);
+        o.card_width = get("card_width")
+            .map(|v| match v.parse::<u32>() {
+                Ok(w) if (300..=1000).contains(&w) => Ok(w),
+                _ => Err(invalid("card_width", "must be a whole number from 300 to 1000")),
+            })
+            .transpose()?;
+        o.line_height = get("line_height")
+            .map(|v| match v.parse::<u32>() {
+                Ok(h) if (16..=60).contains(&h) => Ok(h),
+                _ => Err(invalid("line_height", "must be a whole number from 16 to 60")),
+            })
+            .transpose()?;
+        o.short_numbers = match get("number_format").map(str::to_ascii_lowercase).as_deref() {
+            None | Some("long") => false,
+            Some("short") => true,
+            Some(_) => return Err(invalid("number_format", "must be short or long")),
+        };
+        if let Some(list) = get("exclude_repo") {
+            let names: BTreeSet<String> =
+                list.split(',').map(|n| n.trim().to_lowercase()).filter(|n| !n.is_empty()).collect();
+            if names.len() > MAX_HIDDEN_LANGUAGES || names.iter().any(|n| n.chars().count() > 100) {
+                return Err(invalid("exclude_repo", format!("at most {MAX_HIDDEN_LANGUAGES} names of 100 characters")));
+            }
+            o.exclude_repos = names;
+        }
         o.hide_progress = get("hide_progress").map(|v| boolean("hide_progress", v)).transpose()?.unwrap_or(false);
         o.show_owner = get("show_owner").map(|v| boolean("show_owner", v)).transpose()?.unwrap_or(false);
         o.description_lines = get("description_lines_count")

@@ -13,7 +13,7 @@ async fn the_stats_route_draws_our_compact_card_in_its_theme_and_locale() {
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert!(reply.header("content-type").starts_with("image/svg+xml"));
     let text = assert_valid_svg(&reply.body);
-    assert!(text.contains("2,300"), "stars: {text}");
+    assert!(text.contains("2.3k"), "stars, short as there: {text}");
     // github-readme-stats' github_dark title colour, and a Chinese title.
     assert!(reply.body.contains("#58a6ff"), "{}", reply.body);
     assert!(text.contains("GitHub 统计"), "{text}");
@@ -42,7 +42,7 @@ async fn values_it_accepts_never_get_a_400_and_values_it_refuses_name_the_parame
         .get("/api?username=octocat&theme=no_such_theme&title_color=red&show_icons=maybe&hide=stars,bogus&border_radius=99&card_width=x&rank_icon=github")
         .await;
     assert_eq!(lenient.status, 200, "{}", lenient.body);
-    assert!(!assert_valid_svg(&lenient.body).contains("2,300"), "hide=stars hides the stars");
+    assert!(!assert_valid_svg(&lenient.body).contains("2.3k"), "hide=stars hides the stars");
 
     let refused = app.get("/api?username=octocat&locale=tlh").await;
     assert_eq!(refused.status, 400);
@@ -50,6 +50,28 @@ async fn values_it_accepts_never_get_a_400_and_values_it_refuses_name_the_parame
     let no_user = app.get("/api?theme=dark").await;
     assert_eq!(no_user.status, 400);
     assert!(assert_valid_svg(&no_user.body).contains("username"));
+}
+
+#[tokio::test]
+async fn its_layout_parameters_change_the_card() {
+    let app = spawn_app().await;
+
+    let reply = app
+        .get("/api?username=octocat&hide_title=true&hide_rank=true&card_width=5000&exclude_repo=Hello-World&number_format=long&text_bold=false")
+        .await;
+
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let text = assert_valid_svg(&reply.body);
+    assert!(reply.body.contains("width=\"1000\""), "card_width takes the nearest bound: {}", reply.body);
+    assert!(!reply.body.contains("class=\"title\"") && !reply.body.contains("<circle"), "no title, no ring");
+    // spoon-knife's 800 stars and 120 forks without hello-world's 1,500 and 300.
+    assert!(text.contains("800") && text.contains("120") && !text.contains("2,300"), "{text}");
+    assert!(reply.body.contains("font-weight: 400"), "text_bold=false");
+    let top =
+        app.get("/api/top-langs?username=octocat&hide_progress=true&hide_title=true&exclude_repo=hello-world").await;
+    let top_text = assert_valid_svg(&top.body);
+    assert!(!top.body.contains("<rect x=\"0\" y=\"8\""), "no bars: {}", top.body);
+    assert!(top_text.contains("TypeScript") && top_text.contains("100.0%") && !top_text.contains("Rust"), "{top_text}");
 }
 
 #[tokio::test]
