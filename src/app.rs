@@ -103,7 +103,7 @@ impl Services {
             None => RasterPool::per_core(usize::from(limits.png_max_queue)),
         });
         let images = ImageService::new(
-            Some(LiveSources { stats: stats.clone(), code, wakatime }),
+            Some(LiveSources { stats: stats.clone(), code: code.clone(), wakatime }),
             renderer.clone(),
             raster,
             settings.response_cache_bytes,
@@ -129,6 +129,7 @@ impl Services {
             consumers: consumers.clone(),
             bus_name: bus.name(),
             stats,
+            code,
             renderer,
             banners,
             api_keys: ApiKeys::new(&settings.api_keys),

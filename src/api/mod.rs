@@ -41,6 +41,8 @@ pub struct AppState(Arc<AppInner>);
 pub struct AppInner {
     /// Cached, stored and live GitHub statistics.
     pub stats: StatsService,
+    /// Repositories and gists for their cards.
+    pub code: crate::stats::CodeService,
     /// The theme packs.
     pub renderer: Arc<Renderer>,
     /// Every card image, cached.

@@ -248,3 +248,30 @@ async fn the_wakatime_card_shows_coding_time_by_language_from_the_configured_ins
     let raw_ip = app.get("/api/wakatime?username=coder&api_domain=169.254.169.254").await;
     assert_eq!(raw_ip.status, 400);
 }
+
+#[tokio::test]
+async fn graphql_gives_repositories_and_gists_as_their_cards_show_them() {
+    let app = spawn_app().await;
+    app.github.set_user(organisation());
+
+    let response = app
+        .graphql(
+            r#"{ repository(owner: "octo-org", name: "team-tool") { owner name stars forks language languageColor archived stale }
+                 missing: repository(owner: "octocat", name: "secret-notes") { name }
+                 gist(id: "abc123") { name }
+                 card: preview(login: "octo-org", type: "pin", options: [{ name: "repo", value: "team-tool" }]) }"#,
+            serde_json::json!({}),
+            None,
+        )
+        .await;
+
+    assert!(response["errors"].is_null(), "{response}");
+    let repo = &response["data"]["repository"];
+    assert_eq!(repo["owner"], "octo-org");
+    assert_eq!(repo["name"], "Team-Tool");
+    assert_eq!((repo["stars"].as_i64(), repo["forks"].as_i64()), (Some(12_345), Some(678)));
+    assert_eq!((repo["language"].as_str(), repo["archived"].as_bool()), (Some("Go"), Some(true)));
+    assert!(response["data"]["missing"].is_null(), "private repositories are not shown");
+    assert!(response["data"]["gist"].is_null());
+    assert!(assert_valid_svg(response["data"]["card"].as_str().unwrap()).contains("Team-Tool"));
+}

@@ -6,6 +6,7 @@
 
 mod admin;
 mod banners;
+mod code;
 mod graphiql;
 pub(crate) mod guard;
 mod themes;
@@ -28,7 +29,7 @@ use crate::domain::Login;
 use guard::{GuardedSchema, LoginBudget};
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(user::UserQuery, themes::ThemeQuery, banners::BannerQuery, admin::AdminQuery);
+pub struct QueryRoot(user::UserQuery, code::CodeQuery, themes::ThemeQuery, banners::BannerQuery, admin::AdminQuery);
 
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(banners::BannerMutation, user::UserMutation);
