@@ -200,6 +200,11 @@ class FakeGitHub:
                 "totalPullRequestReviewContributions": 64,
             },
             "repositoriesContributedTo": {"totalCount": 42},
+            "pullRequests": {"totalCount": 240},
+            "mergedPullRequests": {"totalCount": 200},
+            "issues": {"totalCount": 130},
+            "repositoryDiscussions": {"totalCount": 4},
+            "repositoryDiscussionComments": {"totalCount": 2},
             "repositories": {"totalCount": len(self.repos), **page},
         }
         return 200, {"data": {"rateLimit": rate_limit, "user": user}}, rl_headers

@@ -12,6 +12,7 @@ mod m20261121_000002_create_banner_tables;
 mod m20261121_000003_create_outbox_and_refresh_tables;
 mod m20261129_000004_add_last_viewed_to_schedule;
 mod m20261129_000005_create_shared_claims;
+mod m20261129_000006_add_all_time_totals;
 
 /// The ordered list of migrations the service applies at start-up (`migrate` subcommand too).
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000003_create_outbox_and_refresh_tables::Migration),
             Box::new(m20261129_000004_add_last_viewed_to_schedule::Migration),
             Box::new(m20261129_000005_create_shared_claims::Migration),
+            Box::new(m20261129_000006_add_all_time_totals::Migration),
         ]
     }
 }

@@ -9,7 +9,20 @@ use crate::render::{BannerOptions, Pack, RenderError};
 pub(super) struct Wide;
 
 const CARD: UserCard =
-    UserCard { kind: BannerType::Wide, items: &StatKey::ALL, default_languages: |_| 6, title: Title::DisplayName };
+    UserCard { kind: BannerType::Wide, items: &WIDE_ITEMS, default_languages: |_| 6, title: Title::DisplayName };
+
+/// Two columns of five: the profile's counters (`show` adds to a third column).
+const WIDE_ITEMS: [StatKey; 9] = [
+    StatKey::Stars,
+    StatKey::Forks,
+    StatKey::Repositories,
+    StatKey::Followers,
+    StatKey::Commits,
+    StatKey::PullRequests,
+    StatKey::Issues,
+    StatKey::Reviews,
+    StatKey::ContributedTo,
+];
 
 impl CardKind for Wide {
     fn kind(&self) -> BannerType {

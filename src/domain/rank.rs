@@ -61,6 +61,7 @@ mod tests {
             issues,
             reviews,
             contributed_to: 0,
+            all_time: None,
             languages: vec![],
         }
     }

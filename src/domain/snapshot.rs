@@ -25,6 +25,19 @@ pub struct Profile {
     pub created_at: Option<DateTime<Utc>>,
     pub followers: i64,
     pub following: i64,
+    /// All-time totals; None for snapshots fetched before they were asked for.
+    #[serde(default)]
+    pub all_time: Option<AllTime>,
+}
+
+/// A user's all-time totals (beside the last-12-months contribution counters).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AllTime {
+    pub pull_requests: i64,
+    pub merged_pull_requests: i64,
+    pub issues: i64,
+    pub discussions_started: i64,
+    pub discussions_answered: i64,
 }
 
 /// Contribution counters over the last 12 months, as on the user's GitHub profile.

@@ -24,6 +24,8 @@ pub struct UserStats {
     pub issues: i64,
     pub reviews: i64,
     pub contributed_to: i64,
+    /// All-time totals, when the snapshot has them.
+    pub all_time: Option<super::AllTime>,
     /// Every language of the counted repositories by bytes, largest first; percentages sum to 100.
     pub languages: Vec<LanguageShare>,
 }
@@ -75,6 +77,7 @@ pub fn compute_excluding(
         issues: c.issues,
         reviews: c.reviews,
         contributed_to: c.contributed_to,
+        all_time: snapshot.profile.all_time,
         languages: language_shares(languages),
     }
 }
@@ -113,6 +116,7 @@ mod tests {
                 created_at: None,
                 followers: 7,
                 following: 1,
+                all_time: None,
             },
             contributions: Contributions { commits: 100, pull_requests: 5, ..Default::default() },
             repositories: repos,

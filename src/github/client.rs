@@ -16,7 +16,7 @@ use super::queries::{
 use super::tokens::{Budget, Offer, PoolLimits, TokenInfo, TokenPool};
 use super::{GitHubApi, GitHubError};
 use crate::domain::{
-    CodeCard, Contributions, GistId, LanguageSize, Login, Profile, RepoRef, RepoSnapshot, UserSnapshot,
+    AllTime, CodeCard, Contributions, GistId, LanguageSize, Login, Profile, RepoRef, RepoSnapshot, UserSnapshot,
 };
 
 /// Stops a user with absurdly many repositories (or a server that always says "more") from
@@ -467,6 +467,13 @@ impl GitHubApi for GitHubClient {
                 created_at: Some(user.created_at),
                 followers: user.followers.total_count,
                 following: user.following.total_count,
+                all_time: Some(AllTime {
+                    pull_requests: user.pull_requests.total_count,
+                    merged_pull_requests: user.merged_pull_requests.total_count,
+                    issues: user.issues.total_count,
+                    discussions_started: user.repository_discussions.total_count,
+                    discussions_answered: user.repository_discussion_comments.total_count,
+                }),
             },
             contributions: Contributions {
                 commits: c.total_commit_contributions,

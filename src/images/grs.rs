@@ -148,6 +148,10 @@ pub fn translate(
             if get("number_format").is_none_or(|f| !accepted("number_format", f)) {
                 pass("number_format", "short".to_owned());
             }
+            if let Some(list) = get("show") {
+                let known: Vec<&str> = list.split(',').map(str::trim).filter(|n| accepted("show", n)).collect();
+                pass("show", known.join(","));
+            }
             // Stat names we do not show (yet) are ignored, as github-readme-stats ignores names
             // it does not know.
             if let Some(list) = get("hide") {

@@ -66,9 +66,9 @@ pub struct BannerContext<'a> {
     pub rank: Rank,
     /// The stats this type shows, minus `hide`, in display order.
     pub items: Vec<StatItem>,
-    /// Label key of a caption saying which shown numbers cover the last 12 months, for cards
-    /// whose rows use `short_label`; None when none do.
-    pub window_note: Option<&'static str>,
+    /// A caption saying which shown numbers cover the last 12 months ("Commits, Reviews: last 12
+    /// months"), for cards whose rows use `short_label`; None when none do.
+    pub window_note: Option<String>,
     /// Top languages; the last may be "Other" (the rest, summed), so they always sum to 100%.
     pub languages: Vec<LanguageView>,
     pub stale: bool,
@@ -126,6 +126,8 @@ pub struct StatItem {
     pub short_label: &'static str,
     /// Counted over the last 12 months rather than all time.
     pub windowed: bool,
+    /// `value` is a percentage.
+    pub percent: bool,
     /// Octicon name for `{{icon icon ...}}`.
     pub icon: &'static str,
     pub value: i64,
@@ -154,30 +156,61 @@ pub struct CardSpec {
     pub title_label: Option<&'static str>,
 }
 
-fn item(key: StatKey, stats: &UserStats) -> StatItem {
-    // Counters from the contributions collection cover the last 12 months; their labels say so.
-    let (label, short_label, icon, value) = match key {
-        StatKey::Stars => ("total_stars", "stars", "star", stats.stars),
-        StatKey::Forks => ("total_forks", "forks", "repo-forked", stats.forks),
-        StatKey::Repositories => ("repositories", "repositories", "repo", stats.repositories),
-        StatKey::Followers => ("followers", "followers", "people", stats.followers),
-        StatKey::Commits => ("commits_last_year", "commits", "git-commit", stats.commits),
-        StatKey::PullRequests => ("pull_requests_last_year", "pull_requests", "git-pull-request", stats.pull_requests),
-        StatKey::Issues => ("issues_last_year", "issues", "issue-opened", stats.issues),
-        StatKey::Reviews => ("reviews_last_year", "reviews", "code-review", stats.reviews),
-        StatKey::ContributedTo => ("contributed_to_last_year", "contributed_to", "repo-push", stats.contributed_to),
+/// The row for `key`: pull requests and issues are all-time totals when the snapshot has them
+/// (else the last 12 months, labelled so); commits, reviews and "contributed to" always cover
+/// the last 12 months and say so. None for an all-time stat the snapshot lacks.
+fn item(key: StatKey, stats: &UserStats) -> Option<StatItem> {
+    let all = stats.all_time;
+    let (label, short_label, icon, value) = match (key, all) {
+        (StatKey::Stars, _) => ("total_stars", "stars", "star", stats.stars),
+        (StatKey::Forks, _) => ("total_forks", "forks", "repo-forked", stats.forks),
+        (StatKey::Repositories, _) => ("repositories", "repositories", "repo", stats.repositories),
+        (StatKey::Followers, _) => ("followers", "followers", "people", stats.followers),
+        (StatKey::Commits, _) => ("commits_last_year", "commits", "git-commit", stats.commits),
+        (StatKey::PullRequests, Some(all)) => ("total_prs", "pull_requests", "git-pull-request", all.pull_requests),
+        (StatKey::PullRequests, None) => {
+            ("pull_requests_last_year", "pull_requests", "git-pull-request", stats.pull_requests)
+        }
+        (StatKey::Issues, Some(all)) => ("total_issues", "issues", "issue-opened", all.issues),
+        (StatKey::Issues, None) => ("issues_last_year", "issues", "issue-opened", stats.issues),
+        (StatKey::Reviews, _) => ("reviews_last_year", "reviews", "code-review", stats.reviews),
+        (StatKey::ContributedTo, _) => {
+            ("contributed_to_last_year", "contributed_to", "repo-push", stats.contributed_to)
+        }
+        (StatKey::PrsMerged, Some(all)) => ("prs_merged", "prs_merged", "git-pull-request", all.merged_pull_requests),
+        (StatKey::PrsMergedPercentage, Some(all)) => {
+            let share = if all.pull_requests > 0 { all.merged_pull_requests * 100 / all.pull_requests } else { 0 };
+            ("prs_merged_percentage", "prs_merged_percentage", "git-pull-request", share)
+        }
+        (StatKey::DiscussionsStarted, Some(all)) => {
+            ("discussions_started", "discussions_started", "people", all.discussions_started)
+        }
+        (StatKey::DiscussionsAnswered, Some(all)) => {
+            ("discussions_answered", "discussions_answered", "people", all.discussions_answered)
+        }
+        (StatKey::PrsMerged | StatKey::PrsMergedPercentage | StatKey::DiscussionsStarted, None)
+        | (StatKey::DiscussionsAnswered, None) => return None,
     };
     let windowed = label.ends_with("_last_year");
-    StatItem { key: key.as_str(), label, short_label, windowed, icon, value }
+    let percent = key == StatKey::PrsMergedPercentage;
+    Some(StatItem { key: key.as_str(), label, short_label, windowed, percent, icon, value })
 }
 
 impl<'a> BannerContext<'a> {
     pub fn new(pack: &Pack, kind: BannerType, data: &'a BannerData, options: &BannerOptions, spec: &CardSpec) -> Self {
         let locale = i18n::locale(options.locale).unwrap_or_else(i18n::default_locale);
         let count = options.langs_count.unwrap_or_else(|| (spec.default_languages)(options.layout));
-        let items =
-            spec.items.iter().filter(|k| !options.hide.contains(k)).map(|k| item(*k, &data.stats)).collect::<Vec<_>>();
-        let window_note = items.iter().any(|i| i.windowed).then_some("last_year_note");
+        // The card's own stats, then those `show` adds, minus `hide`.
+        let items = spec
+            .items
+            .iter()
+            .chain(options.show.iter().filter(|k| !spec.items.contains(k)))
+            .filter(|k| !options.hide.contains(k))
+            .filter_map(|k| item(*k, &data.stats))
+            .collect::<Vec<_>>();
+        let windowed: Vec<&str> = items.iter().filter(|i| i.windowed).map(|i| locale.label(i.short_label)).collect();
+        let window_note =
+            (!windowed.is_empty()).then(|| format!("{}: {}", windowed.join(", "), locale.label("last_12_months")));
         let title = options.custom_title.clone().unwrap_or_else(|| match spec.title_label {
             None => data.user.display_name.clone(),
             Some(key) => locale.label(key).replace("{name}", &data.user.display_name),

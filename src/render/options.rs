@@ -33,10 +33,14 @@ pub enum StatKey {
     Issues,
     Reviews,
     ContributedTo,
+    PrsMerged,
+    PrsMergedPercentage,
+    DiscussionsStarted,
+    DiscussionsAnswered,
 }
 
 impl StatKey {
-    pub const ALL: [StatKey; 9] = [
+    pub const ALL: [StatKey; 13] = [
         StatKey::Stars,
         StatKey::Forks,
         StatKey::Repositories,
@@ -46,6 +50,10 @@ impl StatKey {
         StatKey::Issues,
         StatKey::Reviews,
         StatKey::ContributedTo,
+        StatKey::PrsMerged,
+        StatKey::PrsMergedPercentage,
+        StatKey::DiscussionsStarted,
+        StatKey::DiscussionsAnswered,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -59,6 +67,10 @@ impl StatKey {
             StatKey::Issues => "issues",
             StatKey::Reviews => "reviews",
             StatKey::ContributedTo => "contributed_to",
+            StatKey::PrsMerged => "prs_merged",
+            StatKey::PrsMergedPercentage => "prs_merged_percentage",
+            StatKey::DiscussionsStarted => "discussions_started",
+            StatKey::DiscussionsAnswered => "discussions_answered",
         }
     }
 
@@ -131,6 +143,8 @@ pub struct BannerOptions {
     pub hide_border: bool,
     pub border_radius: Option<f64>,
     pub hide: BTreeSet<StatKey>,
+    /// Stats added to the card's own (github-readme-stats' `show`).
+    pub show: BTreeSet<StatKey>,
     /// Languages left out of language lists (lower case); the rest share 100%.
     pub hide_languages: BTreeSet<String>,
     pub show_icons: bool,
@@ -178,6 +192,7 @@ impl std::hash::Hash for BannerOptions {
             hide_border,
             border_radius,
             hide,
+            show,
             hide_languages,
             show_icons,
             custom_title,
@@ -206,7 +221,7 @@ impl std::hash::Hash for BannerOptions {
         (hide_border, border_radius.map(f64::to_bits), hide, show_icons, custom_title, langs_count).hash(state);
         (layout, disable_animations, include_forks, hide_languages, show_owner, description_lines).hash(state);
         (display_format, hide_progress, hide_title, hide_rank, card_width, line_height, text_bold).hash(state);
-        (short_numbers, exclude_repos).hash(state);
+        (short_numbers, exclude_repos, show).hash(state);
     }
 }
 
@@ -224,6 +239,7 @@ impl Default for BannerOptions {
             hide_border: false,
             border_radius: None,
             hide: BTreeSet::new(),
+            show: BTreeSet::new(),
             hide_languages: BTreeSet::new(),
             show_icons: false,
             custom_title: None,
@@ -247,7 +263,7 @@ impl Default for BannerOptions {
 }
 
 /// The option names `from_params` understands (anything else is ignored, for compatibility).
-pub const OPTION_NAMES: [&str; 29] = [
+pub const OPTION_NAMES: [&str; 30] = [
     "theme",
     "locale",
     "title_color",
@@ -259,6 +275,7 @@ pub const OPTION_NAMES: [&str; 29] = [
     "hide_border",
     "border_radius",
     "hide",
+    "show",
     "hide_languages",
     "show_icons",
     "custom_title",
@@ -321,6 +338,15 @@ impl BannerOptions {
                     invalid("hide", format!("unknown stat `{}`; known: {}", name.trim(), known.join(", ")))
                 })?;
                 o.hide.insert(key);
+            }
+        }
+        if let Some(list) = get("show") {
+            for name in list.split(',').filter(|n| !n.trim().is_empty()) {
+                let key = StatKey::parse(name).ok_or_else(|| {
+                    let known: Vec<_> = StatKey::ALL.iter().map(|k| k.as_str()).collect();
+                    invalid("show", format!("unknown stat `{}`; known: {}", name.trim(), known.join(", ")))
+                })?;
+                o.show.insert(key);
             }
         }
         if let Some(list) = get("hide_languages") {

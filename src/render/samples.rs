@@ -123,6 +123,14 @@ fn user(
             created_at: None,
             followers,
             following: 0,
+            // All-time totals a little above the last year's.
+            all_time: Some(crate::domain::AllTime {
+                pull_requests: pull_requests * 4,
+                merged_pull_requests: pull_requests * 3,
+                issues: issues * 3,
+                discussions_started: reviews / 10,
+                discussions_answered: reviews / 20,
+            }),
         },
         contributions: Contributions { commits, restricted: 0, pull_requests, issues, reviews, contributed_to },
         repositories,

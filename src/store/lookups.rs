@@ -194,6 +194,7 @@ mod tests {
                 created_at: None,
                 followers: 1,
                 following: 2,
+                all_time: None,
             },
             contributions: Contributions::default(),
             repositories,

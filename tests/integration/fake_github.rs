@@ -70,6 +70,9 @@ pub struct FakeUser {
     pub reviews: i64,
     /// `repositoriesContributedTo.totalCount`.
     pub contributed_to: i64,
+    /// All-time `pullRequests`, `pullRequests(states: MERGED)`, `issues`,
+    /// `repositoryDiscussions` and `repositoryDiscussionComments(onlyAnswers: true)` totals.
+    pub all_time: [i64; 5],
     /// Owned repositories in any order; served sorted by stars desc, ties by name.
     pub repositories: Vec<FakeRepo>,
 }
@@ -131,6 +134,7 @@ impl FakeUser {
             issues: 12,
             reviews: 8,
             contributed_to: 5,
+            all_time: [250, 200, 120, 3, 1],
             repositories: Vec::new(),
         }
     }
@@ -687,6 +691,11 @@ fn execute(state: &FakeState, body: &Value, operation: &str, budget: &Budget) ->
                     "totalPullRequestReviewContributions": user.reviews,
                 },
                 "repositoriesContributedTo": { "totalCount": user.contributed_to },
+                "pullRequests": { "totalCount": user.all_time[0] },
+                "mergedPullRequests": { "totalCount": user.all_time[1] },
+                "issues": { "totalCount": user.all_time[2] },
+                "repositoryDiscussions": { "totalCount": user.all_time[3] },
+                "repositoryDiscussionComments": { "totalCount": user.all_time[4] },
                 "repositories": {
                     "totalCount": repos.len(),
                     "pageInfo": page_info,

@@ -275,3 +275,28 @@ async fn graphql_gives_repositories_and_gists_as_their_cards_show_them() {
     assert!(response["data"]["gist"].is_null());
     assert!(assert_valid_svg(response["data"]["card"].as_str().unwrap()).contains("Team-Tool"));
 }
+
+#[tokio::test]
+async fn pull_requests_and_issues_are_all_time_totals_and_show_adds_stats() {
+    let app = spawn_app().await;
+
+    let reply = app
+        .preview("username=octocat&type=compact&show=prs_merged,prs_merged_percentage,discussions_started,reviews")
+        .await;
+
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let text = assert_valid_svg(&reply.body);
+    // All time: 5,120 pull requests (4,800 merged: 93%), 3,100 issues, 7 discussions.
+    for expected in ["Total pull requests", "5,120", "Total issues", "3,100", "4,800", "93%", "7"] {
+        assert!(text.contains(expected), "missing {expected}: {text}");
+    }
+    // The 12-month counters still say their window.
+    assert!(text.contains("Commits (last year)") && text.contains("Reviews (last year)"), "{text}");
+    let stats = app.graphql(r#"{ user(login: "octocat") { stats { pullRequests allTime { pullRequests mergedPullRequests issues } } } }"#, serde_json::json!({}), None).await;
+    let stats = &stats["data"]["user"]["stats"];
+    assert_eq!(stats["pullRequests"], 56, "the 12-month counter stays available");
+    assert_eq!(
+        stats["allTime"],
+        serde_json::json!({ "pullRequests": 5120, "mergedPullRequests": 4800, "issues": 3100 })
+    );
+}

@@ -141,6 +141,18 @@ struct Stats {
     issues: i64,
     reviews: i64,
     contributed_to: i64,
+    /// All-time totals; null until the user is fetched again after an upgrade.
+    all_time: Option<AllTimeStats>,
+}
+
+/// All-time totals (what github-readme-stats shows for pull requests and issues).
+#[derive(SimpleObject)]
+struct AllTimeStats {
+    pull_requests: i64,
+    merged_pull_requests: i64,
+    issues: i64,
+    discussions_started: i64,
+    discussions_answered: i64,
 }
 
 #[derive(SimpleObject)]
@@ -227,6 +239,13 @@ impl User {
             issues: s.issues,
             reviews: s.reviews,
             contributed_to: s.contributed_to,
+            all_time: s.all_time.map(|a| AllTimeStats {
+                pull_requests: a.pull_requests,
+                merged_pull_requests: a.merged_pull_requests,
+                issues: a.issues,
+                discussions_started: a.discussions_started,
+                discussions_answered: a.discussions_answered,
+            }),
         }
     }
 

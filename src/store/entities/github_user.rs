@@ -34,6 +34,12 @@ pub(crate) struct Model {
     pub(crate) issues: i64,
     pub(crate) reviews: i64,
     pub(crate) contributed_to: i64,
+    /// All-time totals; null until the user is fetched with them (migration 6).
+    pub(crate) total_pull_requests: Option<i64>,
+    pub(crate) merged_pull_requests: Option<i64>,
+    pub(crate) total_issues: Option<i64>,
+    pub(crate) discussions_started: Option<i64>,
+    pub(crate) discussions_answered: Option<i64>,
     pub(crate) fetched_at: DateTimeUtc,
 }
 

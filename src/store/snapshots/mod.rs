@@ -31,7 +31,7 @@ use super::{
     tx,
 };
 use crate::{
-    domain::{Contributions, LanguageSize, Login, Profile, RepoSnapshot, UserSnapshot},
+    domain::{AllTime, Contributions, LanguageSize, Login, Profile, RepoSnapshot, UserSnapshot},
     events::EventKind,
 };
 use write::{
@@ -180,6 +180,22 @@ fn to_snapshot(
             created_at: user.created_at,
             followers: user.followers,
             following: user.following,
+            all_time: match (
+                user.total_pull_requests,
+                user.merged_pull_requests,
+                user.total_issues,
+                user.discussions_started,
+                user.discussions_answered,
+            ) {
+                (Some(pull_requests), Some(merged), Some(issues), Some(started), Some(answered)) => Some(AllTime {
+                    pull_requests,
+                    merged_pull_requests: merged,
+                    issues,
+                    discussions_started: started,
+                    discussions_answered: answered,
+                }),
+                _ => None,
+            },
         },
         contributions: Contributions {
             commits: user.commits,

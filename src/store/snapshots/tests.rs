@@ -44,6 +44,13 @@ fn snapshot(github_id: &str, login: &str, repositories: Vec<RepoSnapshot>) -> Us
             created_at: Some(at(1_295_981_077, 0)),
             followers: 12_345,
             following: 9,
+            all_time: Some(crate::domain::AllTime {
+                pull_requests: 420,
+                merged_pull_requests: 400,
+                issues: 99,
+                discussions_started: 3,
+                discussions_answered: 2,
+            }),
         },
         contributions: Contributions {
             commits: 1_000,

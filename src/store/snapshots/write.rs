@@ -123,6 +123,11 @@ pub(super) async fn upsert_user(txn: &DatabaseTransaction, snapshot: &UserSnapsh
         issues: Set(c.issues),
         reviews: Set(c.reviews),
         contributed_to: Set(c.contributed_to),
+        total_pull_requests: Set(profile.all_time.map(|t| t.pull_requests)),
+        merged_pull_requests: Set(profile.all_time.map(|t| t.merged_pull_requests)),
+        total_issues: Set(profile.all_time.map(|t| t.issues)),
+        discussions_started: Set(profile.all_time.map(|t| t.discussions_started)),
+        discussions_answered: Set(profile.all_time.map(|t| t.discussions_answered)),
         fetched_at: Set(snapshot.fetched_at),
         ..Default::default()
     };
@@ -146,6 +151,11 @@ pub(super) async fn upsert_user(txn: &DatabaseTransaction, snapshot: &UserSnapsh
             C::Issues,
             C::Reviews,
             C::ContributedTo,
+            C::TotalPullRequests,
+            C::MergedPullRequests,
+            C::TotalIssues,
+            C::DiscussionsStarted,
+            C::DiscussionsAnswered,
             C::FetchedAt,
         ])
         .to_owned();

@@ -10,7 +10,8 @@ use super::{FakeRepo, FakeUser};
 /// Not counted: forked-go (fork, 4000★, Go 5000 B), secret-notes (private, 50★, Python 8000 B).
 ///
 /// Default stats: repositories 3, stars 2300, forks 420, followers 4000, commits 1234, PRs 56,
-/// issues 78, reviews 90, contributed_to 12; languages Rust 6000 (60.0%), TypeScript 3000
+/// issues 78, reviews 90, contributed_to 12 (all time: PRs 5120, 4800 merged, issues 3100,
+/// discussions 7 started and 3 answered); languages Rust 6000 (60.0%), TypeScript 3000
 /// (30.0%), Shell 1000 (10.0%).
 pub fn octocat() -> FakeUser {
     FakeUser {
@@ -28,6 +29,7 @@ pub fn octocat() -> FakeUser {
         issues: 78,
         reviews: 90,
         contributed_to: 12,
+        all_time: [5120, 4800, 3100, 7, 3],
         ..FakeUser::new("octocat")
     }
     .repos([
