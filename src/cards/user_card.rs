@@ -1,6 +1,6 @@
 //! What the cards about a user's stats share: the template context built from the snapshot.
 
-use crate::domain::{BannerType, StatsOptions, compute_excluding};
+use crate::domain::{BannerType, StatsOptions, compute_excluding, weighted_language_shares};
 use crate::render::options::StatKey;
 use crate::render::{BannerContext, BannerData, BannerOptions, CardSpec, LanguagesLayout, Pack, RenderError};
 
@@ -31,7 +31,10 @@ impl UserCard {
             });
         };
         let counted = StatsOptions { include_forks: options.include_forks };
-        let stats = compute_excluding(snapshot, counted, &options.exclude_repos);
+        let mut stats = compute_excluding(snapshot, counted, &options.exclude_repos);
+        if let Some((size, count)) = options.language_weights {
+            stats.languages = weighted_language_shares(snapshot, counted, &options.exclude_repos, size, count);
+        }
         let data = BannerData::new(snapshot, stats, *stale);
         let context = BannerContext::new(pack, self.kind, &data, options, &self.spec());
         pack.registry.render(self.kind.as_str(), &context).map_err(|e| RenderError::Template {

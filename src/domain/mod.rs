@@ -20,5 +20,7 @@ pub use login::{Login, LoginError};
 pub use rank::{Rank, rank};
 pub use repository::{CodeCard, GistId, RepoRef};
 pub use snapshot::{AllTime, Contributions, LanguageSize, Profile, RepoSnapshot, UserSnapshot};
-pub use stats::{StatsOptions, UserStats, compute, compute_excluding, language_shares_excluding};
+pub use stats::{
+    StatsOptions, UserStats, compute, compute_excluding, language_shares_excluding, weighted_language_shares,
+};
 pub use wakatime::{WakaLanguage, WakaStats, WakaUser};

@@ -50,6 +50,50 @@ pub fn language_shares_excluding(
     language_shares(sizes)
 }
 
+/// Languages ranked as github-readme-stats ranks them with `size_weight` and `count_weight`:
+/// each language scores bytes^size_weight x repositories^count_weight, and its share is its part
+/// of all scores (so `count_weight=1&size_weight=0` ranks by how many repositories use it).
+pub fn weighted_language_shares(
+    snapshot: &UserSnapshot,
+    options: StatsOptions,
+    exclude: &std::collections::BTreeSet<String>,
+    size_weight: f64,
+    count_weight: f64,
+) -> Vec<LanguageShare> {
+    let mut by_name: std::collections::BTreeMap<&str, (Option<&str>, i64, i64)> = std::collections::BTreeMap::new();
+    for repo in counted(snapshot, options).filter(|r| !exclude.contains(&r.name.to_lowercase())) {
+        for size in repo.languages.iter().filter(|s| s.bytes > 0) {
+            let entry = by_name.entry(&size.name).or_insert((None, 0, 0));
+            entry.0 = entry.0.or(size.color.as_deref());
+            entry.1 += size.bytes;
+            entry.2 += 1;
+        }
+    }
+    let scored: Vec<(&str, Option<&str>, i64, f64)> = by_name
+        .into_iter()
+        .map(|(name, (color, bytes, repos))| {
+            (name, color, bytes, (bytes as f64).powf(size_weight) * (repos as f64).powf(count_weight))
+        })
+        .filter(|(.., score)| score.is_finite() && *score > 0.0)
+        .collect();
+    let total: f64 = scored.iter().map(|(.., score)| score).sum();
+    // Scores as integer weights for the largest-remainder rounding `language_shares` does.
+    let sizes: Vec<LanguageSize> = scored
+        .iter()
+        .map(|(name, color, _, score)| LanguageSize {
+            name: (*name).to_owned(),
+            color: color.map(str::to_owned),
+            bytes: ((score / total) * 1e12) as i64,
+        })
+        .collect();
+    let mut shares = language_shares(&sizes);
+    let bytes: std::collections::HashMap<&str, i64> = scored.iter().map(|(name, _, b, _)| (*name, *b)).collect();
+    for share in &mut shares {
+        share.bytes = bytes.get(share.name.as_str()).copied().unwrap_or(0);
+    }
+    shares
+}
+
 /// Aggregates the counted repositories of a snapshot.
 pub fn compute(snapshot: &UserSnapshot, options: StatsOptions) -> UserStats {
     compute_excluding(snapshot, options, &std::collections::BTreeSet::new())

@@ -59,7 +59,7 @@ impl GrsCard {
     /// The options this route passes on as they are, when our parser accepts the value (else
     /// the default applies, as on github-readme-stats).
     fn passed_on(self) -> &'static [&'static str] {
-        const COMMON: [&str; 17] = [
+        const COMMON: [&str; 22] = [
             "title_color",
             "text_color",
             "icon_color",
@@ -77,6 +77,11 @@ impl GrsCard {
             "ring_color",
             "number_format",
             "exclude_repo",
+            "rank_icon",
+            "number_precision",
+            "stats_format",
+            "size_weight",
+            "count_weight",
         ];
         &COMMON
     }
@@ -183,10 +188,9 @@ pub fn translate(
                 let layout = if layout == "donut-vertical" { "donut" } else { layout };
                 pass("layout", layout.to_owned());
             }
-            if let Some(format) = get("stats_format")
-                && !matches!(format, "percentages" | "bytes")
-            {
-                return Err(invalid("stats_format", "must be percentages or bytes"));
+            // It refuses a `stats_format` it does not know (our parser does too).
+            if let Some(format) = get("stats_format") {
+                pass("stats_format", format.to_owned());
             }
             if let Some(count) = get("langs_count").and_then(|c| c.parse::<i64>().ok()) {
                 pass("langs_count", count.clamp(1, 20).to_string());

@@ -102,6 +102,12 @@ pub struct ThemeView {
     pub title_space: u32,
     /// Width the rank ring takes on the stats card (0 with `hide_rank`).
     pub rank_space: u32,
+    /// What the ring shows: `default` (the level), `github` or `percentile`.
+    pub rank_icon: &'static str,
+    /// Decimals of short numbers: `{{short value theme.number_precision}}`.
+    pub number_precision: u8,
+    /// Language sizes in bytes rather than percentages (`{{bytes bytes}}`).
+    pub show_bytes: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -295,6 +301,9 @@ pub(super) fn theme_view(pack: &Pack, kind: BannerType, options: &BannerOptions)
         short_numbers: options.short_numbers,
         title_space: if options.hide_title { 0 } else { 40 },
         rank_space: if options.hide_rank { 0 } else { 145 },
+        rank_icon: options.rank_icon.as_str(),
+        number_precision: options.number_precision.unwrap_or(1),
+        show_bytes: options.show_bytes,
     }
 }
 

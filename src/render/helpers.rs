@@ -44,6 +44,7 @@ pub(super) fn register(registry: &mut Handlebars<'static>) {
     registry.register_helper("number", Box::new(NumberFormat::Long));
     registry.register_helper("short", Box::new(NumberFormat::Short));
     registry.register_helper("percent", Box::new(NumberFormat::Percent));
+    registry.register_helper("bytes", Box::new(NumberFormat::Bytes));
     registry.register_helper("icon", Box::new(IconHelper));
 }
 
@@ -95,8 +96,10 @@ impl HelperDef for Translate {
 /// `{{number n}}` 1,234,567 · `{{short n}}` 1.2k · `{{percent p}}` 42.5%, in the banner's locale.
 enum NumberFormat {
     Long,
+    /// `{{short n}}`, `{{short n precision}}`.
     Short,
     Percent,
+    Bytes,
 }
 
 impl HelperDef for NumberFormat {
@@ -111,17 +114,23 @@ impl HelperDef for NumberFormat {
             NumberFormat::Long => "number",
             NumberFormat::Short => "short",
             NumberFormat::Percent => "percent",
+            NumberFormat::Bytes => "bytes",
         };
         let value = h.param(0).map(|p| p.value()).ok_or_else(|| usage(name, "expects a number"))?;
         let locale = locale_of(ctx);
         let text = match self {
             NumberFormat::Percent => locale.percent(value.as_f64().ok_or_else(|| usage(name, "expects a number"))?),
-            NumberFormat::Long | NumberFormat::Short => {
+            NumberFormat::Long | NumberFormat::Short | NumberFormat::Bytes => {
                 let n = value
                     .as_i64()
                     .or_else(|| value.as_f64().map(|f| f.round() as i64))
                     .ok_or_else(|| usage(name, "expects a number"))?;
-                if matches!(self, NumberFormat::Long) { locale.number(n) } else { locale.short(n) }
+                let precision = h.param(1).and_then(|p| p.value().as_u64()).map_or(1, |p| p.min(2) as usize);
+                match self {
+                    NumberFormat::Long => locale.number(n),
+                    NumberFormat::Bytes => locale.bytes(n),
+                    _ => locale.short_with(n, precision),
+                }
             }
         };
         Ok(ScopedJson::Derived(Value::String(text)))

@@ -136,6 +136,11 @@ impl Locale {
 
     /// `1234` -> `1.2k` (en), `1,2k` (de); under 1000 unchanged.
     pub fn short(&self, n: i64) -> String {
+        self.short_with(n, 1)
+    }
+
+    /// `short` with `precision` decimals (0-2; a trailing zero part is dropped).
+    pub fn short_with(&self, n: i64, precision: usize) -> String {
         let abs = n.unsigned_abs() as f64;
         let sign = if n < 0 { "-" } else { "" };
         let (value, unit) = match abs {
@@ -144,9 +149,24 @@ impl Locale {
             a if a >= 1e3 => (a / 1e3, "k"),
             _ => return format!("{sign}{}", n.unsigned_abs()),
         };
+        let text = format!("{value:.precision$}", precision = precision.min(2));
+        let trimmed = if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.') } else { &text };
+        let text = trimmed.replace('.', &self.decimal);
+        format!("{sign}{text}{unit}")
+    }
+
+    /// `2048` -> `2 KB`, `1572864` -> `1.5 MB` (binary units, one decimal, the locale's mark).
+    pub fn bytes(&self, n: i64) -> String {
+        let abs = n.max(0) as f64;
+        let (value, unit) = match abs {
+            a if a >= 1024.0 * 1024.0 * 1024.0 => (a / (1024.0 * 1024.0 * 1024.0), "GB"),
+            a if a >= 1024.0 * 1024.0 => (a / (1024.0 * 1024.0), "MB"),
+            a if a >= 1024.0 => (a / 1024.0, "KB"),
+            a => return format!("{a} B"),
+        };
         let text = format!("{value:.1}");
         let text = text.strip_suffix(".0").unwrap_or(&text).replace('.', &self.decimal);
-        format!("{sign}{text}{unit}")
+        format!("{text} {unit}")
     }
 
     /// One decimal with the locale's decimal mark: `42.5%` (en), `42,5%` (de).
@@ -204,5 +224,10 @@ mod tests {
         assert_eq!(locale("en").unwrap().short(999), "999");
         assert_eq!(locale("en").unwrap().short(-2500), "-2.5k");
         assert_eq!(locale("en").unwrap().percent(42.26), "42.3%");
+        assert_eq!(locale("en").unwrap().short_with(1234, 2), "1.23k");
+        assert_eq!(locale("en").unwrap().short_with(1500, 0), "2k");
+        assert_eq!(locale("en").unwrap().short_with(2000, 2), "2k");
+        assert_eq!(locale("de").unwrap().bytes(1_572_864), "1,5 MB");
+        assert_eq!(locale("en").unwrap().bytes(512), "512 B");
     }
 }

@@ -174,6 +174,37 @@ pub struct BannerOptions {
     pub short_numbers: bool,
     /// Repositories left out of stars, forks and languages (lower case).
     pub exclude_repos: BTreeSet<String>,
+    /// Stats card: what the ring shows.
+    pub rank_icon: RankIcon,
+    /// Decimals of short numbers (0-2; default 1).
+    pub number_precision: Option<u8>,
+    /// Language cards: bytes instead of percentages.
+    pub show_bytes: bool,
+    /// Language ranking weights (github-readme-stats' `size_weight`, `count_weight`); None is
+    /// by bytes.
+    pub language_weights: Option<(f64, f64)>,
+}
+
+/// What the stats card's ring shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum RankIcon {
+    /// The rank level (A+, B, ...).
+    #[default]
+    Level,
+    /// GitHub's mark.
+    Github,
+    /// The percentile.
+    Percentile,
+}
+
+impl RankIcon {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RankIcon::Level => "default",
+            RankIcon::Github => "github",
+            RankIcon::Percentile => "percentile",
+        }
+    }
 }
 
 /// Feeds every field, so equal options hash equal (the image cache keys on it); destructured so
@@ -211,6 +242,10 @@ impl std::hash::Hash for BannerOptions {
             text_bold,
             short_numbers,
             exclude_repos,
+            rank_icon,
+            number_precision,
+            show_bytes,
+            language_weights,
         } = self;
         (theme, locale, title_color, text_color, icon_color, border_color, ring_color).hash(state);
         match background {
@@ -221,7 +256,8 @@ impl std::hash::Hash for BannerOptions {
         (hide_border, border_radius.map(f64::to_bits), hide, show_icons, custom_title, langs_count).hash(state);
         (layout, disable_animations, include_forks, hide_languages, show_owner, description_lines).hash(state);
         (display_format, hide_progress, hide_title, hide_rank, card_width, line_height, text_bold).hash(state);
-        (short_numbers, exclude_repos, show).hash(state);
+        (short_numbers, exclude_repos, show, rank_icon, number_precision, show_bytes).hash(state);
+        language_weights.map(|(s, c)| (s.to_bits(), c.to_bits())).hash(state);
     }
 }
 
@@ -258,12 +294,16 @@ impl Default for BannerOptions {
             text_bold: true,
             short_numbers: false,
             exclude_repos: BTreeSet::new(),
+            rank_icon: RankIcon::Level,
+            number_precision: None,
+            show_bytes: false,
+            language_weights: None,
         }
     }
 }
 
 /// The option names `from_params` understands (anything else is ignored, for compatibility).
-pub const OPTION_NAMES: [&str; 30] = [
+pub const OPTION_NAMES: [&str; 35] = [
     "theme",
     "locale",
     "title_color",
@@ -294,6 +334,11 @@ pub const OPTION_NAMES: [&str; 30] = [
     "text_bold",
     "number_format",
     "exclude_repo",
+    "rank_icon",
+    "number_precision",
+    "stats_format",
+    "size_weight",
+    "count_weight",
 ];
 
 const MAX_TITLE_CHARS: usize = 100;
@@ -407,6 +452,35 @@ impl BannerOptions {
             None | Some("long") => false,
             Some("short") => true,
             Some(_) => return Err(invalid("number_format", "must be short or long")),
+        };
+        o.rank_icon = match get("rank_icon").map(str::to_ascii_lowercase).as_deref() {
+            None | Some("default") => RankIcon::Level,
+            Some("github") => RankIcon::Github,
+            Some("percentile") => RankIcon::Percentile,
+            Some(_) => return Err(invalid("rank_icon", "must be default, github or percentile")),
+        };
+        o.number_precision = get("number_precision")
+            .map(|v| match v.parse::<u8>() {
+                Ok(p) if p <= 2 => Ok(p),
+                _ => Err(invalid("number_precision", "must be 0, 1 or 2")),
+            })
+            .transpose()?;
+        o.show_bytes = match get("stats_format").map(str::to_ascii_lowercase).as_deref() {
+            None | Some("percentages") => false,
+            Some("bytes") => true,
+            Some(_) => return Err(invalid("stats_format", "must be percentages or bytes")),
+        };
+        let weight = |name: &'static str| {
+            get(name)
+                .map(|v| match v.parse::<f64>() {
+                    Ok(w) if (0.0..=10.0).contains(&w) => Ok(w),
+                    _ => Err(invalid(name, "must be a number from 0 to 10")),
+                })
+                .transpose()
+        };
+        o.language_weights = match (weight("size_weight")?, weight("count_weight")?) {
+            (None, None) => None,
+            (size, count) => Some((size.unwrap_or(1.0), count.unwrap_or(0.0))),
         };
         if let Some(list) = get("exclude_repo") {
             let names: BTreeSet<String> =

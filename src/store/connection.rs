@@ -201,7 +201,11 @@ mod tests {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(applied.try_get_by_index::<i64>(0).unwrap(), 5);
+        assert_eq!(
+            applied.try_get_by_index::<i64>(0).unwrap(),
+            Migrator::migrations().len() as i64,
+            "each applied once"
+        );
     }
 
     #[test]

@@ -300,3 +300,23 @@ async fn pull_requests_and_issues_are_all_time_totals_and_show_adds_stats() {
         serde_json::json!({ "pullRequests": 5120, "mergedPullRequests": 4800, "issues": 3100 })
     );
 }
+
+#[tokio::test]
+async fn rank_icon_number_precision_stats_format_and_weights_take_effect() {
+    let app = spawn_app().await;
+
+    let stats = app.get("/api?username=octocat&rank_icon=percentile&number_precision=2").await;
+    let text = assert_valid_svg(&stats.body);
+    assert!(text.contains("1.23k"), "commits with two decimals: {text}");
+    assert!(text.contains('%') && !stats.body.contains("class=\"name\""), "the percentile instead of the level");
+    let github = app.get("/api?username=octocat&rank_icon=github").await;
+    assert_eq!(github.body.matches("<svg").count(), 2, "GitHub's mark inside the card");
+
+    let bytes = app.get("/api/top-langs?username=octocat&stats_format=bytes").await;
+    let text = assert_valid_svg(&bytes.body);
+    assert!(text.contains("5.9 KB") && text.contains("2.9 KB") && !text.contains('%'), "{text}");
+    // By repositories alone: Rust, Shell and TypeScript are each in one counted repository.
+    let by_count = app.get("/api/top-langs?username=octocat&size_weight=0&count_weight=1").await;
+    let text = assert_valid_svg(&by_count.body);
+    assert!(text.contains("33.3%") && text.contains("33.4%"), "{text}");
+}
