@@ -20,7 +20,7 @@ use crate::events::{EventBus, InProcessBus};
 use crate::github::{GitHubClient, PoolLimits, RetryPolicy};
 use crate::images::{ImageService, LiveSources};
 use crate::render::{RasterPool, Renderer};
-use crate::stats::{CodeService, StatsService, StatsSettings, TtlPolicy, Waits, WakaService};
+use crate::stats::{CodeService, CommitsService, StatsService, StatsSettings, TtlPolicy, Waits, WakaService};
 use crate::store::{self, BannerStore, Claims, OutboxStore, RefreshSchedule, SnapshotStore};
 use crate::wakatime::WakaTimeClient;
 use crate::worker::{Consumers, OutboxRelay, RefreshScheduler, SchedulerSettings};
@@ -82,6 +82,7 @@ impl Services {
         )
         .context("could not build the WakaTime client")?;
         let wakatime = WakaService::new(wakatime_client, ttl, waits, settings.cache_max_users, clock.clone());
+        let commits = CommitsService::new(github.clone(), ttl, waits, settings.cache_max_users, clock.clone());
         let stats = StatsService::new(
             github,
             SnapshotStore::with_origin(db.clone(), origin.clone()),
@@ -103,7 +104,7 @@ impl Services {
             None => RasterPool::per_core(usize::from(limits.png_max_queue)),
         });
         let images = ImageService::new(
-            Some(LiveSources { stats: stats.clone(), code: code.clone(), wakatime }),
+            Some(LiveSources { stats: stats.clone(), code: code.clone(), wakatime, commits }),
             renderer.clone(),
             raster,
             settings.response_cache_bytes,

@@ -48,7 +48,7 @@ impl Source {
     /// The data this source gives for a sample shape (pack validation, gallery, CLI preview).
     pub fn sample(self, sample: Sample) -> CardData {
         match self {
-            Source::UserStats => CardData::User { snapshot: Arc::new(sample.snapshot()), stale: false },
+            Source::UserStats => CardData::User { snapshot: Arc::new(sample.snapshot()), stale: false, commits: None },
             Source::Repository | Source::Gist => CardData::Code { card: Arc::new(sample.code_card()), stale: false },
             Source::WakaTime => CardData::WakaTime { stats: Arc::new(sample.waka_stats()), stale: false },
         }
@@ -75,6 +75,8 @@ pub enum CardData {
         snapshot: Arc<UserSnapshot>,
         /// Older than the soft TTL: the card may say so.
         stale: bool,
+        /// Commits of the window the options ask for, when it is not the last 12 months.
+        commits: Option<i64>,
     },
     /// A repository or a gist.
     Code {
@@ -91,12 +93,18 @@ impl CardData {
     /// Identifies the data for caching: equal versions render equal cards.
     pub fn version(&self) -> impl std::hash::Hash + '_ {
         match self {
-            CardData::User { snapshot, stale } => {
-                ("user", snapshot.profile.login.as_str(), snapshot.fetched_at.timestamp_micros(), *stale)
+            CardData::User { snapshot, stale, commits } => (
+                "user",
+                snapshot.profile.login.as_str(),
+                snapshot.fetched_at.timestamp_micros(),
+                *stale,
+                commits.unwrap_or(-1),
+            ),
+            CardData::Code { card, stale } => {
+                ("code", card.name.as_str(), card.fetched_at.timestamp_micros(), *stale, 0)
             }
-            CardData::Code { card, stale } => ("code", card.name.as_str(), card.fetched_at.timestamp_micros(), *stale),
             CardData::WakaTime { stats, stale } => {
-                ("wakatime", stats.username.as_str(), stats.fetched_at.timestamp_micros(), *stale)
+                ("wakatime", stats.username.as_str(), stats.fetched_at.timestamp_micros(), *stale, 0)
             }
         }
     }

@@ -23,7 +23,7 @@ pub(super) enum Title {
 
 impl UserCard {
     pub(super) fn render(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
-        let CardData::User { snapshot, stale } = data else {
+        let CardData::User { snapshot, stale, commits } = data else {
             return Err(RenderError::Template {
                 theme: pack.name.clone(),
                 template: format!("{}.svg.hbs", self.kind.as_str()),
@@ -32,6 +32,9 @@ impl UserCard {
         };
         let counted = StatsOptions { include_forks: options.include_forks };
         let mut stats = compute_excluding(snapshot, counted, &options.exclude_repos);
+        if let Some(commits) = commits {
+            stats.commits = *commits;
+        }
         if let Some((size, count)) = options.language_weights {
             stats.languages = weighted_language_shares(snapshot, counted, &options.exclude_repos, size, count);
         }

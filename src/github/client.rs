@@ -10,8 +10,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use super::queries::{
-    GistCard, RateLimitCheck, RepositoryCard, UserRepositories, UserStats, gist_card, rate_limit_check,
-    repository_card, user_repositories, user_stats,
+    CommitsInYear, GistCard, RateLimitCheck, RepositoryCard, UserRepositories, UserStats, commits_in_year, gist_card,
+    rate_limit_check, repository_card, user_repositories, user_stats,
 };
 use super::tokens::{Budget, Offer, PoolLimits, TokenInfo, TokenPool};
 use super::{GitHubApi, GitHubError};
@@ -96,7 +96,7 @@ macro_rules! reports_rate_limit {
         }
     )*};
 }
-reports_rate_limit!(user_stats, user_repositories, rate_limit_check, repository_card, gist_card);
+reports_rate_limit!(user_stats, user_repositories, rate_limit_check, repository_card, gist_card, commits_in_year);
 
 impl GitHubClient {
     pub fn new(
@@ -394,6 +394,18 @@ impl GitHubApi for GitHubClient {
             template: r.is_template,
             fetched_at: Utc::now(),
         })
+    }
+
+    async fn fetch_commits_in_year(&self, login: &Login, year: i32) -> Result<i64, GitHubError> {
+        let start = Utc.with_ymd_and_hms(year, 1, 1, 0, 0, 0).single();
+        let end = Utc.with_ymd_and_hms(year, 12, 31, 23, 59, 59).single();
+        let (Some(from), Some(to)) = (start, end) else {
+            return Err(GitHubError::Decode(format!("no calendar year {year}")));
+        };
+        let variables = commits_in_year::Variables { login: login.as_str().to_owned(), from, to };
+        let data = self.execute::<CommitsInYear>(variables).await?;
+        let user = data.user.ok_or(GitHubError::NotFound)?;
+        Ok(user.contributions_collection.total_commit_contributions)
     }
 
     async fn fetch_gist(&self, id: &GistId) -> Result<CodeCard, GitHubError> {

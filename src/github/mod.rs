@@ -20,6 +20,9 @@ pub trait GitHubApi: Send + Sync {
     /// One public repository (a user's or an organisation's); private ones are `NotFound`.
     async fn fetch_repository(&self, repo: &RepoRef) -> Result<CodeCard, GitHubError>;
 
+    /// Commit contributions of `login` in one UTC calendar year.
+    async fn fetch_commits_in_year(&self, login: &Login, year: i32) -> Result<i64, GitHubError>;
+
     /// One public gist by id.
     async fn fetch_gist(&self, id: &GistId) -> Result<CodeCard, GitHubError>;
 

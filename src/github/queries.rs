@@ -47,3 +47,11 @@ pub struct RepositoryCard;
     response_derives = "Debug"
 )]
 pub struct GistCard;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "github_queries/github.schema.graphql",
+    query_path = "github_queries/commits_in_year.graphql",
+    response_derives = "Debug"
+)]
+pub struct CommitsInYear;

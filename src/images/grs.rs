@@ -59,7 +59,7 @@ impl GrsCard {
     /// The options this route passes on as they are, when our parser accepts the value (else
     /// the default applies, as on github-readme-stats).
     fn passed_on(self) -> &'static [&'static str] {
-        const COMMON: [&str; 22] = [
+        const COMMON: [&str; 24] = [
             "title_color",
             "text_color",
             "icon_color",
@@ -82,6 +82,8 @@ impl GrsCard {
             "stats_format",
             "size_weight",
             "count_weight",
+            "include_all_commits",
+            "commits_year",
         ];
         &COMMON
     }

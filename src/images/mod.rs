@@ -27,9 +27,11 @@ pub use encoding::{Coding, negotiate};
 pub use request::{CardRequest, UrlRequest, format, kind, query_pairs, subject};
 
 use crate::cards::{self, CardData, Source, Subject};
-use crate::domain::{ImageFormat, WakaUser};
-use crate::render::{OptionError, Pack, RasterError, RasterPool, Renderer};
-use crate::stats::{CodeKey, CodeService, Freshness, StatsError, StatsService, WakaService};
+use crate::domain::{ImageFormat, Login, UserSnapshot, WakaUser};
+use crate::render::{CommitWindow, OptionError, Pack, RasterError, RasterPool, Renderer};
+use crate::stats::FIRST_YEAR;
+use crate::stats::{CodeKey, CodeService, CommitsService, Freshness, StatsError, StatsService, WakaService};
+use chrono::Datelike;
 
 /// PNGs are drawn at twice the SVG size so they stay crisp on high-density screens.
 pub const PNG_SCALE: f32 = 2.0;
@@ -153,6 +155,7 @@ pub struct LiveSources {
     pub stats: StatsService,
     pub code: CodeService,
     pub wakatime: WakaService,
+    pub commits: CommitsService,
 }
 
 struct Inner {
@@ -194,7 +197,7 @@ impl ImageService {
         let card = cards::kind(request.kind);
         let themes = self.inner.renderer.themes();
         let pack = pack_for(themes.get(&request.options.theme).map(|p| &**p), request)?;
-        let fetched = self.fetch(card.source(), &request.subject, budget).await?;
+        let fetched = self.fetch(card.source(), &request.subject, budget, request.options.commits).await?;
         let key = cache_key(request, &fetched.data, self.inner.renderer.generation());
         let mut drawn_now = false;
         let image = self
@@ -251,7 +254,13 @@ impl ImageService {
         image
     }
 
-    async fn fetch(&self, source: Source, subject: &Subject, budget: &dyn Budget) -> Result<Fetched, ImageError> {
+    async fn fetch(
+        &self,
+        source: Source,
+        subject: &Subject,
+        budget: &dyn Budget,
+        commits: CommitWindow,
+    ) -> Result<Fetched, ImageError> {
         match (source, subject) {
             (source, Subject::Sample(sample)) => {
                 Ok(Fetched { data: source.sample(*sample), freshness: None, fetched_at: None })
@@ -277,8 +286,9 @@ impl ImageService {
                 };
                 let fetched_at = lookup.snapshot.fetched_at;
                 let stale = lookup.freshness != Freshness::Fresh;
+                let commits = self.commits(&lookup.snapshot, login, commits).await;
                 Ok(Fetched {
-                    data: CardData::User { snapshot: lookup.snapshot, stale },
+                    data: CardData::User { snapshot: lookup.snapshot, stale, commits },
                     freshness: Some(lookup.freshness),
                     fetched_at: Some(fetched_at),
                 })
@@ -286,6 +296,21 @@ impl ImageService {
             // A request names its subject by its kind's source, so this is a caller's mistake.
             _ => Err(ImageError::NoSource),
         }
+    }
+
+    /// Commits of a window other than the last 12 months. When GitHub cannot say, None: the card
+    /// shows the last 12 months, labelled so, rather than failing.
+    async fn commits(&self, snapshot: &UserSnapshot, login: &Login, window: CommitWindow) -> Option<i64> {
+        let commits = &self.inner.live.as_ref()?.commits;
+        let counted = match window {
+            CommitWindow::LastYear => return None,
+            CommitWindow::Year(year) => commits.in_year(login, year).await,
+            CommitWindow::AllTime => {
+                let first = snapshot.profile.created_at.map_or(FIRST_YEAR, |at| at.year());
+                commits.all_time(login, first).await
+            }
+        };
+        counted.inspect_err(|error| tracing::warn!(%error, %login, "could not count commits beyond the last year")).ok()
     }
 
     /// A repository or gist: from memory, else charged to the caller and fetched.

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::assets::linguist_color;
 use super::i18n;
-use super::options::{Background, BannerOptions, LanguagesLayout, StatKey};
+use super::options::{Background, BannerOptions, CommitWindow, LanguagesLayout, StatKey};
 use super::theme::Pack;
 use crate::domain::{BannerType, LanguageShare, Rank, UserSnapshot, UserStats};
 
@@ -134,6 +134,8 @@ pub struct StatItem {
     pub windowed: bool,
     /// `value` is a percentage.
     pub percent: bool,
+    /// Fills `{year}` in the label: `{{t label year=year}}`.
+    pub year: Option<i32>,
     /// Octicon name for `{{icon icon ...}}`.
     pub icon: &'static str,
     pub value: i64,
@@ -165,14 +167,18 @@ pub struct CardSpec {
 /// The row for `key`: pull requests and issues are all-time totals when the snapshot has them
 /// (else the last 12 months, labelled so); commits, reviews and "contributed to" always cover
 /// the last 12 months and say so. None for an all-time stat the snapshot lacks.
-fn item(key: StatKey, stats: &UserStats) -> Option<StatItem> {
+fn item(key: StatKey, stats: &UserStats, window: CommitWindow) -> Option<StatItem> {
     let all = stats.all_time;
     let (label, short_label, icon, value) = match (key, all) {
         (StatKey::Stars, _) => ("total_stars", "stars", "star", stats.stars),
         (StatKey::Forks, _) => ("total_forks", "forks", "repo-forked", stats.forks),
         (StatKey::Repositories, _) => ("repositories", "repositories", "repo", stats.repositories),
         (StatKey::Followers, _) => ("followers", "followers", "people", stats.followers),
-        (StatKey::Commits, _) => ("commits_last_year", "commits", "git-commit", stats.commits),
+        (StatKey::Commits, _) => match window {
+            CommitWindow::LastYear => ("commits_last_year", "commits", "git-commit", stats.commits),
+            CommitWindow::AllTime => ("commits_all_time", "commits_all_time", "git-commit", stats.commits),
+            CommitWindow::Year(_) => ("commits_in_year", "commits_in_year", "git-commit", stats.commits),
+        },
         (StatKey::PullRequests, Some(all)) => ("total_prs", "pull_requests", "git-pull-request", all.pull_requests),
         (StatKey::PullRequests, None) => {
             ("pull_requests_last_year", "pull_requests", "git-pull-request", stats.pull_requests)
@@ -199,7 +205,11 @@ fn item(key: StatKey, stats: &UserStats) -> Option<StatItem> {
     };
     let windowed = label.ends_with("_last_year");
     let percent = key == StatKey::PrsMergedPercentage;
-    Some(StatItem { key: key.as_str(), label, short_label, windowed, percent, icon, value })
+    let year = match (key, window) {
+        (StatKey::Commits, CommitWindow::Year(year)) => Some(year),
+        _ => None,
+    };
+    Some(StatItem { key: key.as_str(), label, short_label, windowed, percent, year, icon, value })
 }
 
 impl<'a> BannerContext<'a> {
@@ -212,9 +222,10 @@ impl<'a> BannerContext<'a> {
             .iter()
             .chain(options.show.iter().filter(|k| !spec.items.contains(k)))
             .filter(|k| !options.hide.contains(k))
-            .filter_map(|k| item(*k, &data.stats))
+            .filter_map(|k| item(*k, &data.stats, options.commits))
             .collect::<Vec<_>>();
         let windowed: Vec<&str> = items.iter().filter(|i| i.windowed).map(|i| locale.label(i.short_label)).collect();
+        // Only commits of one year carry a year in their short label; they are not windowed.
         let window_note =
             (!windowed.is_empty()).then(|| format!("{}: {}", windowed.join(", "), locale.label("last_12_months")));
         let title = options.custom_title.clone().unwrap_or_else(|| match spec.title_label {

@@ -28,7 +28,7 @@ pub use assets::linguist_color;
 pub use code_context::CodeContext;
 pub use context::{BannerContext, BannerData, CONTEXT_VERSION, CardSpec, ErrorContext, UserView};
 pub use escape::xml as escape_text;
-pub use options::{BannerOptions, DisplayFormat, LanguagesLayout, OptionError, RankIcon};
+pub use options::{BannerOptions, CommitWindow, DisplayFormat, LanguagesLayout, OptionError, RankIcon};
 pub use raster::{RasterError, RasterPool};
 pub use samples::Sample;
 pub use theme::{DEFAULT_THEME, Pack, ThemeError, ThemeSet};

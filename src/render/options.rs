@@ -180,9 +180,23 @@ pub struct BannerOptions {
     pub number_precision: Option<u8>,
     /// Language cards: bytes instead of percentages.
     pub show_bytes: bool,
+    /// Commits of the last 12 months, of all time, or of one year.
+    pub commits: CommitWindow,
     /// Language ranking weights (github-readme-stats' `size_weight`, `count_weight`); None is
     /// by bytes.
     pub language_weights: Option<(f64, f64)>,
+}
+
+/// Which commits a stats card counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum CommitWindow {
+    /// The last 12 months, like the GitHub profile.
+    #[default]
+    LastYear,
+    /// Every year since the account was made (`include_all_commits`).
+    AllTime,
+    /// One calendar year (`commits_year`).
+    Year(i32),
 }
 
 /// What the stats card's ring shows.
@@ -246,6 +260,7 @@ impl std::hash::Hash for BannerOptions {
             number_precision,
             show_bytes,
             language_weights,
+            commits,
         } = self;
         (theme, locale, title_color, text_color, icon_color, border_color, ring_color).hash(state);
         match background {
@@ -258,6 +273,7 @@ impl std::hash::Hash for BannerOptions {
         (display_format, hide_progress, hide_title, hide_rank, card_width, line_height, text_bold).hash(state);
         (short_numbers, exclude_repos, show, rank_icon, number_precision, show_bytes).hash(state);
         language_weights.map(|(s, c)| (s.to_bits(), c.to_bits())).hash(state);
+        commits.hash(state);
     }
 }
 
@@ -298,12 +314,13 @@ impl Default for BannerOptions {
             number_precision: None,
             show_bytes: false,
             language_weights: None,
+            commits: CommitWindow::LastYear,
         }
     }
 }
 
 /// The option names `from_params` understands (anything else is ignored, for compatibility).
-pub const OPTION_NAMES: [&str; 35] = [
+pub const OPTION_NAMES: [&str; 37] = [
     "theme",
     "locale",
     "title_color",
@@ -339,6 +356,8 @@ pub const OPTION_NAMES: [&str; 35] = [
     "stats_format",
     "size_weight",
     "count_weight",
+    "include_all_commits",
+    "commits_year",
 ];
 
 const MAX_TITLE_CHARS: usize = 100;
@@ -452,6 +471,15 @@ impl BannerOptions {
             None | Some("long") => false,
             Some("short") => true,
             Some(_) => return Err(invalid("number_format", "must be short or long")),
+        };
+        let all_commits = get("include_all_commits").map(|v| boolean("include_all_commits", v)).transpose()?;
+        o.commits = match get("commits_year") {
+            Some(year) => match year.parse::<i32>() {
+                Ok(y) if (crate::stats::FIRST_YEAR..=9999).contains(&y) => CommitWindow::Year(y),
+                _ => return Err(invalid("commits_year", "must be a year from 2008")),
+            },
+            None if all_commits == Some(true) => CommitWindow::AllTime,
+            None => CommitWindow::LastYear,
         };
         o.rank_icon = match get("rank_icon").map(str::to_ascii_lowercase).as_deref() {
             None | Some("default") => RankIcon::Level,

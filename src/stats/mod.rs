@@ -13,6 +13,7 @@
 //! - logins the instance does not show (ALLOWED_USERS / BLOCKED_USERS) never reach GitHub.
 
 mod code;
+mod commits;
 mod expiry;
 mod flights;
 mod upstream;
@@ -32,6 +33,7 @@ use expiry::EntryExpiry;
 use flights::Flights;
 
 pub use code::{CodeKey, CodeService};
+pub use commits::{CommitsService, FIRST_YEAR};
 pub use upstream::Lookup;
 pub use wakatime::WakaService;
 

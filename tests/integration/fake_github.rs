@@ -73,6 +73,8 @@ pub struct FakeUser {
     /// All-time `pullRequests`, `pullRequests(states: MERGED)`, `issues`,
     /// `repositoryDiscussions` and `repositoryDiscussionComments(onlyAnswers: true)` totals.
     pub all_time: [i64; 5],
+    /// `contributionsCollection(from, to).totalCommitContributions` by the year of `from`.
+    pub commits_by_year: std::collections::BTreeMap<i32, i64>,
     /// Owned repositories in any order; served sorted by stars desc, ties by name.
     pub repositories: Vec<FakeRepo>,
 }
@@ -135,6 +137,7 @@ impl FakeUser {
             reviews: 8,
             contributed_to: 5,
             all_time: [250, 200, 120, 3, 1],
+            commits_by_year: std::collections::BTreeMap::new(),
             repositories: Vec::new(),
         }
     }
@@ -604,7 +607,7 @@ fn execute(state: &FakeState, body: &Value, operation: &str, budget: &Budget) ->
     if operation == "RateLimitCheck" && operation_in(query).as_deref() == Some(operation) {
         return json!({ "data": { "rateLimit": budget.json() } });
     }
-    let known = matches!(operation, "UserStats" | "UserRepositories" | "RepositoryCard" | "GistCard");
+    let known = matches!(operation, "UserStats" | "UserRepositories" | "RepositoryCard" | "GistCard" | "CommitsInYear");
     if !known || operation_in(query).as_deref() != Some(operation) {
         return json!({ "errors": [{ "message": format!("No operation named \"{operation}\"") }] });
     }
@@ -614,6 +617,9 @@ fn execute(state: &FakeState, body: &Value, operation: &str, budget: &Budget) ->
     }
     if operation == "GistCard" {
         return gist_card(state, variables, query, budget);
+    }
+    if operation == "CommitsInYear" {
+        return commits_in_year(state, variables, query, budget);
     }
     let Some(login) = variables["login"].as_str() else {
         return invalid_variable("login", query);
@@ -732,6 +738,27 @@ fn repository_card(state: &FakeState, variables: &Value, query: &str, budget: &B
     node["isArchived"] = json!(repo.is_archived);
     node["isTemplate"] = json!(repo.is_template);
     json!({ "data": { "rateLimit": budget.json(), "repository": node } })
+}
+
+/// `user(login:) { contributionsCollection(from:, to:) }` for one calendar year.
+fn commits_in_year(state: &FakeState, variables: &Value, query: &str, budget: &Budget) -> Value {
+    let (Some(login), Some(from)) = (variables["login"].as_str(), variables["from"].as_str()) else {
+        return invalid_variable("login", query);
+    };
+    let Some(user) = state.users.get(&login.to_ascii_lowercase()) else {
+        return json!({
+            "data": { "rateLimit": budget.json(), "user": null },
+            "errors": [{ "type": "NOT_FOUND", "path": ["user"], "message": format!("Could not resolve to a User with the login of '{login}'.") }],
+        });
+    };
+    let year: i32 = from.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0);
+    let count = user.commits_by_year.get(&year).copied().unwrap_or(0);
+    json!({
+        "data": {
+            "rateLimit": budget.json(),
+            "user": { "contributionsCollection": { "totalCommitContributions": count } },
+        }
+    })
 }
 
 /// `viewer { gist(name:) }`: null for an unknown id, as GitHub answers.

@@ -320,3 +320,26 @@ async fn rank_icon_number_precision_stats_format_and_weights_take_effect() {
     let text = assert_valid_svg(&by_count.body);
     assert!(text.contains("33.3%") && text.contains("33.4%"), "{text}");
 }
+
+#[tokio::test]
+async fn commits_of_all_time_or_of_one_year_are_counted_year_by_year_and_kept() {
+    let app = spawn_app().await;
+    let this_year = chrono::Datelike::year(&chrono::Utc::now());
+
+    let all = app.get("/api?username=octocat&include_all_commits=true&number_format=long").await;
+
+    let text = assert_valid_svg(&all.body);
+    // 100 in 2011 (the account's first year) + 300 in 2020 + 1,000 in 2024.
+    assert!(text.contains("Commits (all time)") && text.contains("1,400"), "{text}");
+    let queries = app.github.operation_count("CommitsInYear");
+    assert_eq!(queries, usize::try_from(this_year - 2011 + 1).unwrap(), "one query per year since 2011");
+    app.get("/api?username=octocat&include_all_commits=true").await;
+    assert_eq!(app.github.operation_count("CommitsInYear"), queries, "years are kept");
+
+    let one = app.preview("username=octocat&type=compact&commits_year=2020").await;
+    let text = assert_valid_svg(&one.body);
+    assert!(text.contains("Commits in 2020") && text.contains("300"), "{text}");
+    let wide = app.preview("username=octocat&commits_year=2020").await;
+    assert!(assert_valid_svg(&wide.body).contains("Commits in 2020"), "{}", wide.body);
+    assert_eq!(app.preview("username=octocat&commits_year=1999").await.status, 400);
+}

@@ -30,6 +30,7 @@ pub fn octocat() -> FakeUser {
         reviews: 90,
         contributed_to: 12,
         all_time: [5120, 4800, 3100, 7, 3],
+        commits_by_year: [(2011, 100), (2020, 300), (2024, 1000)].into_iter().collect(),
         ..FakeUser::new("octocat")
     }
     .repos([
