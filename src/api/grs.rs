@@ -17,12 +17,18 @@ use crate::images::grs::{self, GrsCard};
 use crate::images::{ImageError, UrlRequest, query_pairs};
 
 pub(super) fn routes() -> Router<AppState> {
+    // README URLs are written both ways (`/api/top-langs/?username=...`).
     Router::new()
         .route("/api", get(stats))
+        .route("/api/", get(stats))
         .route("/api/top-langs", get(top_languages))
+        .route("/api/top-langs/", get(top_languages))
         .route("/api/pin", get(pin))
+        .route("/api/pin/", get(pin))
         .route("/api/gist", get(gist))
+        .route("/api/gist/", get(gist))
         .route("/api/wakatime", get(wakatime))
+        .route("/api/wakatime/", get(wakatime))
 }
 
 async fn wakatime(state: State<AppState>, client: Client, query: RawQuery, headers: HeaderMap) -> Response {

@@ -79,7 +79,7 @@ impl WakaContext {
                 DisplayFormat::Percent => "percent",
             },
             hide_progress: options.hide_progress,
-            row_height: if options.hide_progress { 26 } else { 40 },
+            row_height: options.line_height.unwrap_or(if options.hide_progress { 26 } else { 40 }),
             languages,
             total_text: stats.total_text.clone(),
             theme: theme_view(pack, BannerType::Wakatime, options),

@@ -16,6 +16,7 @@ mod graphql;
 mod graphql_abuse;
 mod graphql_client_check;
 mod grs;
+mod grs_compat;
 mod hostile;
 mod http_edges;
 mod image_service;
