@@ -6,6 +6,12 @@ use crate::config::LogFormat;
 
 /// Installs the global subscriber; safe to call once per process.
 pub fn init(filter: EnvFilter, format: LogFormat) {
+    // resvg warns on every font fallback, which is how PNGs reach the script fonts (several
+    // lines per PNG in some locales); what it reports at ERROR still shows.
+    let filter = match "usvg::text=error".parse() {
+        Ok(directive) => filter.add_directive(directive),
+        Err(_) => filter,
+    };
     // A log line that cannot be written (a closed pipe: the log collector went away) is dropped;
     // reporting it would `eprintln!` into the same closed pipe and panic inside the request.
     let builder =

@@ -298,7 +298,12 @@ pub(super) fn theme_view(pack: &Pack, kind: BannerType, options: &BannerOptions)
         palette,
         width: options.card_width.unwrap_or(size.width),
         height: size.height,
-        font_family: pack.font_family.clone(),
+        // The script's own font first: a shaper given Latin first and falling back glyph by
+        // glyph mangles ligatures (Arabic lam-alef drew as missing-glyph boxes in PNGs).
+        font_family: match i18n::locale(options.locale).and_then(|l| l.font.as_deref()) {
+            Some(script) => format!("'{script}', {}", pack.font_family),
+            None => pack.font_family.clone(),
+        },
         border_radius: options.border_radius.unwrap_or(6.0),
         hide_border: options.hide_border,
         gradient,

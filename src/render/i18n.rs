@@ -68,6 +68,8 @@ pub struct Locale {
     labels: HashMap<String, String>,
     group: String,
     decimal: String,
+    /// The font family of the locale's script, when the card's Latin font lacks it.
+    pub font: Option<String>,
 }
 
 static LOCALES: LazyLock<Vec<Locale>> = LazyLock::new(|| {
@@ -78,7 +80,8 @@ static LOCALES: LazyLock<Vec<Locale>> = LazyLock::new(|| {
             let name = labels.remove("_name").unwrap_or_else(|| (*code).to_owned());
             let group = labels.remove("_number_group").unwrap_or_else(|| ",".to_owned());
             let decimal = labels.remove("_decimal").unwrap_or_else(|| ".".to_owned());
-            Locale { code, name, labels, group, decimal }
+            let font = labels.remove("_font");
+            Locale { code, name, labels, group, decimal, font }
         })
         .collect()
 });
@@ -112,6 +115,11 @@ impl Locale {
     /// The label, falling back to English, then to the key itself.
     pub fn label<'a>(&'a self, key: &'a str) -> &'a str {
         self.labels.get(key).or_else(|| default_locale().labels.get(key)).map_or(key, String::as_str)
+    }
+
+    /// Every label text and the language's own name.
+    pub fn texts(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.name.as_str()).chain(self.labels.values().map(String::as_str))
     }
 
     pub fn has_label(&self, key: &str) -> bool {
