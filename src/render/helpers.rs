@@ -46,6 +46,9 @@ pub(super) fn register(registry: &mut Handlebars<'static>) {
     registry.register_helper("percent", Box::new(NumberFormat::Percent));
     registry.register_helper("bytes", Box::new(NumberFormat::Bytes));
     registry.register_helper("icon", Box::new(IconHelper));
+    registry.register_helper("mirror", Box::new(Mirror::Card));
+    registry.register_helper("flip", Box::new(Mirror::Text));
+    registry.register_helper("anchor", Box::new(Mirror::Anchor));
 }
 
 fn round2(x: f64) -> Value {
@@ -60,6 +63,49 @@ fn locale_of(ctx: &Context) -> &'static Locale {
 
 fn usage(helper: &'static str, hint: &str) -> RenderError {
     RenderErrorReason::Other(format!("helper `{helper}`: {hint}")).into()
+}
+
+/// Right-to-left locales see the card mirrored: `<g transform="{{mirror theme.width}}">` flips the
+/// layout (bars fill from the right, labels sit on the right), `<text transform="{{flip x}}"
+/// text-anchor="{{anchor "start"}}">` puts each text back the right way round at its mirrored
+/// place and anchors it on the other side. All three are no-ops in left-to-right locales.
+enum Mirror {
+    Card,
+    Text,
+    Anchor,
+}
+
+impl HelperDef for Mirror {
+    fn call_inner<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        ctx: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+    ) -> Result<ScopedJson<'rc>, RenderError> {
+        let rtl = locale_of(ctx).rtl;
+        let param = h.param(0).map(|p| p.value());
+        let text = match self {
+            Mirror::Anchor => {
+                let anchor =
+                    param.and_then(Value::as_str).ok_or_else(|| usage("anchor", "expects start, middle or end"))?;
+                match (rtl, anchor) {
+                    (true, "start") => "end",
+                    (true, "end") => "start",
+                    (_, "start" | "middle" | "end") => anchor,
+                    _ => return Err(usage("anchor", "expects start, middle or end")),
+                }
+                .to_owned()
+            }
+            Mirror::Card | Mirror::Text => {
+                let name = if matches!(self, Mirror::Card) { "mirror" } else { "flip" };
+                let x = param.and_then(Value::as_f64).ok_or_else(|| usage(name, "expects a number"))?;
+                let shift = if matches!(self, Mirror::Card) { x } else { 2.0 * x };
+                if rtl { format!("matrix(-1 0 0 1 {} 0)", (shift * 100.0).round() / 100.0) } else { String::new() }
+            }
+        };
+        Ok(ScopedJson::Derived(Value::String(text)))
+    }
 }
 
 /// `{{t "stars"}}`, or `{{t "stats_title" name=user.display_name}}` to fill `{name}`.

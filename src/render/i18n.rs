@@ -70,6 +70,8 @@ pub struct Locale {
     decimal: String,
     /// The font family of the locale's script, when the card's Latin font lacks it.
     pub font: Option<String>,
+    /// Written right to left: cards are laid out mirrored (see the `flip` helpers).
+    pub rtl: bool,
 }
 
 static LOCALES: LazyLock<Vec<Locale>> = LazyLock::new(|| {
@@ -81,7 +83,8 @@ static LOCALES: LazyLock<Vec<Locale>> = LazyLock::new(|| {
             let group = labels.remove("_number_group").unwrap_or_else(|| ",".to_owned());
             let decimal = labels.remove("_decimal").unwrap_or_else(|| ".".to_owned());
             let font = labels.remove("_font");
-            Locale { code, name, labels, group, decimal, font }
+            let rtl = labels.remove("_direction").is_some_and(|d| d == "rtl");
+            Locale { code, name, labels, group, decimal, font, rtl }
         })
         .collect()
 });

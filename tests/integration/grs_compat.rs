@@ -270,3 +270,23 @@ async fn wakatime_down_gets_a_clear_502_card() {
     assert_eq!(reply.status, 502, "{}", reply.body);
     assert!(assert_valid_svg(&reply.body).contains("WakaTime could not be reached"), "{}", reply.body);
 }
+
+#[tokio::test]
+async fn right_to_left_locales_mirror_the_card() {
+    let app = spawn_app().await;
+
+    for locale in ["ar", "fa", "he", "ur"] {
+        let reply = app.get(&format!("/api?username=octocat&locale={locale}")).await;
+        assert_eq!(reply.status, 200, "{locale}");
+        assert_valid_svg(&reply.body);
+        // The layout is mirrored; every text is put back the right way round and anchored on
+        // its right: labels end at the right edge (495 - 25).
+        assert!(reply.body.contains(r#"<g transform="matrix(-1 0 0 1 495 0)">"#), "{locale}: {}", reply.body);
+        assert!(
+            reply.body.contains(r#"transform="matrix(-1 0 0 1 50 0)" text-anchor="end" class="title""#),
+            "{locale}"
+        );
+    }
+    let ltr = app.get("/api?username=octocat&locale=de").await;
+    assert!(!ltr.body.contains("matrix(-1"), "left-to-right cards are not mirrored");
+}
