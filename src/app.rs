@@ -45,6 +45,8 @@ impl Services {
 
     /// As `build`, with the clock the services go by (tests move a manual one).
     pub async fn build_with_clock(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        // Before anything records: the recorder is installed on first use.
+        crate::metrics::handle();
         settings.validate()?;
         let db = store::connect(settings.database.url()).await.context("could not open the database")?;
         store::migrate(&db).await.context("could not migrate the database")?;
@@ -134,6 +136,7 @@ impl Services {
             renderer,
             banners,
             api_keys: ApiKeys::new(&settings.api_keys),
+            metrics_token: settings.metrics_token.as_ref().map(|t| ApiKeys::new(std::slice::from_ref(t))),
             signing: RequestSigning::new(settings.services_secret_key.clone(), settings.services_replay_window),
             webhooks: WebhookVerifier::new(settings.github_webhook_secret.clone(), Claims::new(db.clone())),
             db,

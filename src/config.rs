@@ -123,6 +123,11 @@ pub struct Settings {
     #[arg(long, env = "API_KEYS", value_delimiter = ',', value_parser = parse_token, hide_env_values = true)]
     pub api_keys: Vec<SecretString>,
 
+    /// Bearer token `GET /metrics` asks for. Unset: the metrics are public (put them behind your
+    /// proxy, or set this).
+    #[arg(long, env = "METRICS_TOKEN", value_parser = parse_token, hide_env_values = true)]
+    pub metrics_token: Option<SecretString>,
+
     /// Secret GitHub signs webhook deliveries with (X-Hub-Signature-256). Unset: webhooks are
     /// refused.
     #[arg(long, env = "GITHUB_WEBHOOK_SECRET", value_parser = parse_token, hide_env_values = true)]

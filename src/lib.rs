@@ -14,6 +14,7 @@ pub mod domain;
 pub mod events;
 pub mod github;
 pub mod images;
+pub mod metrics;
 pub mod render;
 pub mod stats;
 pub mod store;

@@ -113,12 +113,12 @@ impl ClientLimits {
 
     /// Spends one request from the client's budget.
     pub fn check_request(&self, client: &Client) -> Result<(), AppError> {
-        Self::check(&self.requests, client)
+        Self::check(&self.requests, client).inspect_err(|_| crate::metrics::client_refused("requests"))
     }
 
     /// Spends one costly operation from the client's budget.
     pub fn check_costly(&self, client: &Client) -> Result<(), AppError> {
-        Self::check(&self.costly, client)
+        Self::check(&self.costly, client).inspect_err(|_| crate::metrics::client_refused("costly"))
     }
 
     fn check(limiter: &DefaultKeyedRateLimiter<IpAddr>, client: &Client) -> Result<(), AppError> {

@@ -8,11 +8,19 @@ use axum::response::Response;
 
 use super::{AppState, clients, error, signing};
 
-pub(super) async fn edge(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    if let Err(refused) = clients::admit(&state, &mut request).await {
+pub(super) async fn edge(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let route = crate::metrics::route(request.uri().path());
+    let response = handle(&state, request, next).await;
+    crate::metrics::request(route, response.status().as_u16(), started.elapsed());
+    response
+}
+
+async fn handle(state: &AppState, mut request: Request, next: Next) -> Response {
+    if let Err(refused) = clients::admit(state, &mut request).await {
         return refused;
     }
-    let request = match signing::verify(&state, request).await {
+    let request = match signing::verify(state, request).await {
         Ok(request) => request,
         Err(refused) => return refused,
     };

@@ -11,6 +11,7 @@ mod grs;
 mod health;
 mod image_http;
 mod preview;
+mod prometheus;
 pub mod server;
 pub mod signing;
 mod themes;
@@ -51,6 +52,8 @@ pub struct AppInner {
     pub banners: BannerService,
     /// Keys that may mutate (API_KEYS).
     pub api_keys: ApiKeys,
+    /// What `GET /metrics` asks for (METRICS_TOKEN); None: public.
+    pub metrics_token: Option<ApiKeys>,
     /// HMAC-signed service-to-service requests (SERVICES_SECRET_KEY).
     pub signing: signing::RequestSigning,
     /// GitHub webhook signatures (GITHUB_WEBHOOK_SECRET) and seen deliveries.
@@ -118,6 +121,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .merge(banners::routes())
         .merge(graphql::routes(schema, state.graphql_max_users))
         .merge(health::routes())
+        .merge(prometheus::routes())
         .merge(themes::routes())
         .merge(webhooks::routes())
         .layer(axum::middleware::from_fn_with_state(state.clone(), edge::edge))

@@ -169,7 +169,18 @@ impl GitHubClient {
                     continue;
                 }
             };
-            match self.attempt::<Q>(lease.index, &lease.secret, &body).await {
+            let started = std::time::Instant::now();
+            let attempt = self.attempt::<Q>(lease.index, &lease.secret, &body).await;
+            let outcome = match &attempt {
+                Attempt::Done(_) => "ok",
+                Attempt::BadCredentials => "bad_credentials",
+                Attempt::RateLimited { .. } => "rate_limited",
+                Attempt::SecondaryLimited { .. } => "secondary_limited",
+                Attempt::Failed(GitHubError::NotFound) => "not_found",
+                Attempt::Failed(_) => "failed",
+            };
+            crate::metrics::github_request(lease.index + 1, outcome, started.elapsed());
+            match attempt {
                 Attempt::Done(data) => {
                     self.pool.succeeded(lease.index);
                     return Ok(data);
@@ -271,6 +282,7 @@ impl GitHubClient {
             Err(e) => return Attempt::Failed(GitHubError::Decode(e.to_string())),
         };
         if let Some(budget) = parsed.data.as_ref().and_then(ReportsRateLimit::budget) {
+            crate::metrics::github_points_remaining(index + 1, budget.remaining);
             self.pool.record(index, budget);
         }
         let kinds = || parsed.errors.iter().filter_map(|e| e.kind.as_deref());

@@ -182,6 +182,11 @@ impl ImageService {
         Self { inner: Arc::new(Inner { live, renderer, raster, cache }) }
     }
 
+    /// PNGs waiting to be drawn right now.
+    pub fn png_queue(&self) -> usize {
+        self.inner.raster.queued()
+    }
+
     pub fn renderer(&self) -> &Arc<Renderer> {
         &self.inner.renderer
     }
@@ -217,6 +222,7 @@ impl ImageService {
             })
             .await
             .map_err(|e| (*e).clone())?;
+        crate::metrics::image_cache(!drawn_now);
         Ok(Rendered { image, freshness: fetched.freshness, fetched_at: fetched.fetched_at, drawn_now })
     }
 

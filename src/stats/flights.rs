@@ -41,6 +41,7 @@ impl<T: Send + Sync + 'static> Flights<T> {
     {
         let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(flight) = running.get(&key) {
+            crate::metrics::single_flight_join();
             return flight.clone();
         }
         let map = self.running.clone();

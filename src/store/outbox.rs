@@ -93,6 +93,19 @@ impl OutboxStore {
             .map_err(StoreError::query("count pending events"))
     }
 
+    /// When the oldest event still waiting was written; None when none waits.
+    pub async fn oldest_pending(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        use event_outbox::Column as C;
+
+        let oldest = event_outbox::Entity::find()
+            .filter(C::SentAt.is_null())
+            .order_by_asc(C::Id)
+            .one(&self.db)
+            .await
+            .map_err(StoreError::query("oldest pending event"))?;
+        Ok(oldest.map(|row| row.created_at))
+    }
+
     /// Deletes events published before `older_than`; returns how many. Pending events are kept
     /// whatever their age.
     pub async fn purge_sent(&self, older_than: DateTime<Utc>) -> Result<u64, StoreError> {

@@ -53,6 +53,8 @@ pub struct TestConfig {
     pub manual_background: bool,
     /// WAKATIME_API_URL; None points at a closed port on 127.0.0.1.
     pub wakatime_url: Option<String>,
+    /// METRICS_TOKEN.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for TestConfig {
@@ -79,6 +81,7 @@ impl Default for TestConfig {
             clock: None,
             manual_background: true,
             wakatime_url: None,
+            metrics_token: None,
         }
     }
 }
@@ -134,6 +137,7 @@ pub async fn spawn_app_with(config: TestConfig) -> TestApp {
         github_api_url: github.url(),
         wakatime_api_url: config.wakatime_url.clone().unwrap_or_else(|| "http://127.0.0.1:9".to_owned()),
         wakatime_domains: vec!["wakapi.dev".to_owned()],
+        metrics_token: config.metrics_token.clone().map(secrecy::SecretString::from),
         cache_soft_ttl: config.soft_ttl,
         cache_hard_ttl: config.hard_ttl,
         cache_max_users: 1000,

@@ -20,6 +20,7 @@ mod grs_compat;
 mod hostile;
 mod http_edges;
 mod image_service;
+mod metrics;
 mod preview;
 mod replicas;
 mod snapshots;
