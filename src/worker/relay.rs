@@ -54,6 +54,12 @@ impl OutboxRelay {
                 }
             }
         }
+        // Logged as soon as the bus has them, before they are marked sent: a batch cut short by a
+        // broker failure still counts, and a crash right after this line re-publishes rather than
+        // hides events (the topology check compares these lines with the outbox).
+        if !sent.is_empty() {
+            tracing::info!(published = sent.len(), "published events");
+        }
         round.finish(&sent).await?;
         match failure {
             Some(message) => Err(RelayError::Publish { published: sent.len(), message }),
@@ -79,14 +85,8 @@ impl OutboxRelay {
                     return;
                 }
                 match self.run_once().await {
-                    Ok(n) if n as u64 == BATCH => {
-                        tracing::info!(published = n, "published events");
-                        continue;
-                    }
-                    Ok(n) => {
-                        if n > 0 {
-                            tracing::info!(published = n, "published events");
-                        }
+                    Ok(n) if n as u64 == BATCH => continue,
+                    Ok(_) => {
                         if failures > 0 {
                             tracing::info!(failures, "outbox relay: publishing again");
                         }
