@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use crate::domain::{BannerType, ImageFormat};
+use crate::render::options::OPTION_NAMES;
 use crate::render::{BannerOptions, OptionError, i18n};
 
 use super::request::{CardRequest, UrlRequest};
@@ -56,36 +57,26 @@ impl GrsCard {
         }
     }
 
-    /// The options this route passes on as they are, when our parser accepts the value (else
-    /// the default applies, as on github-readme-stats).
-    fn passed_on(self) -> &'static [&'static str] {
-        const COMMON: [&str; 24] = [
-            "title_color",
-            "text_color",
-            "icon_color",
-            "bg_color",
-            "border_color",
-            "hide_border",
-            "custom_title",
-            "disable_animations",
-            "show_icons",
-            "show_owner",
-            "hide_progress",
-            "hide_title",
-            "hide_rank",
-            "text_bold",
-            "ring_color",
-            "number_format",
-            "exclude_repo",
-            "rank_icon",
-            "number_precision",
-            "stats_format",
-            "size_weight",
-            "count_weight",
-            "include_all_commits",
-            "commits_year",
+    /// Whether this route passes `name` on as it is, when our parser accepts the value (else the
+    /// default applies, as on github-readme-stats): every option of ours except those translated
+    /// below and `include_forks`, which github-readme-stats does not have.
+    fn passes_on(name: &str) -> bool {
+        const TRANSLATED: [&str; 13] = [
+            "theme",
+            "locale",
+            "border_radius",
+            "card_width",
+            "line_height",
+            "hide",
+            "show",
+            "hide_languages",
+            "langs_count",
+            "layout",
+            "description_lines_count",
+            "display_format",
+            "include_forks",
         ];
-        &COMMON
+        !TRANSLATED.contains(&name)
     }
 }
 
@@ -127,7 +118,7 @@ pub fn translate(
             }
         }
     }
-    for &name in card.passed_on() {
+    for name in OPTION_NAMES.into_iter().filter(|n| GrsCard::passes_on(n)) {
         if let Some(value) = get(name)
             && accepted(name, value)
         {
