@@ -94,11 +94,12 @@ LANGUAGES = [
 ]
 
 
-def fake_repositories() -> list[dict]:
-    """30 owned repositories (2 of them forks), stars descending, like GitHub orders them."""
-    rng = random.Random(42)
+def fake_repositories(count: int = 30) -> list[dict]:
+    """`count` owned repositories (every 15th a fork from the 8th on), stars descending, like GitHub
+    orders them."""
+    rng = random.Random(42 if count == 30 else count)
     repos = []
-    for i in range(30):
+    for i in range(count):
         langs = rng.sample(LANGUAGES[: 6 + i % 6], k=1 + i % 4)
         sizes = sorted((rng.randint(2_000, 900_000) for _ in langs), reverse=True)
         edges = [{"size": s, "node": {"name": n, "color": c}} for (n, c), s in zip(langs, sizes)]
@@ -106,7 +107,7 @@ def fake_repositories() -> list[dict]:
             {
                 "id": f"R_kgDO{rng.getrandbits(40):010X}",
                 "name": f"project-{i:02d}",
-                "isFork": i in (7, 19),
+                "isFork": i % 12 == 7,
                 "isPrivate": False,
                 "stargazerCount": int(4000 / (i + 1)) + rng.randint(0, 9),
                 "forkCount": int(300 / (i + 1)) + rng.randint(0, 3),
@@ -131,9 +132,16 @@ def decode_cursor(text: str) -> int | None:
         return None
 
 
+# `reposN` (N up to 20,000) owns N repositories instead of the default 30 (first-view benchmark).
+SIZED_LOGIN = re.compile(r"repos(\d{1,5})")
+
+
 class FakeGitHub:
     def __init__(self) -> None:
         self.repos = fake_repositories()
+        self.sized: dict[int, list[dict]] = {}
+        # Every GraphQL answer waits this long, like GitHub under load (FAKE_GITHUB_LATENCY_MS).
+        self.latency = int(os.environ.get("FAKE_GITHUB_LATENCY_MS", "0")) / 1000
         self.reset_at = int(time.time()) + 3600
         self.counts: Counter[str] = Counter()
         self.logins: set[str] = set()
@@ -167,16 +175,19 @@ class FakeGitHub:
         if operation not in ("UserStats", "UserRepositories") or not isinstance(login, str):
             return 200, {"errors": [{"message": f'No operation named "{operation}"'}]}, rl_headers
         self.logins.add(login.lower())
+        repos = self.repos_of(login)
+        if str(variables.get("direction") or "DESC").upper() == "ASC":
+            repos = repos[::-1]
         start = 0
-        if operation == "UserRepositories":
-            start = decode_cursor(str(variables.get("after") or ""))
+        if operation == "UserRepositories" and variables.get("after") is not None:
+            start = decode_cursor(str(variables["after"]))
             if start is None:
                 return 200, {"errors": [{"message": "invalid cursor"}]}, rl_headers
-            start = min(start, len(self.repos))
-        end = min(start + PAGE_SIZE, len(self.repos))
+            start = min(start, len(repos))
+        end = min(start + PAGE_SIZE, len(repos))
         page = {
-            "pageInfo": {"hasNextPage": end < len(self.repos), "endCursor": cursor(end) if end > start else None},
-            "nodes": self.repos[start:end],
+            "pageInfo": {"hasNextPage": end < len(repos), "endCursor": cursor(end) if end > start else None},
+            "nodes": repos[start:end],
         }
         if operation == "UserRepositories":
             return 200, {"data": {"rateLimit": rate_limit, "user": {"repositories": page}}}, rl_headers
@@ -205,9 +216,18 @@ class FakeGitHub:
             "issues": {"totalCount": 130},
             "repositoryDiscussions": {"totalCount": 4},
             "repositoryDiscussionComments": {"totalCount": 2},
-            "repositories": {"totalCount": len(self.repos), **page},
+            "repositories": {"totalCount": len(repos), **page},
         }
         return 200, {"data": {"rateLimit": rate_limit, "user": user}}, rl_headers
+
+    def repos_of(self, login: str) -> list[dict]:
+        sized = SIZED_LOGIN.fullmatch(login.lower())
+        if not sized or int(sized.group(1)) > 20_000:
+            return self.repos
+        count = int(sized.group(1))
+        if count not in self.sized:
+            self.sized[count] = fake_repositories(count)
+        return self.sized[count]
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -229,6 +249,8 @@ class FakeGitHub:
                     status, payload, extra = 200, {**self.counts, "logins": len(self.logins)}, {}
                 elif method == "POST":
                     status, payload, extra = self.graphql(headers, body)
+                    if self.latency:
+                        await asyncio.sleep(self.latency)
                 else:
                     status, payload, extra = 404, {"message": "Not Found"}, {}
                 data = json.dumps(payload, separators=(",", ":")).encode()
@@ -322,7 +344,9 @@ def http_get(port: int, path: str, timeout: float = 5.0) -> tuple[int, dict[str,
         conn.close()
 
 
-def start_service(binary: Path, workdir: Path, fake_port: int) -> tuple[subprocess.Popen, int]:
+def start_service(
+    binary: Path, workdir: Path, fake_port: int, extra_env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen, int]:
     port = free_port()
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -338,6 +362,7 @@ def start_service(binary: Path, workdir: Path, fake_port: int) -> tuple[subproce
         "RATE_LIMIT_EXEMPT": "127.0.0.0/8",
         "NO_PROXY": "*",
         "no_proxy": "*",
+        **(extra_env or {}),
     }
     log = open(workdir / "service.log", "wb")
     proc = subprocess.Popen(

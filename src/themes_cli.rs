@@ -119,7 +119,7 @@ pub async fn preview(dir: Option<&Path>, request: &PreviewRequest) -> anyhow::Re
             })?;
             let snapshot: UserSnapshot =
                 serde_json::from_str(&text).with_context(|| format!("{} is not a UserSnapshot JSON", request.stats))?;
-            Subject::Given(CardData::User { snapshot: Arc::new(snapshot), stale: false, commits: None })
+            Subject::Given(CardData::User { snapshot: Arc::new(snapshot), stale: false, commits: None, partial: None })
         }
     };
     let options = BannerOptions { theme: request.theme.clone(), ..request.options.clone() };

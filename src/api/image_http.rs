@@ -16,6 +16,11 @@ const CSP: HeaderValue = HeaderValue::from_static("default-src 'none'; style-src
 static STATS_STATUS: HeaderName = HeaderName::from_static("x-stats-status");
 static STATS_FETCHED_AT: HeaderName = HeaderName::from_static("x-stats-fetched-at");
 static ERROR_CODE: HeaderName = HeaderName::from_static("x-error-code");
+static STATS_PARTIAL: HeaderName = HeaderName::from_static("x-stats-partial");
+
+/// How long a card counting only the repository pages fetched so far may be kept: the proxy asks
+/// again soon and gets the complete one.
+const PARTIAL_MAX_AGE: u64 = 10;
 
 /// How long caches may keep an image of data younger than `soft`, and serve it while they fetch
 /// the next one.
@@ -37,6 +42,8 @@ impl CachePolicy {
             Some(Freshness::Fresh) => self.requested_max_age.unwrap_or_else(|| self.soft.as_secs().saturating_sub(age)),
             Some(Freshness::Revalidating) => 0,
             Some(Freshness::StaleIfError) => 60,
+            // Not to be served while revalidating either: the complete card is seconds away.
+            Some(Freshness::Partial(_)) => return format!("public, max-age={PARTIAL_MAX_AGE}"),
         };
         format!("public, max-age={max_age}, stale-while-revalidate={}", self.hard.as_secs())
     }
@@ -64,6 +71,9 @@ pub(super) fn image_response(request: &HeaderMap, rendered: &Rendered, policy: &
     h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     if let Some(freshness) = rendered.freshness {
         h.insert(STATS_STATUS.clone(), HeaderValue::from_static(freshness.as_str()));
+        if let Freshness::Partial(count) = freshness {
+            insert(h, STATS_PARTIAL.clone(), &format!("{}/{}", count.counted, count.total));
+        }
     }
     if let Some(at) = &image.fetched_at {
         h.insert(STATS_FETCHED_AT.clone(), at.clone());

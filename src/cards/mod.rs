@@ -28,7 +28,7 @@ mod wide;
 
 use std::sync::Arc;
 
-use crate::domain::{BannerType, CodeCard, GistId, Login, RepoRef, UserSnapshot, WakaStats, WakaUser};
+use crate::domain::{BannerType, CodeCard, GistId, Login, PartialCount, RepoRef, UserSnapshot, WakaStats, WakaUser};
 use crate::render::{BannerOptions, Pack, RenderError, Sample, ThemeError};
 
 /// Where a card kind's data comes from.
@@ -48,7 +48,9 @@ impl Source {
     /// The data this source gives for a sample shape (pack validation, gallery, CLI preview).
     pub fn sample(self, sample: Sample) -> CardData {
         match self {
-            Source::UserStats => CardData::User { snapshot: Arc::new(sample.snapshot()), stale: false, commits: None },
+            Source::UserStats => {
+                CardData::User { snapshot: Arc::new(sample.snapshot()), stale: false, commits: None, partial: None }
+            }
             Source::Repository | Source::Gist => CardData::Code { card: Arc::new(sample.code_card()), stale: false },
             Source::WakaTime => CardData::WakaTime { stats: Arc::new(sample.waka_stats()), stale: false },
         }
@@ -77,6 +79,8 @@ pub enum CardData {
         stale: bool,
         /// Commits of the window the options ask for, when it is not the last 12 months.
         commits: Option<i64>,
+        /// Set when the snapshot has only the repository pages fetched so far.
+        partial: Option<PartialCount>,
     },
     /// A repository or a gist.
     Code {
@@ -93,18 +97,19 @@ impl CardData {
     /// Identifies the data for caching: equal versions render equal cards.
     pub fn version(&self) -> impl std::hash::Hash + '_ {
         match self {
-            CardData::User { snapshot, stale, commits } => (
+            CardData::User { snapshot, stale, commits, partial } => (
                 "user",
                 snapshot.profile.login.as_str(),
                 snapshot.fetched_at.timestamp_micros(),
                 *stale,
                 commits.unwrap_or(-1),
+                partial.map(|p| p.counted),
             ),
             CardData::Code { card, stale } => {
-                ("code", card.name.as_str(), card.fetched_at.timestamp_micros(), *stale, 0)
+                ("code", card.name.as_str(), card.fetched_at.timestamp_micros(), *stale, 0, None)
             }
             CardData::WakaTime { stats, stale } => {
-                ("wakatime", stats.username.as_str(), stats.fetched_at.timestamp_micros(), *stale, 0)
+                ("wakatime", stats.username.as_str(), stats.fetched_at.timestamp_micros(), *stale, 0, None)
             }
         }
     }

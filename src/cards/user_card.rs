@@ -23,7 +23,7 @@ pub(super) enum Title {
 
 impl UserCard {
     pub(super) fn render(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
-        let CardData::User { snapshot, stale, commits } = data else {
+        let CardData::User { snapshot, stale, commits, partial } = data else {
             return Err(RenderError::Template {
                 theme: pack.name.clone(),
                 template: format!("{}.svg.hbs", self.kind.as_str()),
@@ -38,7 +38,7 @@ impl UserCard {
         if let Some((size, count)) = options.language_weights {
             stats.languages = weighted_language_shares(snapshot, counted, &options.exclude_repos, size, count);
         }
-        let data = BannerData::new(snapshot, stats, *stale);
+        let data = BannerData { partial: *partial, ..BannerData::new(snapshot, stats, *stale) };
         let context = BannerContext::new(pack, self.kind, &data, options, &self.spec());
         pack.registry.render(self.kind.as_str(), &context).map_err(|e| RenderError::Template {
             theme: pack.name.clone(),

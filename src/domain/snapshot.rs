@@ -12,6 +12,14 @@ pub struct UserSnapshot {
     pub fetched_at: DateTime<Utc>,
 }
 
+/// A user's card drawn before every repository page arrived (a first view of a big user at the
+/// deadline): how many repositories it counts of how many the user owns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PartialCount {
+    pub counted: u32,
+    pub total: u32,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Profile {
     /// GitHub's node id for the user.

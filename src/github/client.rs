@@ -1,6 +1,7 @@
 //! The GitHub GraphQL client: one request = pick a token, send, classify the answer, and retry on
 //! another token (bad credentials, rate limit) or after a backoff (timeouts, 5xx).
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -14,14 +15,18 @@ use super::queries::{
     rate_limit_check, repository_card, user_repositories, user_stats,
 };
 use super::tokens::{Budget, Offer, PoolLimits, TokenInfo, TokenPool};
-use super::{GitHubApi, GitHubError};
+use super::{FetchProgress, GitHubApi, GitHubError};
 use crate::domain::{
     AllTime, CodeCard, Contributions, GistId, LanguageSize, Login, Profile, RepoRef, RepoSnapshot, UserSnapshot,
 };
+use user_repositories::OrderDirection;
 
 /// Stops a user with absurdly many repositories (or a server that always says "more") from
 /// turning one banner into an unbounded crawl: 100 pages = 10,000 repositories.
 const MAX_REPOSITORY_PAGES: usize = 100;
+
+/// Repositories per page (`first: 100` in the queries).
+const REPOSITORY_PAGE_SIZE: usize = 100;
 
 /// How long a token is parked when GitHub says "rate limited" without saying until when.
 const DEFAULT_PARK: chrono::Duration = chrono::Duration::seconds(60);
@@ -451,35 +456,16 @@ impl GitHubApi for GitHubClient {
         })
     }
 
-    async fn fetch_user(&self, login: &Login) -> Result<UserSnapshot, GitHubError> {
+    async fn fetch_user(&self, login: &Login, progress: &FetchProgress) -> Result<UserSnapshot, GitHubError> {
         let data = self.execute::<UserStats>(user_stats::Variables { login: login.as_str().to_owned() }).await?;
         let user = data.user.ok_or(GitHubError::NotFound)?;
         let owner = user.login.clone();
-        let mut repositories: Vec<RepoSnapshot> = user
-            .repositories
-            .nodes
-            .unwrap_or_default()
-            .into_iter()
-            .flatten()
-            .map(|r| r.into_snapshot(&owner))
-            .collect();
-        let page = user.repositories.page_info;
-        let (mut has_next, mut cursor) = (page.has_next_page, page.end_cursor);
-        let mut pages = 1;
-        while has_next && pages < MAX_REPOSITORY_PAGES {
-            let after = cursor.take().ok_or_else(|| GitHubError::Decode("hasNextPage without endCursor".to_owned()))?;
-            let next = self
-                .execute::<UserRepositories>(user_repositories::Variables { login: login.as_str().to_owned(), after })
-                .await?
-                .user
-                .ok_or(GitHubError::NotFound)?
-                .repositories;
-            repositories.extend(next.nodes.unwrap_or_default().into_iter().flatten().map(|r| r.into_snapshot(&owner)));
-            (has_next, cursor) = (next.page_info.has_next_page, next.page_info.end_cursor);
-            pages += 1;
-        }
+        let first_page = user.repositories;
+        let repositories: Vec<RepoSnapshot> =
+            first_page.nodes.unwrap_or_default().into_iter().flatten().map(|r| r.into_snapshot(&owner)).collect();
+        let total = usize::try_from(first_page.total_count).unwrap_or(0);
         let c = user.contributions_collection;
-        Ok(UserSnapshot {
+        let mut snapshot = UserSnapshot {
             profile: Profile {
                 github_id: user.id,
                 login: user.login,
@@ -509,6 +495,97 @@ impl GitHubApi for GitHubClient {
             },
             repositories,
             fetched_at: Utc::now(),
-        })
+        };
+        let rest = first_page.page_info;
+        if rest.has_next_page && snapshot.repositories.len() < total {
+            progress.started(&snapshot, total);
+            let descending = ListEnd { descending: true, after: rest.end_cursor, open: true };
+            let list = RepositoryList { login, owner: &owner, total };
+            self.remaining_repositories(&list, descending, &mut snapshot.repositories, progress).await?;
+        }
+        Ok(snapshot)
+    }
+}
+
+/// Whose repositories are being paged through, and how many GitHub says there are.
+struct RepositoryList<'a> {
+    login: &'a Login,
+    /// The login as GitHub spells it (repositories record it as their owner).
+    owner: &'a str,
+    total: usize,
+}
+
+/// One end of a user's repository list being paged through.
+struct ListEnd {
+    /// Most starred first (else least starred first).
+    descending: bool,
+    /// The cursor to continue after; None: from the start of this direction.
+    after: Option<String>,
+    /// False once this end has reached the end of the list.
+    open: bool,
+}
+
+impl GitHubClient {
+    /// The repositories after UserStats' first page, from both ends of the list (most starred on,
+    /// least starred on) at once while more than a page is missing, until the two meet: the wait
+    /// for a big user is half the pages one after another, and the points are the same. The two
+    /// orders are exact reverses (GitHub pages by (stars, id) in the direction asked), and a
+    /// repository seen from both ends counts once.
+    async fn remaining_repositories(
+        &self,
+        list: &RepositoryList<'_>,
+        mut descending: ListEnd,
+        repositories: &mut Vec<RepoSnapshot>,
+        progress: &FetchProgress,
+    ) -> Result<(), GitHubError> {
+        let mut ascending = ListEnd { descending: false, after: None, open: true };
+        let mut seen: HashSet<String> = repositories.iter().map(|r| r.github_id.clone()).collect();
+        let mut from_the_end = Vec::new();
+        let mut pages = 1;
+        // Either end reaching the end of the list has seen all of it.
+        while seen.len() < list.total && descending.open && ascending.open && pages < MAX_REPOSITORY_PAGES {
+            let both = list.total - seen.len() > REPOSITORY_PAGE_SIZE;
+            let (top, bottom) = tokio::try_join!(
+                self.next_page(list, &mut descending, true),
+                self.next_page(list, &mut ascending, both)
+            )?;
+            for (page, into) in [(top, &mut *repositories), (bottom, &mut from_the_end)] {
+                let Some(page) = page else { continue };
+                let fresh: Vec<RepoSnapshot> = page.into_iter().filter(|r| seen.insert(r.github_id.clone())).collect();
+                progress.add(&fresh);
+                pages += 1;
+                into.extend(fresh);
+            }
+        }
+        // Most starred first, as GitHub lists them.
+        repositories.extend(from_the_end.into_iter().rev());
+        Ok(())
+    }
+
+    /// The next page from `end` when `wanted` (None otherwise), moving `end` past it.
+    async fn next_page(
+        &self,
+        list: &RepositoryList<'_>,
+        end: &mut ListEnd,
+        wanted: bool,
+    ) -> Result<Option<Vec<RepoSnapshot>>, GitHubError> {
+        if !wanted || !end.open {
+            return Ok(None);
+        }
+        let variables = user_repositories::Variables {
+            login: list.login.as_str().to_owned(),
+            after: end.after.take(),
+            direction: if end.descending { OrderDirection::DESC } else { OrderDirection::ASC },
+        };
+        let page = self.execute::<UserRepositories>(variables).await?.user.ok_or(GitHubError::NotFound)?.repositories;
+        end.open = page.page_info.has_next_page;
+        if end.open {
+            end.after = Some(
+                page.page_info
+                    .end_cursor
+                    .ok_or_else(|| GitHubError::Decode("hasNextPage without endCursor".to_owned()))?,
+            );
+        }
+        Ok(Some(page.nodes.unwrap_or_default().into_iter().flatten().map(|r| r.into_snapshot(list.owner)).collect()))
     }
 }

@@ -2,11 +2,13 @@
 
 mod client;
 mod error;
+mod progress;
 mod queries;
 mod tokens;
 
 pub use client::{GitHubClient, RetryPolicy};
 pub use error::GitHubError;
+pub use progress::{FetchProgress, PartialUser};
 pub use tokens::{PoolLimits, TokenInfo, TokenStatus};
 
 use crate::domain::{CodeCard, GistId, Login, RepoRef, UserSnapshot};
@@ -14,8 +16,9 @@ use crate::domain::{CodeCard, GistId, Login, RepoRef, UserSnapshot};
 /// Where user snapshots come from; the stats service depends on this, not on HTTP.
 #[async_trait::async_trait]
 pub trait GitHubApi: Send + Sync {
-    /// Profile, contribution counters and every owned repository (all pages).
-    async fn fetch_user(&self, login: &Login) -> Result<UserSnapshot, GitHubError>;
+    /// Profile, contribution counters and every owned repository (all pages); what has arrived is
+    /// in `progress` while the pages come in.
+    async fn fetch_user(&self, login: &Login, progress: &FetchProgress) -> Result<UserSnapshot, GitHubError>;
 
     /// One public repository (a user's or an organisation's); private ones are `NotFound`.
     async fn fetch_repository(&self, repo: &RepoRef) -> Result<CodeCard, GitHubError>;

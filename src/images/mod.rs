@@ -205,23 +205,23 @@ impl ImageService {
         let fetched = self.fetch(card.source(), &request.subject, budget, request.options.commits).await?;
         let key = cache_key(request, &fetched.data, self.inner.renderer.generation());
         let mut drawn_now = false;
-        let image = self
-            .inner
-            .cache
-            .try_get_with(key, async {
-                drawn_now = true;
-                if request.format == ImageFormat::Png {
-                    budget.charge()?;
-                }
-                let svg = card
-                    .render(pack, &fetched.data, &request.options)
-                    .map_err(|e| ImageError::Render(e.to_string()))?;
-                let mut image = self.encode(svg, request.format, &key).await?;
-                image.fetched_at = fetched.fetched_at.and_then(|at| HeaderValue::from_str(&at.to_rfc3339()).ok());
-                Ok::<_, ImageError>(Arc::new(image))
-            })
-            .await
-            .map_err(|e| (*e).clone())?;
+        let draw = async {
+            drawn_now = true;
+            if request.format == ImageFormat::Png {
+                budget.charge()?;
+            }
+            let svg =
+                card.render(pack, &fetched.data, &request.options).map_err(|e| ImageError::Render(e.to_string()))?;
+            let mut image = self.encode(svg, request.format, &key).await?;
+            image.fetched_at = fetched.fetched_at.and_then(|at| HeaderValue::from_str(&at.to_rfc3339()).ok());
+            Ok::<_, ImageError>(Arc::new(image))
+        };
+        let image = if matches!(fetched.freshness, Some(Freshness::Partial(_))) {
+            // A partial card is good for one answer: the next request counts more pages.
+            draw.await?
+        } else {
+            self.inner.cache.try_get_with(key, draw).await.map_err(|e| (*e).clone())?
+        };
         crate::metrics::image_cache(!drawn_now);
         Ok(Rendered { image, freshness: fetched.freshness, fetched_at: fetched.fetched_at, drawn_now })
     }
@@ -287,14 +287,18 @@ impl ImageService {
                             return Err(failed(StatsError::Refused { login: login.as_str().to_owned() }));
                         }
                         budget.charge()?;
-                        stats.get(login).await.map_err(failed)?
+                        stats.get_or_partial(login).await.map_err(failed)?
                     }
                 };
                 let fetched_at = lookup.snapshot.fetched_at;
-                let stale = lookup.freshness != Freshness::Fresh;
+                let stale = matches!(lookup.freshness, Freshness::Revalidating | Freshness::StaleIfError);
+                let partial = match lookup.freshness {
+                    Freshness::Partial(count) => Some(count),
+                    _ => None,
+                };
                 let commits = self.commits(&lookup.snapshot, login, commits).await;
                 Ok(Fetched {
-                    data: CardData::User { snapshot: lookup.snapshot, stale, commits },
+                    data: CardData::User { snapshot: lookup.snapshot, stale, commits, partial },
                     freshness: Some(lookup.freshness),
                     fetched_at: Some(fetched_at),
                 })

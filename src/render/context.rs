@@ -9,7 +9,7 @@ use super::assets::linguist_color;
 use super::i18n;
 use super::options::{Background, BannerOptions, CommitWindow, LanguagesLayout, StatKey};
 use super::theme::Pack;
-use crate::domain::{BannerType, LanguageShare, Rank, UserSnapshot, UserStats};
+use crate::domain::{BannerType, LanguageShare, PartialCount, Rank, UserSnapshot, UserStats};
 
 pub const CONTEXT_VERSION: u32 = 2;
 
@@ -24,6 +24,8 @@ pub struct BannerData {
     /// True when the numbers are older than the cache's soft TTL.
     pub stale: bool,
     pub fetched_at: String,
+    /// Set when only some repository pages had arrived (a first view of a big user).
+    pub partial: Option<PartialCount>,
 }
 
 impl BannerData {
@@ -36,6 +38,7 @@ impl BannerData {
             stats,
             stale,
             fetched_at: snapshot.fetched_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            partial: None,
         }
     }
 }
@@ -73,6 +76,8 @@ pub struct BannerContext<'a> {
     pub languages: Vec<LanguageView>,
     pub stale: bool,
     pub fetched_at: &'a str,
+    /// `{counted, total}` repositories when the card counts only the pages fetched so far.
+    pub partial: Option<PartialCount>,
 }
 
 #[derive(Debug, Serialize)]
@@ -255,6 +260,7 @@ impl<'a> BannerContext<'a> {
             },
             stale: data.stale,
             fetched_at: &data.fetched_at,
+            partial: data.partial,
         }
     }
 }

@@ -26,8 +26,8 @@ use chrono::{DateTime, SubsecRound, Utc};
 use moka::future::Cache;
 
 use crate::clock::Clock;
-use crate::domain::{Login, LoginPolicy, UserSnapshot};
-use crate::github::{GitHubApi, GitHubError};
+use crate::domain::{Login, LoginPolicy, PartialCount, UserSnapshot};
+use crate::github::{FetchProgress, GitHubApi, GitHubError};
 use crate::store::{Claims, SnapshotStore};
 use expiry::EntryExpiry;
 use flights::Flights;
@@ -114,6 +114,9 @@ pub enum Freshness {
     Revalidating,
     /// Older than the hard TTL, and GitHub failed or was too slow just now.
     StaleIfError,
+    /// A user seen for the first time whose repositories were still arriving at the deadline:
+    /// the pages fetched so far. Never cached; the fetch goes on.
+    Partial(PartialCount),
 }
 
 impl Freshness {
@@ -122,6 +125,7 @@ impl Freshness {
             Freshness::Fresh => "fresh",
             Freshness::Revalidating => "revalidating",
             Freshness::StaleIfError => "stale-if-error",
+            Freshness::Partial(_) => "partial",
         }
     }
 }
@@ -163,6 +167,8 @@ struct Inner {
     refresh_failed: Cache<String, GitHubError>,
     /// GitHub fetches under way, one per user.
     flights: Flights,
+    /// What each fetch under way has so far (key: lowercase login).
+    progress: ProgressList,
     /// Existing users viewed since the views were last taken (key: lowercase login; value: the
     /// spelling used and when). Bounded by `max_users`: past that, views wait for the next round.
     views: std::sync::Mutex<std::collections::HashMap<String, (String, DateTime<Utc>)>>,
@@ -199,6 +205,7 @@ impl StatsService {
                 not_found,
                 refresh_failed,
                 flights: Flights::default(),
+                progress: std::sync::Mutex::default(),
                 views: std::sync::Mutex::default(),
                 max_users,
                 claims: None,
@@ -365,6 +372,18 @@ impl StatsService {
 
     /// The user's snapshot and how fresh it is; see the module doc for the policy.
     pub async fn get(&self, login: &Login) -> Result<StatsLookup, StatsError> {
+        self.lookup(login, false).await
+    }
+
+    /// Like [`get`](Self::get), except that a user seen for the first time whose repository pages
+    /// are still arriving at the deadline is answered from the pages so far
+    /// ([`Freshness::Partial`]) rather than with `StillFetching`: images must be answered before
+    /// GitHub's image proxy gives up.
+    pub async fn get_or_partial(&self, login: &Login) -> Result<StatsLookup, StatsError> {
+        self.lookup(login, true).await
+    }
+
+    async fn lookup(&self, login: &Login, partial: bool) -> Result<StatsLookup, StatsError> {
         self.check_access(login)?;
         let key = login.as_key();
         if self.inner.not_found.contains_key(key) {
@@ -374,9 +393,9 @@ impl StatsService {
             Some(entry) if !self.expired(&entry) => self.serve(login, &entry),
             Some(_) => {
                 self.inner.cache.invalidate(key).await;
-                self.load(login).await?
+                self.load(login, partial).await?
             }
-            None => self.load(login).await?,
+            None => self.load(login, partial).await?,
         };
         self.record_view(login);
         Ok(lookup)
@@ -419,7 +438,7 @@ impl StatsService {
 
     /// A cache miss: the stored snapshot if it is younger than the hard TTL, else GitHub within the
     /// wait for this kind of user, else (GitHub failing or slow) the stored snapshot however old.
-    async fn load(&self, login: &Login) -> Result<StatsLookup, StatsError> {
+    async fn load(&self, login: &Login, partial: bool) -> Result<StatsLookup, StatsError> {
         let key = login.key();
         // Concurrent misses share one store read.
         let read = self.inner.cache.entry(key.clone()).or_try_insert_with(self.read_store(login)).await;
@@ -446,8 +465,24 @@ impl StatsService {
                 Ok(self.serve_stale(key, snapshot).await)
             }
             (Ok(Err(error)), None) => Err(error.into()),
-            (Err(_), None) => Err(StatsError::StillFetching { login: login.as_str().to_owned() }),
+            (Err(_), None) => match self.so_far(&key).filter(|_| partial) {
+                Some(lookup) => Ok(lookup),
+                None => Err(StatsError::StillFetching { login: login.as_str().to_owned() }),
+            },
         }
+    }
+
+    /// The user as far as the fetch under way has got, when some repository pages are still due.
+    fn so_far(&self, key: &str) -> Option<StatsLookup> {
+        let progress = self.inner.progress.lock().unwrap_or_else(|p| p.into_inner()).get(key).cloned()?;
+        let partial = progress.so_far()?;
+        let mut snapshot = partial.snapshot;
+        // Versions the partial card apart from the complete one (and from earlier partial ones).
+        snapshot.fetched_at = self.now().trunc_subsecs(6);
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let counted =
+            PartialCount { counted: count(snapshot.repositories.len()), total: count(partial.total_repositories) };
+        Some(StatsLookup { snapshot: Arc::new(snapshot), freshness: Freshness::Partial(counted) })
     }
 
     async fn read_store(&self, login: &Login) -> Result<Arc<CacheEntry>, Miss> {
@@ -479,7 +514,9 @@ impl StatsService {
     }
 
     async fn fetch_and_save(&self, login: &Login) -> Result<Arc<UserSnapshot>, GitHubError> {
-        let mut snapshot = self.inner.github.fetch_user(login).await?;
+        let progress = InProgress::new(&self.inner.progress, login.key());
+        let mut snapshot = self.inner.github.fetch_user(login, &progress.progress).await?;
+        drop(progress);
         // The service's clock is the one TTLs are measured by; microseconds are what both
         // databases keep, so the time read back equals the time written (it versions renders).
         snapshot.fetched_at = self.now().trunc_subsecs(6);
@@ -533,5 +570,29 @@ impl StatsService {
 
     fn since(&self, at: DateTime<Utc>) -> Duration {
         (self.now() - at).to_std().unwrap_or(Duration::ZERO)
+    }
+}
+
+type ProgressList = std::sync::Mutex<std::collections::HashMap<String, FetchProgress>>;
+
+/// Lists a fetch's progress for `so_far` while the fetch runs; unlisted when dropped, however the
+/// fetch ends.
+struct InProgress<'a> {
+    progress: FetchProgress,
+    list: &'a ProgressList,
+    key: String,
+}
+
+impl<'a> InProgress<'a> {
+    fn new(list: &'a ProgressList, key: String) -> Self {
+        let progress = FetchProgress::default();
+        list.lock().unwrap_or_else(|p| p.into_inner()).insert(key.clone(), progress.clone());
+        Self { progress, list, key }
+    }
+}
+
+impl Drop for InProgress<'_> {
+    fn drop(&mut self) {
+        self.list.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.key);
     }
 }

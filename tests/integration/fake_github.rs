@@ -625,9 +625,12 @@ fn execute(state: &FakeState, body: &Value, operation: &str, budget: &Budget) ->
         return invalid_variable("login", query);
     };
     let after = variables["after"].as_str();
-    if operation == "UserRepositories" && after.is_none() {
-        return invalid_variable("after", query);
-    }
+    let ascending = match variables["direction"].as_str() {
+        _ if operation == "UserStats" => false,
+        Some("DESC") => false,
+        Some("ASC") => true,
+        _ => return invalid_variable("direction", query),
+    };
     let rate_limit = budget.json();
     let user_at = location_of(query, "user(");
     let Some(user) = state.users.get(&login.to_ascii_lowercase()) else {
@@ -644,6 +647,10 @@ fn execute(state: &FakeState, body: &Value, operation: &str, budget: &Budget) ->
 
     let mut repos: Vec<&FakeRepo> = user.repositories.iter().collect();
     repos.sort_by(|a, b| b.stars.cmp(&a.stars).then_with(|| a.name.cmp(&b.name)));
+    // GitHub pages by (stars, id) in the direction asked: ascending is the exact reverse.
+    if ascending {
+        repos.reverse();
+    }
     let start = match after {
         None => 0,
         Some(cursor) => match decode_cursor(cursor) {

@@ -111,7 +111,8 @@ async fn paginating_250_repositories_yields_250_distinct_ids() {
             break;
         }
         let after = repos["pageInfo"]["endCursor"].as_str().unwrap().to_owned();
-        let response = post(&fake, "t", "UserRepositories", json!({ "login": "busy", "after": after })).await;
+        let response =
+            post(&fake, "t", "UserRepositories", json!({ "login": "busy", "after": after, "direction": "DESC" })).await;
         let body: Value = response.json().await.unwrap();
         repos = body["data"]["user"]["repositories"].clone();
     }
@@ -188,7 +189,7 @@ async fn every_request_is_recorded_even_when_it_fails() {
     post(&fake, "wrong", "UserStats", json!({ "login": "busy" })).await;
     let (_, body) = stats(&fake, "t", "busy").await;
     let cursor = body["data"]["user"]["repositories"]["pageInfo"]["endCursor"].as_str().unwrap().to_owned();
-    post(&fake, "t", "UserRepositories", json!({ "login": "busy", "after": cursor })).await;
+    post(&fake, "t", "UserRepositories", json!({ "login": "busy", "after": cursor, "direction": "DESC" })).await;
     let unknown = post(&fake, "t", "Viewer", json!({})).await;
 
     let body: Value = unknown.json().await.unwrap();

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::fake_github::FakeUser;
+use github_banners::domain::Login;
+
+use crate::fake_github::{FakeRepo, FakeUser};
 use crate::helpers::{API_KEY, TestApp, TestConfig, assert_valid_svg, spawn_app, spawn_app_with};
 
 /// A client that gives up long before a hung GitHub would answer: a request that waited for
@@ -176,4 +178,58 @@ async fn while_github_fails_a_new_user_is_not_fetched_again_on_every_view() {
 
     assert_eq!((first.status, second.status), (502, 502));
     assert_eq!(app.github.requests().len(), 3, "one fetch of three attempts, then the remembered failure");
+}
+
+/// `1234567` as `1,234,567`, as the card's description writes numbers in English.
+fn grouped(n: i64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_new_user_with_1500_repositories_gets_a_partial_card_at_the_deadline_and_the_full_one_next() {
+    let app = spawn_app_with(TestConfig { first_view_deadline: Duration::from_secs(1), ..Default::default() }).await;
+    // Ties on purpose: most of a big account's repositories share a star count.
+    let repos = (0..1500).map(|i| FakeRepo::new(&format!("repo-{i:04}"), i % 7).language("Rust", "#dea584", 100));
+    app.github.set_user(FakeUser::new("prolific").repos(repos));
+    let stars: i64 = (0..1500).map(|i| i % 7).sum();
+    app.github.set_delay(Duration::from_millis(300));
+
+    let (status, headers, body) = preview_within(&app, "username=prolific&type=compact").await;
+
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(headers["x-stats-status"], "partial");
+    assert_eq!(headers["cache-control"], "public, max-age=10");
+    let (counted, total) = headers["x-stats-partial"].to_str().unwrap().split_once('/').unwrap();
+    let counted: usize = counted.parse().unwrap();
+    assert_eq!(total, "1500");
+    // Whole pages only, the first (with the profile) and some after it.
+    assert!((100..1500).contains(&counted) && counted.is_multiple_of(100), "{counted}");
+    let body = assert_valid_svg(&body);
+    assert!(body.contains(&format!("Repositories counted so far: {}/1,500", grouped(counted as i64))), "{body}");
+    assert!(!body.contains(&format!("Total stars: {},", grouped(stars))), "{body}");
+
+    app.stats.settled(&Login::parse("prolific").unwrap()).await;
+    let (status, headers, body) = preview_within(&app, "username=prolific&type=compact").await;
+
+    assert_eq!((status, &headers["x-stats-status"]), (200, &"fresh".parse::<reqwest::header::HeaderValue>().unwrap()));
+    assert!(headers.get("x-stats-partial").is_none());
+    let body = assert_valid_svg(&body);
+    assert!(body.contains(&format!("Total stars: {},", grouped(stars))), "{body}");
+    assert!(!body.contains("counted so far"), "{body}");
+    // Both ends of the list at once (half the wait), and every repository once, in the pages one
+    // after another would have cost: 1 + 14.
+    assert_eq!(app.github.max_in_flight(), 2);
+    assert_eq!(app.github.request_count_for("prolific", "UserStats"), 1);
+    assert_eq!(app.github.request_count_for("prolific", "UserRepositories"), 14);
+    let stored =
+        app.graphql("{ user(login: \"prolific\") { repositories(first: 1) { totalCount } } }", json!({}), None).await;
+    assert_eq!(stored["data"]["user"]["repositories"]["totalCount"], 1500, "{stored}");
 }

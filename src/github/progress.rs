@@ -1,0 +1,49 @@
+//! What a fetch of one user has so far: a request that cannot wait for every repository page
+//! answers from the pages that have arrived, while the fetch goes on.
+
+use std::sync::{Arc, Mutex};
+
+use crate::domain::{RepoSnapshot, UserSnapshot};
+
+/// Shared between the fetch (which writes) and the callers waiting on it (which read).
+#[derive(Clone, Default)]
+pub struct FetchProgress(Arc<Mutex<Option<SoFar>>>);
+
+struct SoFar {
+    snapshot: UserSnapshot,
+    total_repositories: usize,
+}
+
+/// A user with only some of their repositories counted.
+#[derive(Debug, Clone)]
+pub struct PartialUser {
+    pub snapshot: UserSnapshot,
+    /// How many repositories GitHub says the user owns (`snapshot.repositories` has fewer).
+    pub total_repositories: usize,
+}
+
+impl FetchProgress {
+    /// The first page is in: the profile, counters and first repositories.
+    pub(crate) fn started(&self, snapshot: &UserSnapshot, total_repositories: usize) {
+        *self.lock() = Some(SoFar { snapshot: snapshot.clone(), total_repositories });
+    }
+
+    /// Another page of repositories is in.
+    pub(crate) fn add(&self, repositories: &[RepoSnapshot]) {
+        if let Some(so_far) = self.lock().as_mut() {
+            so_far.snapshot.repositories.extend_from_slice(repositories);
+        }
+    }
+
+    /// What has arrived, when the first page has and more are due; None otherwise.
+    pub fn so_far(&self) -> Option<PartialUser> {
+        let guard = self.lock();
+        let so_far = guard.as_ref()?;
+        (so_far.snapshot.repositories.len() < so_far.total_repositories)
+            .then(|| PartialUser { snapshot: so_far.snapshot.clone(), total_repositories: so_far.total_repositories })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<SoFar>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
