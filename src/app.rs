@@ -21,7 +21,8 @@ use crate::github::{GitHubClient, PoolLimits, RetryPolicy};
 use crate::images::{ImageService, LiveSources};
 use crate::render::{RasterPool, Renderer};
 use crate::stats::{CodeService, CommitsService, StatsService, StatsSettings, TtlPolicy, Waits, WakaService};
-use crate::store::{self, BannerStore, Claims, OutboxStore, RefreshSchedule, SnapshotStore};
+use crate::store::{self, BannerStore, Claims, OutboxStore, RefreshSchedule, SnapshotStore, ViewStore};
+use crate::views::ViewCounter;
 use crate::wakatime::WakaTimeClient;
 use crate::worker::{Consumers, OutboxRelay, RefreshScheduler, SchedulerSettings};
 
@@ -94,7 +95,7 @@ impl Services {
                 waits,
                 access: LoginPolicy::new(&list(&settings.allowed_users), &list(&settings.blocked_users)),
             },
-            clock,
+            clock.clone(),
         )
         .with_claims(Claims::new(db.clone()));
         let themes_dir = settings.themes.resolve()?;
@@ -112,7 +113,8 @@ impl Services {
             settings.response_cache_bytes,
         );
         let banner_store = BannerStore::with_origin(db.clone(), origin.clone());
-        let banners = BannerService::new(banner_store.clone(), stats.clone(), images.clone());
+        let views = ViewCounter::new(ViewStore::new(db.clone()), clock.clone());
+        let banners = BannerService::new(banner_store.clone(), stats.clone(), images.clone(), views.clone());
         let bus = event_bus(settings, &origin)?;
         let relay = OutboxRelay::new(OutboxStore::new(db.clone()), bus.clone());
         let scheduler = RefreshScheduler::new(
@@ -144,6 +146,7 @@ impl Services {
             clients: ClientLimits::new(limits),
             graphql_max_users: usize::from(limits.graphql_max_users),
             parsed_requests: crate::api::parsed_requests(),
+            views,
         });
         Ok(Self { state, bus, relay, scheduler, consumers, origin, themes_dir })
     }
@@ -154,6 +157,7 @@ impl Services {
         let cancel = CancellationToken::new();
         let mut tasks = vec![self.relay.clone().spawn(RELAY_INTERVAL, cancel.clone())];
         tasks.extend(self.consumers.spawn(cancel.clone()));
+        tasks.push(self.state.views.clone().spawn_flush(VIEW_COUNT_FLUSH_INTERVAL, cancel.clone()));
         if with_scheduler {
             tasks.push(self.scheduler.clone().spawn(cancel.clone()));
         } else {
@@ -203,6 +207,9 @@ const REQUEST_DEADLINE: Duration = Duration::from_secs(15);
 
 /// How often an API-only replica writes the users it served into the shared refresh schedule.
 const VIEW_FLUSH_INTERVAL: Duration = Duration::from_secs(30);
+
+/// How often each process writes the views it counted (a crash loses at most this much).
+const VIEW_COUNT_FLUSH_INTERVAL: Duration = Duration::from_secs(10);
 
 /// How often the relay looks for committed events when idle.
 const RELAY_INTERVAL: Duration = Duration::from_millis(200);
@@ -324,6 +331,12 @@ impl Application {
         let served = crate::api::server::serve(self.listener, self.router, self.header_read_timeout, stop).await;
         if let Some(background) = self.background {
             background.shutdown().await;
+        }
+        // No request is in flight any more: what was counted since the last flush is written
+        // now (also when the test drives the background loops itself).
+        match self.services.state.views.flush().await {
+            Ok(subjects) => tracing::info!(subjects, "view counts written"),
+            Err(error) => tracing::error!(%error, "could not write the last view counts; they are lost"),
         }
         served
     }

@@ -20,5 +20,6 @@ pub mod stats;
 pub mod store;
 pub mod telemetry;
 pub mod themes_cli;
+pub mod views;
 pub mod wakatime;
 pub mod worker;

@@ -9,6 +9,8 @@ use metrics::{Counter, Histogram};
 
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
+use crate::domain::ViewSubject;
+
 /// Latency buckets in seconds: from a warm cache hit to GitHub's slowest answers.
 const BUCKETS: [f64; 12] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
 
@@ -131,6 +133,24 @@ pub fn github_points_remaining(position: usize, remaining: i64) {
 
 pub fn single_flight_join() {
     metrics::counter!("banners_single_flight_joins_total").increment(1);
+}
+
+static VIEWS: LazyLock<[Counter; 2]> = LazyLock::new(|| {
+    [ViewSubject::User, ViewSubject::Banner].map(|s| metrics::counter!("banners_views_total", "subject" => s.as_str()))
+});
+
+/// A card served: counted per user, and per banner for stored banners.
+pub fn view(subject: ViewSubject) {
+    let index = match subject {
+        ViewSubject::User => 0,
+        ViewSubject::Banner => 1,
+    };
+    VIEWS[index].increment(1);
+}
+
+/// A view not counted: too many distinct subjects since the last write to the database.
+pub fn view_dropped() {
+    metrics::counter!("banners_views_dropped_total").increment(1);
 }
 
 pub fn client_refused(kind: &'static str) {

@@ -10,7 +10,7 @@ use axum::response::Response;
 use axum::routing::get;
 
 use super::clients::Client;
-use super::image_http::{error_image, image_response};
+use super::image_http::{count_view, error_image, image_response};
 use super::{AppState, ImageRoute};
 use crate::domain::ImageFormat;
 use crate::images::grs::{self, GrsCard};
@@ -62,6 +62,7 @@ async fn respond(
     let rendered = async {
         let parsed = parsed(&state, &query, card)?;
         let rendered = state.images.image(&parsed.request, &client.budget(&state)).await?;
+        count_view(&state, &parsed.request);
         Ok::<_, ImageError>((parsed, rendered))
     };
     match rendered.await {

@@ -7,8 +7,9 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::{AppError, AppState};
+use crate::cards::Subject;
 use crate::domain::ImageFormat;
-use crate::images::{Rendered, negotiate};
+use crate::images::{CardRequest, Rendered, negotiate};
 use crate::stats::Freshness;
 
 /// SVG can carry script; these make sure a browser opening the URL directly never runs any.
@@ -46,6 +47,13 @@ impl CachePolicy {
             Some(Freshness::Partial(_)) => return format!("public, max-age={PARTIAL_MAX_AGE}"),
         };
         format!("public, max-age={max_age}, stale-while-revalidate={}", self.hard.as_secs())
+    }
+}
+
+/// A card of a user was served from a URL: a view of that user.
+pub(super) fn count_view(state: &AppState, request: &CardRequest) {
+    if let Subject::User(login) = &request.subject {
+        state.views.user(login);
     }
 }
 

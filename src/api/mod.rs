@@ -66,6 +66,8 @@ pub struct AppInner {
     pub bus_name: &'static str,
     /// Per-client budgets (requests, and what costs GitHub points or CPU).
     pub clients: clients::ClientLimits,
+    /// Views per user and per stored banner, counted here and written in batches.
+    pub views: crate::views::ViewCounter,
     /// Distinct GitHub users one GraphQL request may ask for.
     pub graphql_max_users: usize,
     /// Preview query strings already parsed (the hot path asks with the same URL again and again).

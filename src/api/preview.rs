@@ -11,7 +11,7 @@ use axum::response::Response;
 use axum::routing::get;
 
 use super::clients::Client;
-use super::image_http::{error_image, image_response};
+use super::image_http::{count_view, error_image, image_response};
 use super::{AppState, ImageRoute};
 use crate::domain::ImageFormat;
 use crate::images::{CardRequest, ImageError, UrlRequest, format, query_pairs};
@@ -38,7 +38,9 @@ async fn respond(
     let query = query.unwrap_or_default();
     let rendered = async {
         let request = parsed(&state, &query, forced)?;
-        state.images.image(&request.request, &client.budget(&state)).await
+        let rendered = state.images.image(&request.request, &client.budget(&state)).await?;
+        count_view(&state, &request.request);
+        Ok::<_, ImageError>(rendered)
     };
     match rendered.await {
         Ok(rendered) => image_response(&headers, &rendered, &state.cache_policy()),

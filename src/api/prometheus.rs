@@ -11,7 +11,7 @@ use axum::routing::get;
 use super::auth::Caller;
 use super::{AppError, AppState};
 use crate::github::TokenStatus;
-use crate::store::OutboxStore;
+use crate::store::{OutboxStore, RefreshSchedule};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/metrics", get(metrics))
@@ -45,7 +45,17 @@ async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response 
         }
         (Err(error), _) | (_, Err(error)) => tracing::warn!(%error, "metrics: could not read the outbox"),
     }
+    let now = state.stats.now();
+    match RefreshSchedule::new(state.db.clone()).backlog(now).await {
+        Ok((due, oldest)) => {
+            metrics::gauge!("banners_refresh_due").set(due as f64);
+            let wait = oldest.map_or(0.0, |at| (now - at).num_milliseconds().max(0) as f64 / 1000.0);
+            metrics::gauge!("banners_refresh_oldest_due_seconds").set(wait);
+        }
+        Err(error) => tracing::warn!(%error, "metrics: could not read the refresh schedule"),
+    }
     metrics::gauge!("banners_png_queue").set(state.images.png_queue() as f64);
+    metrics::gauge!("banners_views_pending").set(state.views.pending() as f64);
     let body = crate::metrics::handle().render();
     let mut response = (StatusCode::OK, body).into_response();
     response

@@ -18,6 +18,7 @@ use crate::images::{CardRequest, ImageError, ImageService, Rendered, Unlimited};
 use crate::render::{BannerOptions, OptionError};
 use crate::stats::{StatsError, StatsService};
 use crate::store::{BannerRecord, BannerStore, Page, StoreError, StoredRender};
+use crate::views::ViewCounter;
 
 /// Most banners one page of a listing returns.
 pub const MAX_PAGE: u64 = 100;
@@ -100,11 +101,12 @@ pub struct BannerService {
     store: BannerStore,
     stats: StatsService,
     images: ImageService,
+    views: ViewCounter,
 }
 
 impl BannerService {
-    pub fn new(store: BannerStore, stats: StatsService, images: ImageService) -> Self {
-        Self { store, stats, images }
+    pub fn new(store: BannerStore, stats: StatsService, images: ImageService, views: ViewCounter) -> Self {
+        Self { store, stats, images, views }
     }
 
     pub async fn create(&self, input: BannerInput) -> Result<Banner, BannerError> {
@@ -178,13 +180,17 @@ impl BannerService {
     }
 
     /// The banner's image, through the image service; when it changed (new stats, an update),
-    /// the stored render is replaced and BannerRendered is published.
+    /// the stored render is replaced and BannerRendered is published. Counted as a view of the
+    /// banner and of its owner.
     pub async fn image(&self, id: &str, format: ImageFormat) -> Result<Rendered, BannerError> {
         let record = self.store.get(id).await?.ok_or_else(|| BannerError::NotFound(id.to_owned()))?;
         let request = self.request(&record, format)?;
         let rendered = self.images.image(&request, &Unlimited).await?;
         if rendered.drawn_now {
             self.store_if_changed(id, &rendered).await?;
+        }
+        if let Ok(owner) = Login::parse(record.owner_login.trim()) {
+            self.views.banner(&record.id, &owner);
         }
         Ok(rendered)
     }

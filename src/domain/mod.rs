@@ -11,6 +11,7 @@ mod rank;
 mod repository;
 mod snapshot;
 mod stats;
+mod views;
 mod wakatime;
 
 pub use access::LoginPolicy;
@@ -23,4 +24,5 @@ pub use snapshot::{AllTime, Contributions, LanguageSize, PartialCount, Profile, 
 pub use stats::{
     StatsOptions, UserStats, compute, compute_excluding, language_shares_excluding, weighted_language_shares,
 };
+pub use views::ViewSubject;
 pub use wakatime::{WakaLanguage, WakaStats, WakaUser};

@@ -19,6 +19,7 @@ mod outbox;
 mod schedule;
 mod snapshots;
 mod tx;
+mod views;
 
 pub use banners::{BannerRecord, BannerStore, Page, StoredRender};
 pub use claims::Claims;
@@ -28,6 +29,7 @@ pub use lookups::{RepoPage, UserSummary};
 pub use outbox::{DEFAULT_ORIGIN, OutboxStore};
 pub use schedule::RefreshSchedule;
 pub use snapshots::SnapshotStore;
+pub use views::{ViewBatchRow, ViewStore};
 
 /// The most items a paginated read returns, whatever `first` asks for, so one request can never
 /// make the database read a whole table; `has_next` stays truthful when a page is capped.

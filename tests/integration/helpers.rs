@@ -104,6 +104,23 @@ pub struct TestApp {
     pub bus: Arc<dyn github_banners::events::EventBus>,
     /// The clock the app goes by: it stands still until a test moves it.
     pub clock: Arc<ManualClock>,
+    /// Stops the app gracefully (as SIGTERM does) when fired; see `shut_down`.
+    stop: std::sync::Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+    running: std::sync::Mutex<Option<tokio::task::JoinHandle<std::io::Result<()>>>>,
+}
+
+impl TestApp {
+    /// A graceful shutdown, as on SIGTERM: requests in flight finish, then what the app keeps
+    /// in memory is written; returns when the app has stopped.
+    pub async fn shut_down(&self) {
+        if let Some(stop) = self.stop.lock().unwrap().take() {
+            let _ = stop.send(());
+        }
+        let running = self.running.lock().unwrap().take();
+        if let Some(running) = running {
+            running.await.expect("the app task").expect("the app stopped cleanly");
+        }
+    }
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -177,7 +194,13 @@ pub async fn spawn_app_with(config: TestConfig) -> TestApp {
     let (scheduler, relay, consumers, bus) =
         (services.scheduler.clone(), services.relay.clone(), services.consumers.clone(), services.bus.clone());
     let (stats, renderer) = (services.state.stats.clone(), services.state.renderer.clone());
-    tokio::spawn(app.run_until(std::future::pending()));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(app.run_until(async move {
+        // Dropping the sender (the test ended) must not stop the app mid-test.
+        if stopped.await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }));
     TestApp {
         address,
         github,
@@ -190,6 +213,8 @@ pub async fn spawn_app_with(config: TestConfig) -> TestApp {
         renderer,
         bus,
         clock,
+        stop: std::sync::Mutex::new(Some(stop)),
+        running: std::sync::Mutex::new(Some(running)),
     }
 }
 

@@ -28,5 +28,6 @@ mod subscriptions;
 mod themes;
 mod tokens;
 mod upstream;
+mod views;
 pub mod webhooks;
 mod worker;

@@ -36,7 +36,16 @@ async fn metrics_parse_as_prometheus_text_and_move_with_traffic() {
     assert!(value(&reply.body, hits) >= value(&before, hits) + 2.0, "the second and third were cache hits");
     assert!(reply.body.contains(r#"banners_github_requests_total{token="1",outcome="ok"}"#), "{}", reply.body);
     assert!(reply.body.contains("banners_http_request_duration_seconds_bucket"), "latency histogram");
-    for gauge in ["banners_github_tokens{state=\"active\"} 1", "banners_outbox_pending", "banners_png_queue 0"] {
+    let views = r#"banners_views_total{subject="user"}"#;
+    assert!(value(&reply.body, views) >= value(&before, views) + 3.0, "{}", reply.body);
+    for gauge in [
+        "banners_github_tokens{state=\"active\"} 1",
+        "banners_outbox_pending",
+        "banners_png_queue 0",
+        "banners_views_pending",
+        "banners_refresh_due",
+        "banners_refresh_oldest_due_seconds",
+    ] {
         assert!(reply.body.contains(gauge), "missing {gauge}");
     }
     assert!(!reply.body.contains(crate::helpers::GOOD_TOKEN), "tokens are named by position only");

@@ -13,6 +13,7 @@ use super::user::BannerOptionInput;
 use super::{admit_login, require_trusted, state};
 use crate::api::{AppError, AppState};
 use crate::banners::{Banner, BannerInput, encode_cursor};
+use crate::domain::ViewSubject;
 use async_graphql::ErrorExtensions as _;
 
 #[derive(Default)]
@@ -57,6 +58,12 @@ pub(super) struct BannerOwner {
 
 #[ComplexObject]
 impl BannerNode {
+    /// How often this banner's image was served, on every replica together; batched: a page of
+    /// banners costs one store query.
+    async fn views(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        super::views::count(ctx, ViewSubject::Banner, self.id.to_string()).await
+    }
+
     /// The owner's stored profile; null until their stats were first fetched. Batched: a page of
     /// banners costs one store query for all owners.
     async fn owner(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<BannerOwner>> {

@@ -11,6 +11,7 @@ mod graphiql;
 pub(crate) mod guard;
 mod themes;
 mod user;
+mod views;
 
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ErrorExtensions, Executor, MergedObject, MergedSubscription, Schema};
@@ -92,7 +93,9 @@ async fn execute(
         Err(error) => return request_error(&error),
     };
     let loader = DataLoader::new(banners::OwnerLoader::new(state.clone()), tokio::spawn);
-    GraphQLResponse::from(schema.execute(request.data(caller).data(client).data(loader)).await).into_response()
+    let views = DataLoader::new(views::ViewsLoader::new(state.clone()), tokio::spawn);
+    let request = request.data(caller).data(client).data(loader).data(views);
+    GraphQLResponse::from(schema.execute(request).await).into_response()
 }
 
 /// A request that never reached execution, in GraphQL's error shape.

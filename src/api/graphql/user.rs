@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 
 use super::{admit_login, charge_costly_user, client, require_trusted, state};
 use crate::api::AppError;
-use crate::domain::{self, BannerType, ImageFormat, Login, StatsOptions, UserSnapshot, compute};
+use crate::domain::{self, BannerType, ImageFormat, Login, StatsOptions, UserSnapshot, ViewSubject, compute};
 use crate::images::CardRequest;
 use crate::render::BannerOptions;
 use crate::stats::Freshness;
@@ -225,6 +225,12 @@ impl User {
     /// True when the data is older than the soft TTL (a refresh is under way or GitHub failed).
     async fn stale(&self) -> bool {
         self.freshness != Freshness::Fresh
+    }
+
+    /// How often this user's cards were served (any route, stored banners included), on every
+    /// replica together; batched: a list of users costs one store query.
+    async fn views(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        super::views::count(ctx, ViewSubject::User, self.snapshot.profile.login.to_ascii_lowercase()).await
     }
 
     async fn stats(&self, #[graphql(default = false)] include_forks: bool) -> Stats {

@@ -11,4 +11,5 @@ pub(crate) mod manual_refresh;
 pub(crate) mod refresh_schedule;
 pub(crate) mod repository;
 pub(crate) mod repository_language;
+pub(crate) mod view_count;
 pub(crate) mod webhook_delivery;

@@ -147,6 +147,27 @@ impl RefreshSchedule {
         Ok(due.into_iter().map(|(_, login)| login).collect())
     }
 
+    /// The refresh backlog at `now`: how many users are due and not leased, and since when the
+    /// longest-waiting one has been due (None when none is).
+    pub async fn backlog(&self, now: DateTime<Utc>) -> Result<(u64, Option<DateTime<Utc>>), StoreError> {
+        use refresh_schedule::Column as C;
+        use sea_orm::PaginatorTrait;
+
+        let due = || {
+            refresh_schedule::Entity::find()
+                .filter(C::DueAt.lte(now))
+                .filter(Condition::any().add(C::LeasedUntil.is_null()).add(C::LeasedUntil.lt(now)))
+        };
+        let count = due().count(&self.db).await.map_err(StoreError::query("count due refreshes"))?;
+        let oldest = due()
+            .order_by_asc(C::DueAt)
+            .one(&self.db)
+            .await
+            .map_err(StoreError::query("oldest due refresh"))?
+            .map(|row| row.due_at);
+        Ok((count, oldest))
+    }
+
     /// Records a successful refresh of `login` at `now`: clears the lease, sets
     /// `last_refreshed_at` and makes it due again at `next_due`. A login that is not scheduled
     /// is left alone.

@@ -214,3 +214,22 @@ async fn concurrent_workers_claim_every_due_user_exactly_once() {
         eprintln!("{}: claims per worker: {:?}", t.label, per_worker.iter().map(Vec::len).collect::<Vec<_>>());
     }
 }
+
+#[tokio::test]
+async fn the_backlog_counts_due_unleased_rows_and_the_longest_wait() {
+    for t in TestDb::all().await {
+        let schedule = RefreshSchedule::new(t.db.clone());
+        let now = in_micros(Utc::now());
+        assert_eq!(schedule.backlog(now).await.unwrap(), (0, None), "{}", t.label);
+        schedule.ensure(&logins(&["a", "b", "c", "d"]), now + TimeDelta::hours(1)).await.unwrap();
+        schedule.release("a", now - TimeDelta::minutes(5)).await.unwrap();
+        schedule.release("b", now - TimeDelta::minutes(1)).await.unwrap();
+        schedule.release("c", now - TimeDelta::minutes(9)).await.unwrap();
+        // c is being refreshed: leased, so not waiting.
+        assert_eq!(schedule.claim_due("w", 1, Duration::from_secs(60), now).await.unwrap(), ["c"]);
+
+        let backlog = schedule.backlog(now).await.unwrap();
+
+        assert_eq!(backlog, (2, Some(now - TimeDelta::minutes(5))), "{}", t.label);
+    }
+}
