@@ -138,6 +138,7 @@ class Stack:
             "KAFKA_BROKERS": f"{HOST}:{self.ports['kafka']}",
             "GITHUB_TOKENS": "stack-token",
             "GITHUB_API_URL": f"http://{HOST}:{self.ports['github']}/graphql",
+            "GITHUB_REST_URL": f"http://{HOST}:{self.ports['github']}",
             "API_KEYS": API_KEY,
             "GITHUB_WEBHOOK_SECRET": WEBHOOK_SECRET,
             "HOST": HOST,

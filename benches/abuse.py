@@ -173,6 +173,8 @@ def start_service(binary: Path, workdir: Path, fake_port: int):
         "HOST": HOST,
         "PORT": str(port),
         "GITHUB_API_URL": f"http://{HOST}:{fake_port}/graphql",
+        # Never the real GitHub, even if every token were rejected (the REST fallback).
+        "GITHUB_REST_URL": f"http://{HOST}:{fake_port}",
         "GITHUB_TOKENS": "abuse-token",
         "LOG_LEVEL": "error",
         "DATABASE_URL": f"sqlite://{workdir}/abuse.db?mode=rwc",

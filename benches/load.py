@@ -354,6 +354,8 @@ def start_service(
         "HOST": HOST,
         "PORT": str(port),
         "GITHUB_API_URL": f"http://{HOST}:{fake_port}/graphql",
+        # Never the real GitHub, even if every token were rejected (the REST fallback).
+        "GITHUB_REST_URL": f"http://{HOST}:{fake_port}",
         "GITHUB_TOKENS": "load-token",
         "LOG_LEVEL": "warn",
         "DATABASE_URL": f"sqlite://{workdir}/load.db?mode=rwc",

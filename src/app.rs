@@ -17,7 +17,7 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::domain::LoginPolicy;
 use crate::events::{EventBus, InProcessBus};
-use crate::github::{GitHubClient, PoolLimits, RetryPolicy};
+use crate::github::{GitHubClient, PoolLimits, RestClient, RetryPolicy};
 use crate::images::{ImageService, LiveSources};
 use crate::render::{RasterPool, Renderer};
 use crate::stats::{CodeService, CommitsService, StatsService, StatsSettings, TtlPolicy, Waits, WakaService};
@@ -73,6 +73,13 @@ impl Services {
             },
         )
         .context("could not build the GitHub client")?;
+        let github = if settings.no_rest_fallback {
+            github
+        } else {
+            let rest = RestClient::new(&settings.github_rest_url, settings.request_timeout)
+                .context("could not build the GitHub REST client")?;
+            github.with_rest_fallback(rest)
+        };
         let list = |l: &Option<crate::config::LoginList>| l.as_ref().map(|l| l.0.clone()).unwrap_or_default();
         let github: Arc<dyn crate::github::GitHubApi> = Arc::new(github);
         let ttl = TtlPolicy { soft: settings.cache_soft_ttl, hard: settings.cache_hard_ttl };

@@ -69,6 +69,15 @@ pub struct Settings {
     #[arg(long, env = "GITHUB_API_URL", default_value = "https://api.github.com/graphql", value_parser = parse_http_url)]
     pub github_api_url: String,
 
+    /// GitHub's REST API, asked without a token when no token is configured or GitHub rejects
+    /// every one (GitHub Enterprise: https://HOST/api/v3).
+    #[arg(long, env = "GITHUB_REST_URL", default_value = "https://api.github.com", value_parser = parse_http_url)]
+    pub github_rest_url: String,
+
+    /// Never ask the REST API without a token: with no usable token, cards say a token is needed.
+    #[arg(long, env = "NO_REST_FALLBACK")]
+    pub no_rest_fallback: bool,
+
     /// WakaTime instance for WakaTime cards without `api_domain` (the public API by default).
     #[arg(long, env = "WAKATIME_API_URL", default_value = "https://wakatime.com", value_parser = parse_http_url)]
     pub wakatime_api_url: String,

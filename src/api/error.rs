@@ -63,6 +63,9 @@ pub enum AppError {
     NotConfigured,
     #[error("every configured GitHub token was rejected by GitHub")]
     TokensRejected { retry_after_secs: u64 },
+    /// No usable token, and the REST API without one cannot serve this now.
+    #[error("{reason}")]
+    NeedsToken { reason: String, retry_after_secs: u64 },
     #[error("internal error")]
     Internal(#[source] Cause),
 }
@@ -99,7 +102,7 @@ impl AppError {
             AppError::Busy { .. } => "BUSY",
             AppError::StillFetching { .. } => "UPSTREAM_SLOW",
             AppError::Upstream(_) | AppError::Unavailable { .. } => "UPSTREAM_UNAVAILABLE",
-            AppError::NotConfigured | AppError::TokensRejected { .. } => "NOT_CONFIGURED",
+            AppError::NotConfigured | AppError::TokensRejected { .. } | AppError::NeedsToken { .. } => "NOT_CONFIGURED",
             AppError::Internal(_) => "INTERNAL",
         }
     }
@@ -118,7 +121,8 @@ impl AppError {
             | AppError::Busy { .. }
             | AppError::StillFetching { .. }
             | AppError::NotConfigured
-            | AppError::TokensRejected { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            | AppError::TokensRejected { .. }
+            | AppError::NeedsToken { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Upstream(_) | AppError::Unavailable { .. } => StatusCode::BAD_GATEWAY,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -133,7 +137,8 @@ impl AppError {
             AppError::Throttled { retry_after_secs, .. }
             | AppError::TooManyRequests { retry_after_secs }
             | AppError::Busy { retry_after_secs }
-            | AppError::TokensRejected { retry_after_secs } => Some(*retry_after_secs),
+            | AppError::TokensRejected { retry_after_secs }
+            | AppError::NeedsToken { retry_after_secs, .. } => Some(*retry_after_secs),
             AppError::NotConfigured => Some(300),
             _ => None,
         }
@@ -191,6 +196,11 @@ impl AppError {
                 "GitHub rejected every token of this server; this is not your fault.".to_owned(),
                 Some("Its operator must replace GITHUB_TOKENS.".to_owned()),
             ),
+            AppError::NeedsToken { reason, .. } => (
+                "Needs a GitHub token",
+                reason.clone(),
+                Some("Its operator can set GITHUB_TOKENS=token1,token2 to lift this.".to_owned()),
+            ),
             AppError::Internal(_) => ("Server error", "Something went wrong on our side.".to_owned(), None),
         }
     }
@@ -208,6 +218,20 @@ impl AppError {
             GitHubError::NotFound => AppError::UserNotFound { login: login.to_owned() },
             GitHubError::RateLimited { retry_at } => AppError::RateLimited { retry_at },
             GitHubError::NoTokens => AppError::NotConfigured,
+            GitHubError::AnonymousLimit { retry_at } => AppError::NeedsToken {
+                reason: format!(
+                    "This server has no usable GitHub token, and the 60 requests an hour GitHub allows without \
+                     one are used up until {}.",
+                    retry_at.format("%H:%M UTC")
+                ),
+                retry_after_secs: (retry_at - Utc::now()).num_seconds().max(1).unsigned_abs(),
+            },
+            GitHubError::TooManyWithoutToken { repositories } => AppError::NeedsToken {
+                reason: format!(
+                    "{login} has {repositories} public repositories: too many to count without a GitHub token."
+                ),
+                retry_after_secs: 3600,
+            },
             // Our own tokens are broken: the visitor can do nothing about it, the operator must
             // (the token pool logged it as theirs).
             GitHubError::AllTokensInvalid { recheck_at } => AppError::TokensRejected {

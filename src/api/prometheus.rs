@@ -54,6 +54,9 @@ async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response 
         }
         Err(error) => tracing::warn!(%error, "metrics: could not read the refresh schedule"),
     }
+    if let Some(remaining) = state.stats.anonymous_remaining() {
+        metrics::gauge!("banners_github_anonymous_remaining").set(remaining as f64);
+    }
     metrics::gauge!("banners_png_queue").set(state.images.png_queue() as f64);
     metrics::gauge!("banners_views_pending").set(state.views.pending() as f64);
     let body = crate::metrics::handle().render();

@@ -20,7 +20,9 @@ pub use languages::{LanguageShare, language_shares};
 pub use login::{Login, LoginError};
 pub use rank::{Rank, rank};
 pub use repository::{CodeCard, GistId, RepoRef};
-pub use snapshot::{AllTime, Contributions, LanguageSize, PartialCount, Profile, RepoSnapshot, UserSnapshot};
+pub use snapshot::{
+    AllTime, Contributions, LanguageSize, PartialCount, Profile, RepoSnapshot, SnapshotSource, UserSnapshot,
+};
 pub use stats::{
     StatsOptions, UserStats, compute, compute_excluding, language_shares_excluding, weighted_language_shares,
 };

@@ -10,6 +10,38 @@ pub struct UserSnapshot {
     /// Every repository the user owns, forks and private ones included (aggregates filter them).
     pub repositories: Vec<RepoSnapshot>,
     pub fetched_at: DateTime<Utc>,
+    #[serde(default)]
+    pub source: SnapshotSource,
+}
+
+/// Which GitHub API a snapshot came from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SnapshotSource {
+    /// GraphQL with a token: everything.
+    #[default]
+    GraphQl,
+    /// REST without a token (no token configured, or every token rejected): profile, repositories,
+    /// stars, forks and primary languages; no contribution counters or all-time totals (they are
+    /// zero and None here, and cards say they need a token).
+    Rest,
+}
+
+impl SnapshotSource {
+    /// The `github_users.source` value.
+    pub fn stored(self) -> Option<String> {
+        match self {
+            SnapshotSource::GraphQl => None,
+            SnapshotSource::Rest => Some("rest".to_owned()),
+        }
+    }
+
+    pub fn from_stored(value: Option<&str>) -> Self {
+        match value {
+            Some("rest") => SnapshotSource::Rest,
+            _ => SnapshotSource::GraphQl,
+        }
+    }
 }
 
 /// A user's card drawn before every repository page arrived (a first view of a big user at the

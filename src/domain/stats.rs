@@ -165,6 +165,7 @@ mod tests {
             contributions: Contributions { commits: 100, pull_requests: 5, ..Default::default() },
             repositories: repos,
             fetched_at: Utc::now(),
+            source: Default::default(),
         }
     }
 

@@ -17,7 +17,8 @@ use super::queries::{
 use super::tokens::{Budget, Offer, PoolLimits, TokenInfo, TokenPool};
 use super::{FetchProgress, GitHubApi, GitHubError};
 use crate::domain::{
-    AllTime, CodeCard, Contributions, GistId, LanguageSize, Login, Profile, RepoRef, RepoSnapshot, UserSnapshot,
+    AllTime, CodeCard, Contributions, GistId, LanguageSize, Login, Profile, RepoRef, RepoSnapshot, SnapshotSource,
+    UserSnapshot,
 };
 use user_repositories::OrderDirection;
 
@@ -50,6 +51,8 @@ pub struct GitHubClient {
     endpoint: String,
     pool: TokenPool,
     retry: RetryPolicy,
+    /// Users are fetched here when no token is usable.
+    rest: Option<super::RestClient>,
 }
 
 /// One attempt's outcome, before the retry loop decides what to do with it.
@@ -116,7 +119,14 @@ impl GitHubClient {
             .connect_timeout(timeout)
             .build()
             .map_err(|e| GitHubError::Transport(e.to_string()))?;
-        Ok(Self { http, endpoint, pool: TokenPool::new(tokens, limits), retry })
+        Ok(Self { http, endpoint, pool: TokenPool::new(tokens, limits), retry, rest: None })
+    }
+
+    /// Fetches users from GitHub's REST API without a token when no token is configured or
+    /// GitHub rejects every one.
+    pub fn with_rest_fallback(mut self, rest: super::RestClient) -> Self {
+        self.rest = Some(rest);
+        self
     }
 
     /// Asks GitHub whether a rejected token works again (a query that costs no points).
@@ -308,7 +318,7 @@ impl GitHubClient {
     }
 }
 
-fn classify_transport(error: &reqwest::Error) -> GitHubError {
+pub(super) fn classify_transport(error: &reqwest::Error) -> GitHubError {
     if error.is_timeout() {
         GitHubError::Timeout
     } else if error.is_decode() {
@@ -320,15 +330,15 @@ fn classify_transport(error: &reqwest::Error) -> GitHubError {
 }
 
 /// GitHub's rate-limit headers (REST-style; the GraphQL endpoint sends them too).
-struct HeaderLimits {
-    remaining: Option<i64>,
+pub(super) struct HeaderLimits {
+    pub(super) remaining: Option<i64>,
     limit: Option<i64>,
-    reset_at: Option<DateTime<Utc>>,
+    pub(super) reset_at: Option<DateTime<Utc>>,
     retry_after: Option<i64>,
 }
 
 impl HeaderLimits {
-    fn parse(headers: &HeaderMap) -> Self {
+    pub(super) fn parse(headers: &HeaderMap) -> Self {
         let number = |name: &str| -> Option<i64> { headers.get(name)?.to_str().ok()?.trim().parse().ok() };
         Self {
             remaining: number("x-ratelimit-remaining"),
@@ -456,7 +466,27 @@ impl GitHubApi for GitHubClient {
         })
     }
 
+    fn has_usable_token(&self) -> bool {
+        !self.pool.is_empty() && !self.pool.all_disabled()
+    }
+
+    fn anonymous_remaining(&self) -> Option<i64> {
+        self.rest.as_ref().map(|rest| rest.budget().0)
+    }
+
     async fn fetch_user(&self, login: &Login, progress: &FetchProgress) -> Result<UserSnapshot, GitHubError> {
+        match (self.fetch_user_graphql(login, progress).await, &self.rest) {
+            (Err(GitHubError::NoTokens | GitHubError::AllTokensInvalid { .. }), Some(rest)) => {
+                tracing::debug!(login = %login, "no usable GitHub token; asking the REST API without one");
+                rest.fetch_user(login).await
+            }
+            (result, _) => result,
+        }
+    }
+}
+
+impl GitHubClient {
+    async fn fetch_user_graphql(&self, login: &Login, progress: &FetchProgress) -> Result<UserSnapshot, GitHubError> {
         let data = self.execute::<UserStats>(user_stats::Variables { login: login.as_str().to_owned() }).await?;
         let user = data.user.ok_or(GitHubError::NotFound)?;
         let owner = user.login.clone();
@@ -495,6 +525,7 @@ impl GitHubApi for GitHubClient {
             },
             repositories,
             fetched_at: Utc::now(),
+            source: SnapshotSource::GraphQl,
         };
         let rest = first_page.page_info;
         if rest.has_next_page && snapshot.repositories.len() < total {

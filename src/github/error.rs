@@ -12,6 +12,10 @@ pub enum GitHubError {
     AllTokensInvalid { recheck_at: DateTime<Utc> },
     #[error("every GitHub token is rate limited until {retry_at}")]
     RateLimited { retry_at: DateTime<Utc> },
+    #[error("no usable GitHub token, and the requests GitHub allows without one are spent until {retry_at}")]
+    AnonymousLimit { retry_at: DateTime<Utc> },
+    #[error("no usable GitHub token, and {repositories} public repositories are too many to count without one")]
+    TooManyWithoutToken { repositories: i64 },
     #[error("GitHub answered HTTP {status}")]
     Upstream { status: u16 },
     #[error("GitHub did not answer in time")]

@@ -4,11 +4,13 @@ mod client;
 mod error;
 mod progress;
 mod queries;
+mod rest;
 mod tokens;
 
 pub use client::{GitHubClient, RetryPolicy};
 pub use error::GitHubError;
 pub use progress::{FetchProgress, PartialUser};
+pub use rest::RestClient;
 pub use tokens::{PoolLimits, TokenInfo, TokenStatus};
 
 use crate::domain::{CodeCard, GistId, Login, RepoRef, UserSnapshot};
@@ -32,5 +34,16 @@ pub trait GitHubApi: Send + Sync {
     /// The token pool's public state, for operators.
     fn token_pool(&self) -> Vec<TokenInfo> {
         Vec::new()
+    }
+
+    /// False when no token is configured or GitHub rejects every one: users are then fetched
+    /// from the REST API without a token, with fewer numbers.
+    fn has_usable_token(&self) -> bool {
+        true
+    }
+
+    /// Requests left without a token this hour (the REST fallback), when there is a fallback.
+    fn anonymous_remaining(&self) -> Option<i64> {
+        None
     }
 }

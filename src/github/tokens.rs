@@ -336,6 +336,11 @@ impl TokenPool {
         }
     }
 
+    /// True when no token is configured at all.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.state.lock().is_empty()
+    }
+
     /// True when no token is usable and none is waiting for a reset: only a probe can help.
     pub(crate) fn all_disabled(&self) -> bool {
         let slots = self.state.lock();

@@ -9,9 +9,12 @@ use super::assets::linguist_color;
 use super::i18n;
 use super::options::{Background, BannerOptions, CommitWindow, LanguagesLayout, StatKey};
 use super::theme::Pack;
-use crate::domain::{BannerType, LanguageShare, PartialCount, Rank, UserSnapshot, UserStats};
+use crate::domain::{BannerType, LanguageShare, PartialCount, Rank, SnapshotSource, UserSnapshot, UserStats};
 
 pub const CONTEXT_VERSION: u32 = 2;
+
+/// The stats GitHub's REST API gives without a token (`StatKey::as_str`).
+const WITHOUT_TOKEN: [&str; 4] = ["stars", "forks", "repositories", "followers"];
 
 /// Color for languages neither GitHub nor linguist has a color for.
 const FALLBACK_LANGUAGE_COLOR: &str = "#858585";
@@ -26,6 +29,8 @@ pub struct BannerData {
     pub fetched_at: String,
     /// Set when only some repository pages had arrived (a first view of a big user).
     pub partial: Option<PartialCount>,
+    /// From the REST API without a token: no contribution counters.
+    pub without_token: bool,
 }
 
 impl BannerData {
@@ -39,6 +44,7 @@ impl BannerData {
             stale,
             fetched_at: snapshot.fetched_at.format("%Y-%m-%d %H:%M UTC").to_string(),
             partial: None,
+            without_token: snapshot.source == SnapshotSource::Rest,
         }
     }
 }
@@ -78,6 +84,9 @@ pub struct BannerContext<'a> {
     pub fetched_at: &'a str,
     /// `{counted, total}` repositories when the card counts only the pages fetched so far.
     pub partial: Option<PartialCount>,
+    /// Fetched without a GitHub token: the stats the card would show and cannot ("Commits, Pull
+    /// requests: needs a GitHub token"); those rows and the rank are left out.
+    pub token_note: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -229,6 +238,20 @@ impl<'a> BannerContext<'a> {
             .filter(|k| !options.hide.contains(k))
             .filter_map(|k| item(*k, &data.stats, options.commits))
             .collect::<Vec<_>>();
+        // Without a token GitHub tells nothing of contributions: one caption says which rows need
+        // one, rather than rows of zeros.
+        let (items, token_note) = if data.without_token {
+            let (kept, missing): (Vec<_>, Vec<_>) = items.into_iter().partition(|i| WITHOUT_TOKEN.contains(&i.key));
+            let labels: Vec<&str> = missing.iter().map(|i| locale.label(i.short_label)).collect();
+            (kept, (!labels.is_empty()).then(|| format!("{}: {}", labels.join(", "), locale.label("needs_token"))))
+        } else {
+            (items, None)
+        };
+        let mut theme = theme_view(pack, kind, options);
+        if data.without_token {
+            theme.hide_rank = true;
+            theme.rank_space = 0;
+        }
         let windowed: Vec<&str> = items.iter().filter(|i| i.windowed).map(|i| locale.label(i.short_label)).collect();
         // Only commits of one year carry a year in their short label; they are not windowed.
         let window_note =
@@ -242,7 +265,7 @@ impl<'a> BannerContext<'a> {
             kind: kind.as_str(),
             locale: locale.code,
             title,
-            theme: theme_view(pack, kind, options),
+            theme,
             layout: options.layout.as_str(),
             user: &data.user,
             stats: &data.stats,
@@ -261,6 +284,7 @@ impl<'a> BannerContext<'a> {
             stale: data.stale,
             fetched_at: &data.fetched_at,
             partial: data.partial,
+            token_note,
         }
     }
 }

@@ -135,6 +135,7 @@ fn user(
         contributions: Contributions { commits, restricted: 0, pull_requests, issues, reviews, contributed_to },
         repositories,
         fetched_at,
+        source: Default::default(),
     }
 }
 

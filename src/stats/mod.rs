@@ -26,7 +26,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use moka::future::Cache;
 
 use crate::clock::Clock;
-use crate::domain::{Login, LoginPolicy, PartialCount, UserSnapshot};
+use crate::domain::{Login, LoginPolicy, PartialCount, SnapshotSource, UserSnapshot};
 use crate::github::{FetchProgress, GitHubApi, GitHubError};
 use crate::store::{Claims, SnapshotStore};
 use expiry::EntryExpiry;
@@ -247,6 +247,11 @@ impl StatsService {
         self.inner.github.token_pool()
     }
 
+    /// Requests GitHub still allows this hour without a token (the REST fallback), if any.
+    pub fn anonymous_remaining(&self) -> Option<i64> {
+        self.inner.github.anonymous_remaining()
+    }
+
     /// One page of a user's stored repositories (most starred first); None for an unknown user.
     pub async fn repositories(
         &self,
@@ -425,9 +430,11 @@ impl StatsService {
 
     /// A cached entry as an answer; past the soft TTL it starts a background refresh.
     fn serve(&self, login: &Login, entry: &CacheEntry) -> StatsLookup {
+        // A snapshot fetched without a token is replaced as soon as a token works.
+        let upgradable = entry.snapshot.source == SnapshotSource::Rest && self.inner.github.has_usable_token();
         let freshness = if entry.upstream_error {
             Freshness::StaleIfError
-        } else if self.age(&entry.snapshot) < self.inner.policy.soft {
+        } else if self.age(&entry.snapshot) < self.inner.policy.soft && !upgradable {
             Freshness::Fresh
         } else {
             self.spawn_refresh(login);

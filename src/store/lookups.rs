@@ -199,6 +199,7 @@ mod tests {
             contributions: Contributions::default(),
             repositories,
             fetched_at: at(1_763_700_000, 123_456),
+            source: Default::default(),
         }
     }
 

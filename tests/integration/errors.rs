@@ -53,8 +53,8 @@ async fn invalid_parameters_get_a_400_card_naming_the_parameter() {
 }
 
 #[tokio::test]
-async fn no_configured_token_gets_a_503_card_saying_how_to_configure_one() {
-    let app = spawn_app_with(TestConfig { tokens: vec![], ..Default::default() }).await;
+async fn no_configured_token_and_no_rest_fallback_gets_a_503_card_saying_how_to_configure_one() {
+    let app = spawn_app_with(TestConfig { tokens: vec![], rest_fallback: false, ..Default::default() }).await;
 
     let reply = app.preview("username=octocat").await;
 

@@ -7,6 +7,7 @@
 //! State is shared and read per request: a test may change a user between two fetches.
 
 pub mod fixtures;
+mod rest;
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
@@ -27,8 +28,8 @@ use tokio::task::JoinHandle;
 pub const RATE_LIMIT: i64 = 5000;
 /// Repositories per page; both queries ask for `first: 100`.
 pub const PAGE_SIZE: usize = 100;
-/// GitHub returns at most `languages(first: 20)`.
-const LANGUAGES_PER_REPO: usize = 20;
+/// Both queries ask for `languages(first: 10)`.
+const LANGUAGES_PER_REPO: usize = 10;
 const DOCS_URL: &str = "https://docs.github.com/graphql";
 
 /// One request as the fake received it (recorded on arrival, before any scripted failure).
@@ -262,6 +263,9 @@ struct FakeState {
     max_in_flight: usize,
     /// More concurrent requests than this on one token trip GitHub's secondary rate limit.
     secondary_limit: Option<usize>,
+    /// REST requests without a token answered so far, and how many the hour allows.
+    anonymous_used: i64,
+    anonymous_limit: i64,
 }
 
 type Shared = Arc<Mutex<FakeState>>;
@@ -285,14 +289,28 @@ impl FakeGitHub {
     pub async fn start() -> FakeGitHub {
         let state: Shared = Arc::default();
         let reset_at = chrono::Utc::now().timestamp() + 3600;
-        let app =
-            Router::new().route("/graphql", post(graphql)).with_state(AppState { state: state.clone(), reset_at });
+        lock(&state).anonymous_limit = rest::ANONYMOUS_LIMIT;
+        let app = Router::new()
+            .route("/graphql", post(graphql))
+            .merge(rest::routes())
+            .with_state(AppState { state: state.clone(), reset_at });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind fake GitHub");
         let addr = listener.local_addr().expect("fake GitHub address");
         let server = tokio::spawn(async move {
             axum::serve(listener, app).await.expect("fake GitHub server");
         });
         FakeGitHub { addr, state, reset_at, server }
+    }
+
+    /// The REST API's base, `http://127.0.0.1:PORT` (answers `GET /users/{login}` and
+    /// `GET /users/{login}/repos` without a token).
+    pub fn rest_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Requests the REST API answers without a token before it says the hour's budget is spent.
+    pub fn set_anonymous_limit(&self, limit: i64) {
+        lock(&self.state).anonymous_limit = limit;
     }
 
     /// The GraphQL endpoint, `http://127.0.0.1:PORT/graphql`.
@@ -795,12 +813,8 @@ fn repo_json(owner: &str, repo: &FakeRepo) -> Value {
     let mut languages: Vec<&(String, Option<String>, i64)> = repo.languages.iter().collect();
     languages.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
     languages.truncate(LANGUAGES_PER_REPO);
-    let id = repo.id.clone().unwrap_or_else(|| {
-        let hash = fnv1a(&format!("{}/{}", owner.to_ascii_lowercase(), repo.name));
-        format!("R_kgDO{:010X}", hash % 0xFF_FFFF_FFFF)
-    });
     json!({
-        "id": id,
+        "id": repo_id(owner, repo),
         "name": repo.name,
         "owner": { "login": owner },
         "isFork": repo.is_fork,
@@ -815,6 +829,14 @@ fn repo_json(owner: &str, repo: &FakeRepo) -> Value {
                 .map(|(name, color, size)| json!({ "size": size, "node": { "name": name, "color": color } }))
                 .collect::<Vec<_>>(),
         },
+    })
+}
+
+/// The repository's node id: its own, or a stable one derived from owner and name.
+fn repo_id(owner: &str, repo: &FakeRepo) -> String {
+    repo.id.clone().unwrap_or_else(|| {
+        let hash = fnv1a(&format!("{}/{}", owner.to_ascii_lowercase(), repo.name));
+        format!("R_kgDO{:010X}", hash % 0xFF_FFFF_FFFF)
     })
 }
 

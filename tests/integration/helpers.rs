@@ -45,6 +45,8 @@ pub struct TestConfig {
     pub limits: LimitSettings,
     pub known_user_wait: Duration,
     pub first_view_deadline: Duration,
+    /// Ask the fake's REST API without a token when no token is usable (NO_REST_FALLBACK unset).
+    pub rest_fallback: bool,
     pub allowed_users: Vec<String>,
     pub blocked_users: Vec<String>,
     /// A clock shared with other apps of the test (replicas); None gives the app its own.
@@ -76,6 +78,7 @@ impl Default for TestConfig {
             },
             known_user_wait: Duration::from_millis(300),
             first_view_deadline: Duration::from_secs(3),
+            rest_fallback: true,
             allowed_users: Vec::new(),
             blocked_users: Vec::new(),
             clock: None,
@@ -152,6 +155,8 @@ pub async fn spawn_app_with(config: TestConfig) -> TestApp {
         database: DatabaseSettings { database_url: Some(db.url.clone()) },
         github_tokens: config.tokens.into_iter().map(SecretString::from).collect(),
         github_api_url: github.url(),
+        github_rest_url: github.rest_url(),
+        no_rest_fallback: !config.rest_fallback,
         wakatime_api_url: config.wakatime_url.clone().unwrap_or_else(|| "http://127.0.0.1:9".to_owned()),
         wakatime_domains: vec!["wakapi.dev".to_owned()],
         metrics_token: config.metrics_token.clone().map(secrecy::SecretString::from),

@@ -30,4 +30,5 @@ mod tokens;
 mod upstream;
 mod views;
 pub mod webhooks;
+mod without_token;
 mod worker;

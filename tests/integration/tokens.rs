@@ -67,8 +67,13 @@ async fn requests_spread_over_tokens_by_remaining_budget() {
 }
 
 #[tokio::test]
-async fn only_bad_tokens_is_a_503_saying_the_server_is_misconfigured_and_never_shows_a_token() {
-    let app = spawn_app_with(TestConfig { tokens: vec!["ghp_revoked_secret".to_owned()], ..Default::default() }).await;
+async fn only_bad_tokens_without_rest_fallback_is_a_503_saying_the_server_is_misconfigured() {
+    let app = spawn_app_with(TestConfig {
+        tokens: vec!["ghp_revoked_secret".to_owned()],
+        rest_fallback: false,
+        ..Default::default()
+    })
+    .await;
 
     let reply = app.preview("username=octocat").await;
 
@@ -83,7 +88,7 @@ async fn only_bad_tokens_is_a_503_saying_the_server_is_misconfigured_and_never_s
 
 #[tokio::test]
 async fn a_rejected_token_is_rechecked_and_serves_again_once_github_accepts_it() {
-    let mut config = TestConfig { tokens: vec!["ghp_restored".to_owned()], ..Default::default() };
+    let mut config = TestConfig { tokens: vec!["ghp_restored".to_owned()], rest_fallback: false, ..Default::default() };
     config.limits.github_token_recheck = std::time::Duration::ZERO;
     let app = spawn_app_with(config).await;
     assert_eq!(app.preview("username=octocat").await.status, 503);

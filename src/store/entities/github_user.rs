@@ -41,6 +41,8 @@ pub(crate) struct Model {
     pub(crate) discussions_started: Option<i64>,
     pub(crate) discussions_answered: Option<i64>,
     pub(crate) fetched_at: DateTimeUtc,
+    /// `rest` for a snapshot from the REST API without a token; null: GraphQL (migration 8).
+    pub(crate) source: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -31,7 +31,7 @@ use super::{
     tx,
 };
 use crate::{
-    domain::{AllTime, Contributions, LanguageSize, Login, Profile, RepoSnapshot, UserSnapshot},
+    domain::{AllTime, Contributions, LanguageSize, Login, Profile, RepoSnapshot, SnapshotSource, UserSnapshot},
     events::EventKind,
 };
 use write::{
@@ -207,6 +207,7 @@ fn to_snapshot(
         },
         repositories,
         fetched_at: user.fetched_at,
+        source: SnapshotSource::from_stored(user.source.as_deref()),
     }
 }
 

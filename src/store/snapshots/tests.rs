@@ -62,6 +62,7 @@ fn snapshot(github_id: &str, login: &str, repositories: Vec<RepoSnapshot>) -> Us
         },
         repositories,
         fetched_at: at(1_763_700_000, 123_456),
+        source: Default::default(),
     }
 }
 

@@ -129,6 +129,7 @@ pub(super) async fn upsert_user(txn: &DatabaseTransaction, snapshot: &UserSnapsh
         discussions_started: Set(profile.all_time.map(|t| t.discussions_started)),
         discussions_answered: Set(profile.all_time.map(|t| t.discussions_answered)),
         fetched_at: Set(snapshot.fetched_at),
+        source: Set(snapshot.source.stored()),
         ..Default::default()
     };
     // A login that GitHub gave to a different account updates the row in place (new node id):
@@ -157,6 +158,7 @@ pub(super) async fn upsert_user(txn: &DatabaseTransaction, snapshot: &UserSnapsh
             C::DiscussionsStarted,
             C::DiscussionsAnswered,
             C::FetchedAt,
+            C::Source,
         ])
         .to_owned();
     // Without RETURNING: SQLite's last_insert_rowid() is not updated when the upsert takes the
