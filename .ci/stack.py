@@ -19,7 +19,11 @@ addresses of this run; GitHub is benches/abuse.py's fake. Then it checks, each w
   4. `kill -9` of a worker in the middle of refreshes loses no event, and its leased users are
      refreshed by the other worker after the lease; two workers never fetch one user twice
      within a refresh interval;
-  5. every outbox row is published, and the events published per outbox row are reported.
+  5. every outbox row is published, and the events published per outbox row are reported;
+  6. `/metrics` on both replicas parses as Prometheus text, counts their traffic, and agrees with
+     the database on the outbox and refresh backlog;
+  7. views of one banner on both replicas add up in PostgreSQL once the replicas stop gracefully
+     (SIGTERM), with no write per view before that.
 
 Exits 0 when every check passed; prints what each measured.
 """
@@ -184,6 +188,20 @@ class Stack:
             load.stop(self.procs.pop(name), name)
 
 
+def metrics(stack: Stack, replica: str) -> dict[str, float]:
+    """`/metrics` of a replica as {series: value}; every sample line must parse."""
+    status, _, body = http("GET", stack.url(replica, "/metrics"))
+    assert status == 200, status
+    samples = {}
+    for line in body.decode().splitlines():
+        if not line or line.startswith("#"):
+            continue
+        series, _, value = line.rpartition(" ")
+        assert re.fullmatch(r"[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})?", series), line
+        samples[series] = float(value)
+    return samples
+
+
 def webhook(stack: Stack, replica: str, login: str, delivery: str) -> int:
     body = json.dumps({"repository": {"owner": {"login": login, "type": "User"}}}).encode()
     signature = "sha256=" + hmac.new(WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
@@ -312,6 +330,35 @@ def main() -> int:
         report.append(f"5. {published} events published for {rows} outbox rows "
                       f"({published / max(rows, 1):.2f} per row)")
         assert published >= rows, (published, rows)
+
+        # 6. Metrics on both replicas.
+        for name in ["api-a", "api-b"]:
+            samples = metrics(stack, name)
+            served = samples.get('banners_http_requests_total{route="banners",status="2xx"}', 0)
+            assert served >= 1, f"{name}: no banner requests counted"
+            assert samples.get('banners_github_tokens{state="active"}') == 1, name
+            # Workers keep refreshing (and writing events) meanwhile: close, not equal.
+            assert abs(samples.get("banners_outbox_pending", -100) - pending()) <= 20, name
+            due = int(psql("SELECT count(*) FROM refresh_schedule WHERE due_at <= now() AND "
+                           "(leased_until IS NULL OR leased_until < now())", stack.database))
+            assert abs(samples.get("banners_refresh_due", -1) - due) <= 12, (name, samples.get("banners_refresh_due"), due)
+        report.append(f"6. /metrics on both replicas: {len(samples)} series, traffic counted, outbox and refresh "
+                      "backlog as in the database")
+
+        # 7. Views of one banner on both replicas add up at a graceful stop.
+        viewed = create_banner(stack, "api-a", "octocat")
+        for name, times in [("api-a", 3), ("api-b", 4)]:
+            for _ in range(times):
+                assert http("GET", stack.url(name, f"/banners/{viewed}.svg"))[0] == 200
+        stored = lambda: psql(f"SELECT coalesce(sum(views), 0) FROM view_counts WHERE subject = 'banner' "
+                              f"AND subject_key = '{viewed}'", stack.database)
+        before_stop = stored()
+        for name in ["api-a", "api-b"]:
+            load.stop(stack.procs.pop(name), name)
+        after_stop = stored()
+        assert after_stop == "7", (before_stop, after_stop)
+        report.append(f"7. 3 + 4 views of one banner on two replicas: {before_stop} in the database while they "
+                      f"ran (batched every 10 s), {after_stop} after SIGTERM")
         print("\n".join(report))
         return 0
     except (AssertionError, RuntimeError, subprocess.CalledProcessError) as error:
