@@ -27,8 +27,10 @@ use crate::events::{Event, EventError, EventStream};
 
 /// How long `open` waits for the group coordinator to assign partitions. A new group waits
 /// `group.initial.rebalance.delay.ms` (3 s by default) before its first assignment, and joining a
-/// busy group can take a rebalance round, so this is generous.
-const ASSIGNMENT_TIMEOUT: Duration = Duration::from_secs(30);
+/// busy group can take a rebalance round; a join that misses a round waits until the coordinator
+/// gives up on a member that did not rejoin, after `session.timeout.ms` (45 s by default), so
+/// this is longer than that (30 s once failed a loaded CI run where the group settled later).
+const ASSIGNMENT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Decoded events buffered per subscription before the consumer stops fetching (back-pressure).
 const BUFFER: usize = 1024;
