@@ -234,6 +234,7 @@ fn event_bus(settings: &Settings, origin: &str) -> anyhow::Result<Arc<dyn EventB
                 delivery_timeout: Duration::from_secs(10),
                 create_topic: (settings.events.kafka_topic_partitions > 0)
                     .then_some(settings.events.kafka_topic_partitions),
+                session_timeout: None,
             })
             .context("could not set up Kafka (KAFKA_BROKERS)")?;
             Ok(Arc::new(kafka))

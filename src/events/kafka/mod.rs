@@ -56,6 +56,9 @@ pub struct KafkaSettings {
     /// Create the topic (with this many partitions) when it is missing; None leaves that to the
     /// operator.
     pub create_topic: Option<i32>,
+    /// `session.timeout.ms` of consumer group members; None: librdkafka's (45 s). A join that
+    /// misses a rebalance round (a retried request leaves a stale member behind) waits for it.
+    pub session_timeout: Option<Duration>,
 }
 
 /// `EventBus` over Kafka. Cheap to share behind an `Arc`; the producer is internally pooled.

@@ -74,6 +74,10 @@ impl Plan {
             .set("bootstrap.servers", &self.settings.brokers)
             .set("client.id", &self.settings.client_id)
             .set("group.id", &self.group);
+        if let Some(timeout) = self.settings.session_timeout {
+            let ms = timeout.as_millis().max(1);
+            config.set("session.timeout.ms", ms.to_string()).set("heartbeat.interval.ms", (ms / 3).max(1).to_string());
+        }
         match self.mode {
             Mode::Broadcast => config
                 // Nothing to resume: a broadcast group lives as long as its subscription, and
