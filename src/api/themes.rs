@@ -94,6 +94,19 @@ async fn gallery(State(state): State<AppState>, headers: HeaderMap) -> Response 
                 snippet = escape_text(&snippet),
             );
         }
+        if let (Some(dark), Some(kind)) = (&pack.dark, pack.types.first()) {
+            // Both schemes side by side; the snippet's one image follows the reader's.
+            let url =
+                format!("{base}/banners/preview?username=USERNAME&type={}&theme={},auto", kind.as_str(), pack.name);
+            let _ = write!(
+                html,
+                "<figure class=\"pair\"><img src=\"/themes/{name}/{kind}.svg?theme=auto&amp;scheme=light\" alt=\"{name} {kind} banner, light\" loading=\"lazy\"><img src=\"/themes/{name}/{kind}.svg?theme=auto&amp;scheme=dark\" alt=\"{dark} {kind} banner, dark\" loading=\"lazy\"><figcaption>light and dark ({dark}): one image that follows the reader's scheme<textarea readonly rows=\"2\">{snippet}</textarea></figcaption></figure>",
+                name = escape_text(&pack.name),
+                dark = escape_text(dark),
+                kind = kind.as_str(),
+                snippet = escape_text(&format!("![GitHub stats]({url})")),
+            );
+        }
         html.push_str("</div></section>");
     }
     if !themes.errors().is_empty() {

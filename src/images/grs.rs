@@ -84,6 +84,16 @@ fn invalid(name: &'static str, reason: impl Into<String>) -> OptionError {
     OptionError { name, reason: reason.into() }
 }
 
+/// An installed pack, or ours beyond github-readme-stats: `auto`, `LIGHT,auto`, `LIGHT,DARK`.
+fn is_theme_choice(theme: &str, installed: &impl Fn(&str) -> bool) -> bool {
+    match theme.split(',').map(str::trim).collect::<Vec<_>>().as_slice() {
+        ["auto"] => true,
+        [one] | [one, "auto"] => installed(one),
+        [light, dark] => installed(light) && installed(dark),
+        _ => false,
+    }
+}
+
 /// Translates a github-readme-stats query; `installed` says whether a theme name selects a pack.
 pub fn translate(
     card: GrsCard,
@@ -107,7 +117,7 @@ pub fn translate(
         })?;
         pass("locale", locale.code.to_owned());
     }
-    let theme = get("theme").map(str::to_ascii_lowercase).filter(|t| installed(t));
+    let theme = get("theme").map(str::to_ascii_lowercase).filter(|t| is_theme_choice(t, &installed));
     if let Some(theme) = &theme {
         pass("theme", theme.clone());
         // Where our pack of the same name has its own take on the palette, these URLs get

@@ -28,7 +28,9 @@ pub use request::{CardRequest, UrlRequest, format, kind, query_pairs, subject};
 
 use crate::cards::{self, CardData, Source, Subject};
 use crate::domain::{ImageFormat, Login, UserSnapshot, WakaUser};
-use crate::render::{CommitWindow, OptionError, Pack, RasterError, RasterPool, Renderer};
+use crate::render::{
+    CommitWindow, DarkTheme, OptionError, Pack, RasterError, RasterPool, Renderer, Scheme, ThemeSet, both_schemes,
+};
 use crate::stats::FIRST_YEAR;
 use crate::stats::{CodeKey, CodeService, CommitsService, Freshness, StatsError, StatsService, WakaService};
 use chrono::Datelike;
@@ -194,7 +196,8 @@ impl ImageService {
     /// The theme exists and provides the kind; checked before anything is fetched.
     pub fn check(&self, request: &CardRequest) -> Result<(), ImageError> {
         let themes = self.inner.renderer.themes();
-        pack_for(themes.get(&request.options.theme).map(|p| &**p), request).map(|_| ())
+        let pack = pack_for(themes.get(&request.options.theme).map(|p| &**p), request)?;
+        dark_pack_for(&themes, pack, request).map(|_| ())
     }
 
     /// The image for `request`, from the cache or drawn now.
@@ -202,6 +205,7 @@ impl ImageService {
         let card = cards::kind(request.kind);
         let themes = self.inner.renderer.themes();
         let pack = pack_for(themes.get(&request.options.theme).map(|p| &**p), request)?;
+        let dark = dark_pack_for(&themes, pack, request)?;
         let fetched = self.fetch(card.source(), &request.subject, budget, request.options.commits).await?;
         let key = cache_key(request, &fetched.data, self.inner.renderer.generation());
         let mut drawn_now = false;
@@ -210,8 +214,24 @@ impl ImageService {
             if request.format == ImageFormat::Png {
                 budget.charge()?;
             }
-            let svg =
-                card.render(pack, &fetched.data, &request.options).map_err(|e| ImageError::Render(e.to_string()))?;
+            let render = |pack: &Pack| {
+                card.render(pack, &fetched.data, &request.options).map_err(|e| ImageError::Render(e.to_string()))
+            };
+            let svg = match (dark, request.options.scheme, request.format) {
+                (Some(dark), Some(Scheme::Dark), _) => render(dark)?,
+                // One SVG for both schemes; a PNG cannot follow the reader, it is drawn light.
+                (Some(dark), None, ImageFormat::Svg) => {
+                    let light = render(pack)?;
+                    match both_schemes(&light, &render(dark)?) {
+                        Some(both) => both,
+                        None => {
+                            tracing::warn!(theme = %pack.name, dark = %dark.name, "could not pair the schemes; drawing light");
+                            light
+                        }
+                    }
+                }
+                _ => render(pack)?,
+            };
             let mut image = self.encode(svg, request.format, &key).await?;
             image.fetched_at = fetched.fetched_at.and_then(|at| HeaderValue::from_str(&at.to_rfc3339()).ok());
             Ok::<_, ImageError>(Arc::new(image))
@@ -394,6 +414,34 @@ fn pack_for<'a>(pack: Option<&'a Pack>, request: &CardRequest) -> Result<&'a Pac
         .into());
     }
     Ok(pack)
+}
+
+/// The dark pack of a light/dark pair (`theme=auto`, `theme=LIGHT,DARK`), checked like the light
+/// one; None when the request asks for one scheme.
+fn dark_pack_for<'a>(
+    themes: &'a ThemeSet,
+    light: &Pack,
+    request: &CardRequest,
+) -> Result<Option<&'a Pack>, ImageError> {
+    let name = match &request.options.dark_theme {
+        None => return Ok(None),
+        Some(DarkTheme::Named(name)) => name.as_str(),
+        Some(DarkTheme::Paired) => light.dark.as_deref().ok_or_else(|| OptionError {
+            name: "theme",
+            reason: format!("theme `{}` names no dark pack; use theme={},DARK (see /themes)", light.name, light.name),
+        })?,
+    };
+    let pack = themes
+        .get(name)
+        .ok_or_else(|| OptionError { name: "theme", reason: format!("no theme named `{name}` (see /themes)") })?;
+    if !pack.provides(request.kind) {
+        return Err(OptionError {
+            name: "type",
+            reason: format!("theme `{name}` has no `{}` banner", request.kind.as_str()),
+        }
+        .into());
+    }
+    Ok(Some(pack))
 }
 
 /// Everything the image depends on; equal keys are equal images.

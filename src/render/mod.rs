@@ -15,6 +15,7 @@ pub mod options;
 pub mod png;
 pub mod raster;
 pub mod samples;
+mod scheme;
 pub mod theme;
 mod waka_context;
 
@@ -28,9 +29,12 @@ pub use assets::linguist_color;
 pub use code_context::CodeContext;
 pub use context::{BannerContext, BannerData, CONTEXT_VERSION, CardSpec, ErrorContext, UserView};
 pub use escape::xml as escape_text;
-pub use options::{BannerOptions, CommitWindow, DisplayFormat, LanguagesLayout, OptionError, RankIcon};
+pub use options::{
+    BannerOptions, CommitWindow, DarkTheme, DisplayFormat, LanguagesLayout, OptionError, RankIcon, Scheme,
+};
 pub use raster::{RasterError, RasterPool};
 pub use samples::Sample;
+pub use scheme::both_schemes;
 pub use theme::{DEFAULT_THEME, Pack, ThemeError, ThemeSet};
 pub use waka_context::WakaContext;
 

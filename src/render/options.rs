@@ -129,9 +129,30 @@ pub enum Background {
     },
 }
 
+/// The pack for readers in dark mode, besides `theme` (theirs in light mode).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum DarkTheme {
+    /// The one `theme`'s manifest names (`dark = "..."`): `theme=auto`, `theme=NAME,auto`.
+    Paired,
+    /// `theme=LIGHT,DARK`.
+    Named(String),
+}
+
+/// One scheme of a light/dark pair, drawn alone (`scheme=light|dark`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scheme {
+    Light,
+    Dark,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct BannerOptions {
+    /// The pack, or with `dark_theme` the light one of a pair.
     pub theme: String,
+    /// Set for one SVG that follows the reader's light or dark mode.
+    pub dark_theme: Option<DarkTheme>,
+    /// Draws only one pack of the pair (a PNG draws the light one unless this says dark).
+    pub scheme: Option<Scheme>,
     pub locale: &'static str,
     pub title_color: Option<String>,
     pub text_color: Option<String>,
@@ -227,6 +248,8 @@ impl std::hash::Hash for BannerOptions {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         let BannerOptions {
             theme,
+            dark_theme,
+            scheme,
             locale,
             title_color,
             text_color,
@@ -262,7 +285,7 @@ impl std::hash::Hash for BannerOptions {
             language_weights,
             commits,
         } = self;
-        (theme, locale, title_color, text_color, icon_color, border_color, ring_color).hash(state);
+        (theme, dark_theme, scheme, locale, title_color, text_color, icon_color, border_color, ring_color).hash(state);
         match background {
             None => 0u8.hash(state),
             Some(Background::Solid(color)) => (1u8, color).hash(state),
@@ -281,6 +304,8 @@ impl Default for BannerOptions {
     fn default() -> Self {
         Self {
             theme: DEFAULT_THEME.to_owned(),
+            dark_theme: None,
+            scheme: None,
             locale: i18n::DEFAULT_LOCALE,
             title_color: None,
             text_color: None,
@@ -320,8 +345,9 @@ impl Default for BannerOptions {
 }
 
 /// The option names `from_params` understands (anything else is ignored, for compatibility).
-pub const OPTION_NAMES: [&str; 37] = [
+pub const OPTION_NAMES: [&str; 38] = [
     "theme",
+    "scheme",
     "locale",
     "title_color",
     "text_color",
@@ -363,6 +389,22 @@ pub const OPTION_NAMES: [&str; 37] = [
 const MAX_TITLE_CHARS: usize = 100;
 const MAX_HIDDEN_LANGUAGES: usize = 50;
 
+/// `NAME`, `auto` (the default pack and its dark pair), `LIGHT,DARK` or `LIGHT,auto` (LIGHT's
+/// own dark pair).
+fn parse_theme(value: &str) -> Result<(String, Option<DarkTheme>), OptionError> {
+    let name = |part: &str| {
+        let part = part.trim();
+        if is_identifier(part) { Ok(part.to_owned()) } else { Err(invalid("theme", "not a theme name (see /themes)")) }
+    };
+    match value.split(',').collect::<Vec<_>>().as_slice() {
+        ["auto"] => Ok((DEFAULT_THEME.to_owned(), Some(DarkTheme::Paired))),
+        [single] => Ok((name(single)?, None)),
+        [light, dark] if dark.trim() == "auto" => Ok((name(light)?, Some(DarkTheme::Paired))),
+        [light, dark] => Ok((name(light)?, Some(DarkTheme::Named(name(dark)?)))),
+        _ => Err(invalid("theme", "one theme name, `auto`, or LIGHT,DARK")),
+    }
+}
+
 impl BannerOptions {
     /// Parses options from query-string style pairs. Does not check that the theme is installed
     /// (the renderer knows which are); checks that it is a theme name.
@@ -370,12 +412,14 @@ impl BannerOptions {
         let mut o = BannerOptions::default();
         let get = |name: &str| params.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
         if let Some(theme) = get("theme") {
-            let theme = theme.to_ascii_lowercase();
-            if !is_identifier(&theme) {
-                return Err(invalid("theme", "not a theme name (see /themes)"));
-            }
-            o.theme = theme;
+            (o.theme, o.dark_theme) = parse_theme(&theme.to_ascii_lowercase())?;
         }
+        o.scheme = match get("scheme").map(str::to_ascii_lowercase).as_deref() {
+            None | Some("auto") => None,
+            Some("light") => Some(Scheme::Light),
+            Some("dark") => Some(Scheme::Dark),
+            Some(_) => return Err(invalid("scheme", "use light, dark or auto")),
+        };
         if let Some(code) = get("locale") {
             let locale = i18n::locale(code).ok_or_else(|| {
                 invalid("locale", format!("unsupported; one of {}", i18n::codes().collect::<Vec<_>>().join(", ")))
@@ -634,5 +678,22 @@ mod tests {
     #[test]
     fn empty_values_mean_the_default() {
         assert_eq!(parse(&[("theme", ""), ("hide", "")]).unwrap(), BannerOptions::default());
+    }
+
+    #[test]
+    fn a_theme_is_one_pack_auto_or_a_light_and_dark_pair() {
+        let theme = |value: &str| parse(&[("theme", value)]).map(|o| (o.theme, o.dark_theme));
+        let named = |name: &str| Some(DarkTheme::Named(name.to_owned()));
+
+        assert_eq!(theme("Nord").unwrap(), ("nord".to_owned(), None));
+        assert_eq!(theme("auto").unwrap(), ("default".to_owned(), Some(DarkTheme::Paired)));
+        assert_eq!(theme("github-light, auto").unwrap(), ("github-light".to_owned(), Some(DarkTheme::Paired)));
+        assert_eq!(theme("github-light,Dracula").unwrap(), ("github-light".to_owned(), named("dracula")));
+        for bad in ["a,b,c", "../x,dark", "light,", ",dark"] {
+            assert_eq!(theme(bad).unwrap_err().name, "theme", "{bad}");
+        }
+        assert_eq!(parse(&[("scheme", "DARK")]).unwrap().scheme, Some(Scheme::Dark));
+        assert_eq!(parse(&[("scheme", "auto")]).unwrap().scheme, None);
+        assert_eq!(parse(&[("scheme", "dim")]).unwrap_err().name, "scheme");
     }
 }

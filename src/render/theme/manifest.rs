@@ -25,6 +25,9 @@ pub struct Manifest {
     /// Other names that select this pack (another tool's spelling, an old name).
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// The pack readers in dark mode see instead of this one (`theme=auto` for the default pack,
+    /// `theme=NAME,auto` for any); not inherited.
+    pub dark: Option<String>,
     /// Named colors (`#rgb`, `#rrggbb`, `#rrggbbaa`, or `none`), available as `theme.palette.*`.
     #[serde(default)]
     pub palette: BTreeMap<String, String>,
@@ -67,6 +70,14 @@ impl Manifest {
             && !is_identifier(parent)
         {
             return fail(format!("extends = \"{parent}\" is not a theme name"));
+        }
+        if manifest.name == "auto" {
+            return fail("`auto` is reserved (theme=auto picks a light and a dark pack)".to_owned());
+        }
+        if let Some(dark) = &manifest.dark
+            && (!is_identifier(dark) || dark == folder)
+        {
+            return fail(format!("dark = \"{dark}\" is not a theme name other than the pack's own"));
         }
         for alias in &manifest.aliases {
             if !is_identifier(alias) || alias == folder {

@@ -73,6 +73,8 @@ pub struct Pack {
     pub types: Vec<BannerType>,
     /// Other names that select this pack.
     pub aliases: Vec<String>,
+    /// The pack paired with this one for readers in dark mode.
+    pub dark: Option<String>,
     pub palette: BTreeMap<String, String>,
     pub sizes: BTreeMap<&'static str, Size>,
     pub font_family: String,
@@ -151,7 +153,18 @@ impl ThemeSet {
             }
         }
         let aliases = aliases(&packs, &mut errors);
-        Self { packs, aliases, errors }
+        let set = Self { packs, aliases, errors };
+        let unpaired: Vec<ThemeError> = set
+            .packs()
+            .filter_map(|pack| {
+                let dark = pack.dark.as_deref()?;
+                set.get(dark).is_none().then(|| {
+                    let file = format!("{}/theme.toml", pack.name);
+                    ThemeError::new(&pack.name, &file, format!("dark = \"{dark}\" names no installed pack"))
+                })
+            })
+            .collect();
+        Self { errors: set.errors.into_iter().chain(unpaired).collect(), ..set }
     }
 
     /// A pack by its name or one of its aliases.
@@ -312,6 +325,7 @@ fn compile(
         extends: own.extends.clone(),
         types,
         aliases: own.aliases.clone(),
+        dark: own.dark.clone(),
         palette,
         sizes,
         font_family: font_family.unwrap_or_else(|| DEFAULT_FONT_FAMILY.to_owned()),
