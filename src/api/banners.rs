@@ -49,7 +49,11 @@ async fn image(State(state): State<AppState>, Path(file): Path<String>, headers:
     let parsed = match file.rsplit_once('.') {
         Some((id, "svg")) => Ok((id, ImageFormat::Svg)),
         Some((id, "png")) => Ok((id, ImageFormat::Png)),
-        _ => Err(AppError::InvalidParameter { name: "format", reason: "use /banners/{id}.svg or .png".to_owned() }),
+        Some((id, "json")) => Ok((id, ImageFormat::Json)),
+        _ => Err(AppError::InvalidParameter {
+            name: "format",
+            reason: "use /banners/{id}.svg, .png or .json".to_owned(),
+        }),
     };
     let (id, format) = match parsed {
         Ok(parsed) => parsed,

@@ -12,7 +12,6 @@ use axum::routing::get;
 use super::clients::Client;
 use super::image_http::{count_view, error_image, image_response};
 use super::{AppState, ImageRoute};
-use crate::domain::ImageFormat;
 use crate::images::grs::{self, GrsCard};
 use crate::images::{ImageError, UrlRequest, query_pairs};
 
@@ -76,7 +75,7 @@ async fn respond(
             // the theme is installed.
             let params = query_pairs(Some(&query));
             let theme = params.get("theme").map(|t| t.trim().to_ascii_lowercase()).unwrap_or_default();
-            error_image(&state, error.into(), &theme, ImageFormat::Svg).await
+            error_image(&state, error.into(), &theme, grs::format_of(&params)).await
         }
     }
 }

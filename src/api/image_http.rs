@@ -114,6 +114,13 @@ fn security_headers(headers: &mut HeaderMap) {
 /// requested theme when it has an error card. The cause of a server error is left for the
 /// logging middleware (see `error.rs`).
 pub(super) async fn error_image(state: &AppState, error: AppError, theme: &str, format: ImageFormat) -> Response {
+    if format == ImageFormat::Json {
+        // Asked for data: the error as data, in the shape every JSON route uses.
+        let mut response = error.into_response();
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        security_headers(response.headers_mut());
+        return response;
+    }
     let (title, message, hint) = error.public_text();
     let image = state.images.error_card(theme, title, &message, hint.as_deref(), format).await;
     let mut response = (error.status(), image.bytes.clone()).into_response();

@@ -1,14 +1,20 @@
 //! `pin` and `gist`: a repository's or a gist's card (github-readme-stats' `/api/pin` and
 //! `/api/gist`).
 
-use super::{CardData, CardKind, Source};
+use super::{CardData, CardKind, Output, Source, finish};
 use crate::domain::BannerType;
 use crate::render::{BannerOptions, CodeContext, Pack, RenderError};
 
 pub(super) struct Pin;
 pub(super) struct Gist;
 
-fn render(kind: BannerType, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
+fn render(
+    kind: BannerType,
+    pack: &Pack,
+    data: &CardData,
+    options: &BannerOptions,
+    output: Output,
+) -> Result<String, RenderError> {
     let template = format!("{}.svg.hbs", kind.as_str());
     let CardData::Code { card, stale } = data else {
         return Err(RenderError::Template {
@@ -18,11 +24,7 @@ fn render(kind: BannerType, pack: &Pack, data: &CardData, options: &BannerOption
         });
     };
     let context = CodeContext::new(pack, kind, card, *stale, options);
-    pack.registry.render(kind.as_str(), &context).map_err(|e| RenderError::Template {
-        theme: pack.name.clone(),
-        template,
-        message: e.to_string(),
-    })
+    finish(pack, kind, &context, output)
 }
 
 /// Owner in the title, and each number of description lines.
@@ -46,7 +48,11 @@ impl CardKind for Pin {
     }
 
     fn render(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
-        render(BannerType::Pin, pack, data, options)
+        render(BannerType::Pin, pack, data, options, Output::Svg)
+    }
+
+    fn json(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
+        render(BannerType::Pin, pack, data, options, Output::Json)
     }
 
     fn variants(&self) -> Vec<BannerOptions> {
@@ -64,7 +70,11 @@ impl CardKind for Gist {
     }
 
     fn render(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
-        render(BannerType::Gist, pack, data, options)
+        render(BannerType::Gist, pack, data, options, Output::Svg)
+    }
+
+    fn json(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
+        render(BannerType::Gist, pack, data, options, Output::Json)
     }
 
     fn variants(&self) -> Vec<BannerOptions> {

@@ -1,7 +1,7 @@
 //! `compact`: the stats card of github-readme-stats' shape.
 
 use super::user_card::{Title, UserCard};
-use super::{CardData, CardKind, Source};
+use super::{CardData, CardKind, Output, Source};
 use crate::domain::BannerType;
 use crate::render::options::StatKey;
 use crate::render::{BannerOptions, Pack, RenderError};
@@ -32,6 +32,10 @@ impl CardKind for Compact {
     }
 
     fn render(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
-        CARD.render(pack, data, options)
+        CARD.render(pack, data, options, Output::Svg)
+    }
+
+    fn json(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
+        CARD.render(pack, data, options, Output::Json)
     }
 }

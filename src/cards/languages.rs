@@ -1,7 +1,7 @@
 //! `languages`: top languages by bytes, in four layouts.
 
 use super::user_card::{Title, UserCard};
-use super::{CardData, CardKind, Source};
+use super::{CardData, CardKind, Output, Source};
 use crate::domain::BannerType;
 use crate::render::{BannerOptions, LanguagesLayout, Pack, RenderError};
 
@@ -28,7 +28,11 @@ impl CardKind for Languages {
     }
 
     fn render(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
-        CARD.render(pack, data, options)
+        CARD.render(pack, data, options, Output::Svg)
+    }
+
+    fn json(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
+        CARD.render(pack, data, options, Output::Json)
     }
 
     /// Every layout, with icons on the normal one.

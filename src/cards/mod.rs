@@ -124,6 +124,49 @@ impl CardData {
     }
 }
 
+/// What a kind makes of its template context: the card, or its data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Output {
+    Svg,
+    Json,
+}
+
+/// Version of the JSON shape (`format_version` in every JSON card); it follows the template
+/// context's (`CONTEXT_VERSION`, documented in themes/README.md), which only ever gains fields.
+pub const JSON_VERSION: u32 = 1;
+
+/// The card drawn by `pack`'s `kind` template from `context`, or the context as JSON: everything
+/// the card shows (texts, numbers, dates, languages with colours and shares), without the look
+/// (`theme`).
+pub(crate) fn finish<C: serde::Serialize>(
+    pack: &Pack,
+    kind: BannerType,
+    context: &C,
+    output: Output,
+) -> Result<String, RenderError> {
+    let failed = |message: String| RenderError::Template {
+        theme: pack.name.clone(),
+        template: format!("{}.svg.hbs", kind.as_str()),
+        message,
+    };
+    match output {
+        Output::Svg => pack.registry.render(kind.as_str(), context).map_err(|e| failed(e.to_string())),
+        Output::Json => {
+            let mut value = serde_json::to_value(context).map_err(|e| failed(e.to_string()))?;
+            if let Some(fields) = value.as_object_mut() {
+                fields.remove("theme");
+                // Templates may read any number from `stats`; the card shows its `items` (minus
+                // `hide`) and the repository count beside the rank, so only those are data here.
+                if let Some(stats) = fields.get_mut("stats").and_then(|s| s.as_object_mut()) {
+                    stats.retain(|key, _| key == "repositories");
+                }
+                fields.insert("format_version".to_owned(), JSON_VERSION.into());
+            }
+            serde_json::to_string(&value).map_err(|e| failed(e.to_string()))
+        }
+    }
+}
+
 /// One kind of card.
 pub trait CardKind: Send + Sync + 'static {
     fn kind(&self) -> BannerType;
@@ -133,6 +176,9 @@ pub trait CardKind: Send + Sync + 'static {
 
     /// The SVG of this card for `data`, in `pack`.
     fn render(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError>;
+
+    /// What the card shows, as JSON (`format=json`): its template context without the theme.
+    fn json(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError>;
 
     /// The option sets pack validation renders every sample with (layouts, icons).
     fn variants(&self) -> Vec<BannerOptions> {

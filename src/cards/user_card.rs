@@ -4,7 +4,7 @@ use crate::domain::{BannerType, StatsOptions, compute_excluding, weighted_langua
 use crate::render::options::StatKey;
 use crate::render::{BannerContext, BannerData, BannerOptions, CardSpec, LanguagesLayout, Pack, RenderError};
 
-use super::CardData;
+use super::{CardData, Output, finish};
 
 /// How one user-stats card differs from the others.
 pub(super) struct UserCard {
@@ -22,7 +22,13 @@ pub(super) enum Title {
 }
 
 impl UserCard {
-    pub(super) fn render(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
+    pub(super) fn render(
+        &self,
+        pack: &Pack,
+        data: &CardData,
+        options: &BannerOptions,
+        output: Output,
+    ) -> Result<String, RenderError> {
         let CardData::User { snapshot, stale, commits, partial } = data else {
             return Err(RenderError::Template {
                 theme: pack.name.clone(),
@@ -40,11 +46,7 @@ impl UserCard {
         }
         let data = BannerData { partial: *partial, ..BannerData::new(snapshot, stats, *stale) };
         let context = BannerContext::new(pack, self.kind, &data, options, &self.spec());
-        pack.registry.render(self.kind.as_str(), &context).map_err(|e| RenderError::Template {
-            theme: pack.name.clone(),
-            template: format!("{}.svg.hbs", self.kind.as_str()),
-            message: e.to_string(),
-        })
+        finish(pack, self.kind, &context, output)
     }
 
     fn spec(&self) -> CardSpec {

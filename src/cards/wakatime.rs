@@ -1,6 +1,6 @@
 //! `wakatime`: a WakaTime user's coding time by language (github-readme-stats' `/api/wakatime`).
 
-use super::{CardData, CardKind, Source};
+use super::{CardData, CardKind, Output, Source, finish};
 use crate::domain::BannerType;
 use crate::render::{BannerOptions, DisplayFormat, LanguagesLayout, Pack, RenderError, WakaContext};
 
@@ -16,20 +16,11 @@ impl CardKind for WakaTime {
     }
 
     fn render(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
-        let template = "wakatime.svg.hbs".to_owned();
-        let CardData::WakaTime { stats, stale } = data else {
-            return Err(RenderError::Template {
-                theme: pack.name.clone(),
-                template,
-                message: "this card shows WakaTime stats".to_owned(),
-            });
-        };
-        let context = WakaContext::new(pack, stats, *stale, options);
-        pack.registry.render(BannerType::Wakatime.as_str(), &context).map_err(|e| RenderError::Template {
-            theme: pack.name.clone(),
-            template,
-            message: e.to_string(),
-        })
+        draw(pack, data, options, Output::Svg)
+    }
+
+    fn json(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
+        draw(pack, data, options, Output::Json)
     }
 
     /// Both layouts, with and without bars, in both formats.
@@ -42,4 +33,15 @@ impl CardKind for WakaTime {
             BannerOptions { layout: LanguagesLayout::Compact, hide_progress: true, ..normal },
         ]
     }
+}
+
+fn draw(pack: &Pack, data: &CardData, options: &BannerOptions, output: Output) -> Result<String, RenderError> {
+    let CardData::WakaTime { stats, stale } = data else {
+        return Err(RenderError::Template {
+            theme: pack.name.clone(),
+            template: "wakatime.svg.hbs".to_owned(),
+            message: "this card shows WakaTime stats".to_owned(),
+        });
+    };
+    finish(pack, BannerType::Wakatime, &WakaContext::new(pack, stats, *stale, options), output)
 }

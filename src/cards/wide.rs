@@ -1,7 +1,7 @@
 //! `wide`: the profile banner: name, every stat and the top languages.
 
 use super::user_card::{Title, UserCard};
-use super::{CardData, CardKind, Source};
+use super::{CardData, CardKind, Output, Source};
 use crate::domain::BannerType;
 use crate::render::options::StatKey;
 use crate::render::{BannerOptions, Pack, RenderError};
@@ -34,6 +34,10 @@ impl CardKind for Wide {
     }
 
     fn render(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
-        CARD.render(pack, data, options)
+        CARD.render(pack, data, options, Output::Svg)
+    }
+
+    fn json(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
+        CARD.render(pack, data, options, Output::Json)
     }
 }

@@ -52,21 +52,24 @@ impl FromStr for BannerType {
     }
 }
 
-/// An image encoding a card is served in.
+/// An encoding a card is served in: an image, or the card's data as JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ImageFormat {
     Svg,
     Png,
+    /// What the card shows, as data (`format=json`).
+    Json,
 }
 
 impl ImageFormat {
-    pub const ALL: [ImageFormat; 2] = [ImageFormat::Svg, ImageFormat::Png];
+    pub const ALL: [ImageFormat; 3] = [ImageFormat::Svg, ImageFormat::Png, ImageFormat::Json];
 
     /// The name in URLs and file extensions.
     pub fn as_str(self) -> &'static str {
         match self {
             ImageFormat::Svg => "svg",
             ImageFormat::Png => "png",
+            ImageFormat::Json => "json",
         }
     }
 
@@ -74,7 +77,13 @@ impl ImageFormat {
         match self {
             ImageFormat::Svg => "image/svg+xml; charset=utf-8",
             ImageFormat::Png => "image/png",
+            ImageFormat::Json => "application/json; charset=utf-8",
         }
+    }
+
+    /// Text that compresses well (served gzip or brotli when accepted).
+    pub fn is_text(self) -> bool {
+        self != ImageFormat::Png
     }
 }
 
@@ -82,6 +91,6 @@ impl FromStr for ImageFormat {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL.into_iter().find(|f| f.as_str() == s).ok_or_else(|| "must be svg or png".to_owned())
+        Self::ALL.into_iter().find(|f| f.as_str() == s).ok_or_else(|| "must be svg, png or json".to_owned())
     }
 }

@@ -204,8 +204,18 @@ pub fn translate(
         let bounds = card.cache_bounds();
         s.max(0).unsigned_abs().clamp(bounds.min, bounds.max)
     });
-    let request = CardRequest::from_params(&ours, Some(ImageFormat::Svg))?;
+    let request = CardRequest::from_params(&ours, Some(format_of(params)))?;
     Ok(UrlRequest { request, max_age })
+}
+
+/// github-readme-stats serves SVG only; ours add `format=json` (the card's data) and
+/// `format=png`. Anything else is SVG, as there.
+pub fn format_of(params: &HashMap<String, String>) -> ImageFormat {
+    match params.get("format").map(|f| f.trim().to_ascii_lowercase()).as_deref() {
+        Some("json") => ImageFormat::Json,
+        Some("png") => ImageFormat::Png,
+        _ => ImageFormat::Svg,
+    }
 }
 
 /// Whether our option parser takes `value` for `name` on its own.

@@ -113,23 +113,18 @@ impl Image {
 
     /// The body in `coding` when compressing is worth it (SVG), else as it is.
     pub fn body(&self, coding: Coding) -> (Bytes, Coding) {
-        match (self.format, coding) {
-            (ImageFormat::Svg, Coding::Brotli) => {
+        match (self.format.is_text(), coding) {
+            (true, Coding::Brotli) => {
                 (self.brotli.get_or_init(|| encoding::brotli(&self.bytes)).clone(), Coding::Brotli)
             }
-            (ImageFormat::Svg, Coding::Gzip) => {
-                (self.gzip.get_or_init(|| encoding::gzip(&self.bytes)).clone(), Coding::Gzip)
-            }
+            (true, Coding::Gzip) => (self.gzip.get_or_init(|| encoding::gzip(&self.bytes)).clone(), Coding::Gzip),
             _ => (self.bytes.clone(), Coding::Identity),
         }
     }
 
     /// What the cache counts: an SVG's compressed forms are each well under half of it.
     fn weight(&self) -> u32 {
-        let len = match self.format {
-            ImageFormat::Svg => self.bytes.len() * 2,
-            ImageFormat::Png => self.bytes.len(),
-        };
+        let len = if self.format.is_text() { self.bytes.len() * 2 } else { self.bytes.len() };
         u32::try_from(len + 256).unwrap_or(u32::MAX)
     }
 }
@@ -218,6 +213,10 @@ impl ImageService {
                 card.render(pack, &fetched.data, &request.options).map_err(|e| ImageError::Render(e.to_string()))
             };
             let svg = match (dark, request.options.scheme, request.format) {
+                // The data is the same in both schemes.
+                (_, _, ImageFormat::Json) => {
+                    card.json(pack, &fetched.data, &request.options).map_err(|e| ImageError::Render(e.to_string()))?
+                }
                 (Some(dark), Some(Scheme::Dark), _) => render(dark)?,
                 // One SVG for both schemes; a PNG cannot follow the reader, it is drawn light.
                 (Some(dark), None, ImageFormat::Svg) => {
@@ -389,6 +388,7 @@ impl ImageService {
     async fn encode(&self, svg: String, format: ImageFormat, key: &Key) -> Result<Image, ImageError> {
         match format {
             ImageFormat::Svg => Ok(svg_image(svg, key)),
+            ImageFormat::Json => Ok(Image::new(format, Bytes::from(svg), key)),
             ImageFormat::Png => {
                 let png = self.inner.raster.rasterize(svg, PNG_SCALE).await?;
                 Ok(Image::new(format, Bytes::from(png), key))

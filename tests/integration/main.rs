@@ -21,6 +21,7 @@ mod grs_compat;
 mod hostile;
 mod http_edges;
 mod image_service;
+mod json_cards;
 mod metrics;
 mod preview;
 mod replicas;
