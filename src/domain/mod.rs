@@ -11,6 +11,7 @@ mod rank;
 mod repository;
 mod snapshot;
 mod stats;
+mod streak;
 mod views;
 mod wakatime;
 
@@ -26,5 +27,6 @@ pub use snapshot::{
 pub use stats::{
     StatsOptions, UserStats, compute, compute_excluding, language_shares_excluding, weighted_language_shares,
 };
+pub use streak::{ContributionDay, Streak, StreakMode, StreakRules, Streaks, streaks};
 pub use views::ViewSubject;
 pub use wakatime::{WakaLanguage, WakaStats, WakaUser};
