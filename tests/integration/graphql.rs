@@ -99,6 +99,7 @@ async fn themes_and_preview_queries_work() {
         .graphql(
             r#"{ themes { name types palette { key color } }
                  theme(name: "dracula") { displayName types sizes { type width height } }
+                 light: theme(name: "github-light") { dark }
                  missing: theme(name: "nope") { name }
                  preview(login: "octocat", type: "compact", theme: "dracula", options: [{ name: "show_icons", value: "true" }]) }"#,
             json!({}),
@@ -110,6 +111,7 @@ async fn themes_and_preview_queries_work() {
     assert!(response["data"]["themes"].as_array().unwrap().len() >= 14);
     assert_eq!(response["data"]["theme"]["types"], json!(["wide", "compact", "languages", "pin", "gist", "wakatime"]));
     assert!(response["data"]["missing"].is_null());
+    assert_eq!(response["data"]["light"]["dark"], "github-dark");
     let svg = response["data"]["preview"].as_str().unwrap();
     crate::helpers::assert_valid_svg(svg);
     assert!(svg.contains("class=\"icon\""));

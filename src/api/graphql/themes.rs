@@ -19,6 +19,9 @@ struct Theme {
     extends: Option<String>,
     /// Other names that select this theme (e.g. github-readme-stats' spelling).
     aliases: Vec<String>,
+    /// The theme readers in dark mode see instead of this one with `theme=NAME,auto`; null when
+    /// it names none (any two still pair up with `theme=LIGHT,DARK`).
+    dark: Option<String>,
     /// Banner types the pack renders.
     types: Vec<String>,
     palette: Vec<PaletteColor>,
@@ -50,6 +53,7 @@ impl From<&Pack> for Theme {
             version: p.version.clone(),
             extends: p.extends.clone(),
             aliases: p.aliases.clone(),
+            dark: p.dark.clone(),
             types: p.types.iter().map(|t| t.as_str().to_owned()).collect(),
             palette: p.palette.iter().map(|(k, c)| PaletteColor { key: k.clone(), color: c.clone() }).collect(),
             sizes: p
