@@ -191,16 +191,14 @@ impl ImageService {
     /// The theme exists and provides the kind; checked before anything is fetched.
     pub fn check(&self, request: &CardRequest) -> Result<(), ImageError> {
         let themes = self.inner.renderer.themes();
-        let pack = pack_for(themes.get(&request.options.theme).map(|p| &**p), request)?;
-        dark_pack_for(&themes, pack, request).map(|_| ())
+        packs_for(&themes, request).map(|_| ())
     }
 
     /// The image for `request`, from the cache or drawn now.
     pub async fn image(&self, request: &CardRequest, budget: &dyn Budget) -> Result<Rendered, ImageError> {
         let card = cards::kind(request.kind);
         let themes = self.inner.renderer.themes();
-        let pack = pack_for(themes.get(&request.options.theme).map(|p| &**p), request)?;
-        let dark = dark_pack_for(&themes, pack, request)?;
+        let (pack, dark) = packs_for(&themes, request)?;
         let fetched = self.fetch(card.source(), &request.subject, budget, request.options.commits).await?;
         let key = cache_key(request, &fetched.data, self.inner.renderer.generation());
         let mut drawn_now = false;
@@ -401,36 +399,26 @@ fn svg_image(svg: String, key: &Key) -> Image {
     Image::new(ImageFormat::Svg, Bytes::from(svg), key)
 }
 
-/// The pack for the request's theme, if it exists and provides the kind.
-fn pack_for<'a>(pack: Option<&'a Pack>, request: &CardRequest) -> Result<&'a Pack, ImageError> {
-    let theme = &request.options.theme;
-    let pack =
-        pack.ok_or_else(|| OptionError { name: "theme", reason: format!("no theme named `{theme}` (see /themes)") })?;
-    if !pack.provides(request.kind) {
-        return Err(OptionError {
-            name: "type",
-            reason: format!("theme `{theme}` has no `{}` banner", request.kind.as_str()),
+/// The request's packs: its theme, and for a light/dark pair (`theme=auto`, `theme=LIGHT,DARK`)
+/// the dark one; each must exist and provide the kind.
+fn packs_for<'a>(themes: &'a ThemeSet, request: &CardRequest) -> Result<(&'a Pack, Option<&'a Pack>), ImageError> {
+    let light = pack_named(themes, &request.options.theme, request)?;
+    let dark = match &request.options.dark_theme {
+        None => None,
+        Some(DarkTheme::Named(name)) => Some(pack_named(themes, name, request)?),
+        Some(DarkTheme::Paired) => {
+            let name = light.dark.as_deref().ok_or_else(|| OptionError {
+                name: "theme",
+                reason: format!("theme `{0}` names no dark pack; use theme={0},DARK (see /themes)", light.name),
+            })?;
+            Some(pack_named(themes, name, request)?)
         }
-        .into());
-    }
-    Ok(pack)
+    };
+    Ok((light, dark))
 }
 
-/// The dark pack of a light/dark pair (`theme=auto`, `theme=LIGHT,DARK`), checked like the light
-/// one; None when the request asks for one scheme.
-fn dark_pack_for<'a>(
-    themes: &'a ThemeSet,
-    light: &Pack,
-    request: &CardRequest,
-) -> Result<Option<&'a Pack>, ImageError> {
-    let name = match &request.options.dark_theme {
-        None => return Ok(None),
-        Some(DarkTheme::Named(name)) => name.as_str(),
-        Some(DarkTheme::Paired) => light.dark.as_deref().ok_or_else(|| OptionError {
-            name: "theme",
-            reason: format!("theme `{}` names no dark pack; use theme={},DARK (see /themes)", light.name, light.name),
-        })?,
-    };
+/// The pack called `name`, if it exists and provides the request's kind.
+fn pack_named<'a>(themes: &'a ThemeSet, name: &str, request: &CardRequest) -> Result<&'a Pack, ImageError> {
     let pack = themes
         .get(name)
         .ok_or_else(|| OptionError { name: "theme", reason: format!("no theme named `{name}` (see /themes)") })?;
@@ -441,7 +429,7 @@ fn dark_pack_for<'a>(
         }
         .into());
     }
-    Ok(Some(pack))
+    Ok(pack)
 }
 
 /// Everything the image depends on; equal keys are equal images.
