@@ -285,6 +285,13 @@ impl TestApp {
     pub async fn preview(&self, query: &str) -> Reply {
         self.get(&format!("/banners/preview?{query}")).await
     }
+
+    /// Creates a stored banner with the API key (`POST /banners`); returns its id.
+    pub async fn create_banner(&self, body: serde_json::Value) -> String {
+        let response = self.client.post(format!("{}/banners", self.address)).bearer_auth(API_KEY).json(&body).send();
+        let created: serde_json::Value = response.await.unwrap().json().await.unwrap();
+        created["banner"]["id"].as_str().unwrap_or_else(|| panic!("no banner created: {created}")).to_owned()
+    }
 }
 
 /// Asserts the SVG is well-formed XML and that usvg (what resvg renders with) accepts it; returns

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{API_KEY, TestApp, spawn_app};
+use crate::helpers::{TestApp, spawn_app};
 
 async fn json_of(app: &TestApp, path: &str) -> Value {
     let reply = app.get(path).await;
@@ -42,18 +42,7 @@ async fn languages_repositories_and_stored_banners_come_as_json_too() {
 
     let languages = json_of(&app, "/api/top-langs?username=octocat&format=json").await;
     let pin = json_of(&app, "/banners/preview?type=pin&repo=octocat/hello-world&format=json").await;
-    let created: Value = app
-        .client
-        .post(format!("{}/banners", app.address))
-        .bearer_auth(API_KEY)
-        .json(&json!({ "username": "octocat", "type": "languages" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = created["banner"]["id"].as_str().unwrap();
+    let id = app.create_banner(json!({ "username": "octocat", "type": "languages" })).await;
     let stored = json_of(&app, &format!("/banners/{id}.json")).await;
 
     let shares: Vec<(String, String, f64)> = languages["languages"]

@@ -70,15 +70,7 @@ async fn a_replayed_webhook_is_ignored_by_the_other_replica_and_refreshes_are_th
 #[tokio::test]
 async fn a_banner_read_alternately_from_two_replicas_is_rendered_and_stored_once() {
     let (a, b) = two_replicas().await;
-    let created = a
-        .client
-        .post(format!("{}/banners", a.address))
-        .bearer_auth(API_KEY)
-        .json(&json!({ "username": "octocat", "type": "compact" }))
-        .send()
-        .await
-        .unwrap();
-    let id = created.json::<serde_json::Value>().await.unwrap()["banner"]["id"].as_str().unwrap().to_owned();
+    let id = a.create_banner(json!({ "username": "octocat", "type": "compact" })).await;
     a.step().await;
     let mut events = a.bus.subscribe().await.unwrap();
 

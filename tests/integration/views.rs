@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{API_KEY, TestApp, TestConfig, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, TestConfig, spawn_app, spawn_app_with};
 
 async fn replica_of(app: &TestApp) -> TestApp {
     spawn_app_with(TestConfig { db: Some(app.db.clone()), github: Some(app.github.clone()), ..Default::default() })
@@ -26,18 +26,7 @@ async fn get_ok(app: &TestApp, path: &str) {
 async fn views_add_up_across_two_replicas_and_are_written_at_a_graceful_shutdown() {
     let a = spawn_app().await;
     let b = replica_of(&a).await;
-    let created: Value = a
-        .client
-        .post(format!("{}/banners", a.address))
-        .bearer_auth(API_KEY)
-        .json(&json!({ "username": "octocat", "type": "compact" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let banner = created["banner"]["id"].as_str().unwrap().to_owned();
+    let banner = a.create_banner(json!({ "username": "octocat", "type": "compact" })).await;
 
     for path in ["/banners/preview?username=octocat", "/banners/preview.png?username=octocat", "/api?username=octocat"]
     {
