@@ -164,7 +164,16 @@ impl Services {
         let cancel = CancellationToken::new();
         let mut tasks = vec![self.relay.clone().spawn(RELAY_INTERVAL, cancel.clone())];
         tasks.extend(self.consumers.spawn(cancel.clone()));
-        tasks.push(self.state.views.clone().spawn_flush(VIEW_COUNT_FLUSH_INTERVAL, cancel.clone()));
+        let views = self.state.views.clone();
+        tasks.push(crate::worker::spawn_flushing(
+            VIEW_COUNT_FLUSH_INTERVAL,
+            cancel.clone(),
+            "could not write view counts; kept for the next try",
+            move || {
+                let views = views.clone();
+                async move { views.flush().await }
+            },
+        ));
         if with_scheduler {
             tasks.push(self.scheduler.clone().spawn(cancel.clone()));
         } else {

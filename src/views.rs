@@ -8,10 +8,8 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
 use crate::domain::{Login, ViewSubject};
@@ -139,24 +137,6 @@ impl ViewCounter {
             }
         }
         Ok(counts)
-    }
-
-    /// Flushes every `every` until `cancel` fires, and once more then.
-    pub fn spawn_flush(self, every: Duration, cancel: CancellationToken) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(async move {
-            loop {
-                let stop = tokio::select! {
-                    () = tokio::time::sleep(every) => false,
-                    () = cancel.cancelled() => true,
-                };
-                if let Err(error) = self.flush().await {
-                    tracing::warn!(%error, "could not write view counts; kept for the next try");
-                }
-                if stop {
-                    return;
-                }
-            }
-        })
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Counted> {

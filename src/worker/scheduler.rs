@@ -144,19 +144,9 @@ impl RefreshScheduler {
 
     /// Flushes views every `every` until `cancel` fires (and once more then).
     pub fn spawn_view_flush(self, every: Duration, cancel: CancellationToken) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(async move {
-            loop {
-                let stop = tokio::select! {
-                    () = tokio::time::sleep(every) => false,
-                    () = cancel.cancelled() => true,
-                };
-                if let Err(error) = self.flush_views().await {
-                    tracing::warn!(%error, "could not record views in the refresh schedule");
-                }
-                if stop {
-                    return;
-                }
-            }
+        super::spawn_flushing(every, cancel, "could not record views in the refresh schedule", move || {
+            let this = self.clone();
+            async move { this.flush_views().await }
         })
     }
 
