@@ -484,7 +484,7 @@ impl StatsService {
         let progress = self.inner.progress.lock().unwrap_or_else(|p| p.into_inner()).get(key).cloned()?;
         let partial = progress.so_far()?;
         let mut snapshot = partial.snapshot;
-        // Versions the partial card apart from the complete one (and from earlier partial ones).
+        // By the service's clock, like every snapshot it serves (`X-Stats-Fetched-At`).
         snapshot.fetched_at = self.now().trunc_subsecs(6);
         let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         let counted =
