@@ -15,6 +15,7 @@ mod m20261129_000005_create_shared_claims;
 mod m20261129_000006_add_all_time_totals;
 mod m20261130_000007_create_view_counts;
 mod m20261130_000008_add_snapshot_source;
+mod m20261130_000009_create_contribution_years;
 
 /// The ordered list of migrations the service applies at start-up (`migrate` subcommand too).
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000006_add_all_time_totals::Migration),
             Box::new(m20261130_000007_create_view_counts::Migration),
             Box::new(m20261130_000008_add_snapshot_source::Migration),
+            Box::new(m20261130_000009_create_contribution_years::Migration),
         ]
     }
 }

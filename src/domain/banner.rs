@@ -17,16 +17,22 @@ pub enum BannerType {
     Gist,
     /// A WakaTime user's coding time by language.
     Wakatime,
+    /// Contribution streaks: total, current and longest.
+    Streak,
+    /// The contribution heatmap of a year, or the activity graph (`layout=graph`).
+    Calendar,
 }
 
 impl BannerType {
-    pub const ALL: [BannerType; 6] = [
+    pub const ALL: [BannerType; 8] = [
         BannerType::Wide,
         BannerType::Compact,
         BannerType::Languages,
         BannerType::Pin,
         BannerType::Gist,
         BannerType::Wakatime,
+        BannerType::Streak,
+        BannerType::Calendar,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -37,6 +43,8 @@ impl BannerType {
             BannerType::Pin => "pin",
             BannerType::Gist => "gist",
             BannerType::Wakatime => "wakatime",
+            BannerType::Streak => "streak",
+            BannerType::Calendar => "calendar",
         }
     }
 }
@@ -48,7 +56,7 @@ impl FromStr for BannerType {
         Self::ALL
             .into_iter()
             .find(|t| t.as_str() == s)
-            .ok_or_else(|| "must be one of wide, compact, languages, pin, gist, wakatime".to_owned())
+            .ok_or_else(|| "must be one of wide, compact, languages, pin, gist, wakatime, streak, calendar".to_owned())
     }
 }
 

@@ -22,7 +22,7 @@ pub struct ContributionDay {
     pub count: u32,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum StreakMode {
     #[default]
     Daily,

@@ -10,6 +10,7 @@ use reqwest::header::{HeaderMap, RETRY_AFTER, USER_AGENT};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+use super::queries::calendar::{ContributionCalendar, contribution_calendar};
 use super::queries::{
     CommitsInYear, GistCard, RateLimitCheck, RepositoryCard, UserRepositories, UserStats, commits_in_year, gist_card,
     rate_limit_check, repository_card, user_repositories, user_stats,
@@ -17,8 +18,8 @@ use super::queries::{
 use super::tokens::{Budget, Offer, PoolLimits, TokenInfo, TokenPool};
 use super::{FetchProgress, GitHubApi, GitHubError};
 use crate::domain::{
-    AllTime, CodeCard, Contributions, GistId, LanguageSize, Login, Profile, RepoRef, RepoSnapshot, SnapshotSource,
-    UserSnapshot,
+    AllTime, CodeCard, ContributionDay, ContributionYear, Contributions, GistId, LanguageSize, Login, Profile, RepoRef,
+    RepoSnapshot, SnapshotSource, UserSnapshot,
 };
 use user_repositories::OrderDirection;
 
@@ -105,6 +106,16 @@ macro_rules! reports_rate_limit {
     )*};
 }
 reports_rate_limit!(user_stats, user_repositories, rate_limit_check, repository_card, gist_card, commits_in_year);
+
+impl ReportsRateLimit for contribution_calendar::ResponseData {
+    fn budget(&self) -> Option<Budget> {
+        self.rate_limit.as_ref().map(|r| Budget {
+            remaining: r.remaining,
+            limit: Some(r.limit),
+            reset_at: Some(r.reset_at.with_timezone(&Utc)),
+        })
+    }
+}
 
 impl GitHubClient {
     pub fn new(
@@ -433,6 +444,35 @@ impl GitHubApi for GitHubClient {
         let data = self.execute::<CommitsInYear>(variables).await?;
         let user = data.user.ok_or(GitHubError::NotFound)?;
         Ok(user.contributions_collection.total_commit_contributions)
+    }
+
+    async fn fetch_contribution_year(
+        &self,
+        login: &Login,
+        year: i32,
+        offset_minutes: i32,
+    ) -> Result<ContributionYear, GitHubError> {
+        let (from, to) = crate::domain::year_bounds(year, offset_minutes)
+            .ok_or_else(|| GitHubError::Decode(format!("no calendar year {year} at offset {offset_minutes}")))?;
+        let variables = contribution_calendar::Variables { login: login.as_str().to_owned(), from, to };
+        let data = self.execute::<ContributionCalendar>(variables).await?;
+        let collection = data.user.ok_or(GitHubError::NotFound)?.contributions_collection;
+        let mut days: Vec<ContributionDay> = collection
+            .contribution_calendar
+            .weeks
+            .into_iter()
+            .flat_map(|week| week.contribution_days)
+            .map(|day| ContributionDay { date: day.date, count: u32::try_from(day.contribution_count).unwrap_or(0) })
+            .collect();
+        days.sort_by_key(|d| d.date);
+        Ok(ContributionYear {
+            year,
+            offset_minutes,
+            days,
+            restricted: u64::try_from(collection.restricted_contributions_count).unwrap_or(0),
+            contribution_years: collection.contribution_years.into_iter().map(|y| y as i32).collect(),
+            fetched_at: Utc::now(),
+        })
     }
 
     async fn fetch_gist(&self, id: &GistId) -> Result<CodeCard, GitHubError> {

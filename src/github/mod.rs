@@ -13,7 +13,7 @@ pub use progress::{FetchProgress, PartialUser};
 pub use rest::RestClient;
 pub use tokens::{PoolLimits, TokenInfo, TokenStatus};
 
-use crate::domain::{CodeCard, GistId, Login, RepoRef, UserSnapshot};
+use crate::domain::{CodeCard, ContributionYear, GistId, Login, RepoRef, UserSnapshot};
 
 /// Where user snapshots come from; the stats service depends on this, not on HTTP.
 #[async_trait::async_trait]
@@ -27,6 +27,15 @@ pub trait GitHubApi: Send + Sync {
 
     /// Commit contributions of `login` in one UTC calendar year.
     async fn fetch_commits_in_year(&self, login: &Login, year: i32) -> Result<i64, GitHubError>;
+
+    /// One calendar year of a user's contributions, its days counted at `offset_minutes` east of
+    /// UTC (one query, whatever the year).
+    async fn fetch_contribution_year(
+        &self,
+        login: &Login,
+        year: i32,
+        offset_minutes: i32,
+    ) -> Result<ContributionYear, GitHubError>;
 
     /// One public gist by id.
     async fn fetch_gist(&self, id: &GistId) -> Result<CodeCard, GitHubError>;

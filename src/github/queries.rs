@@ -55,3 +55,20 @@ pub struct GistCard;
     response_derives = "Debug"
 )]
 pub struct CommitsInYear;
+
+/// The calendar query sends its bounds with the reader's UTC offset (GitHub counts the days in
+/// it), so here `DateTime` keeps its offset.
+pub mod calendar {
+    use graphql_client::GraphQLQuery;
+
+    type DateTime = chrono::DateTime<chrono::FixedOffset>;
+    type Date = chrono::NaiveDate;
+
+    #[derive(GraphQLQuery)]
+    #[graphql(
+        schema_path = "github_queries/github.schema.graphql",
+        query_path = "github_queries/contribution_calendar.graphql",
+        response_derives = "Debug"
+    )]
+    pub struct ContributionCalendar;
+}

@@ -14,6 +14,7 @@
 
 mod code;
 mod commits;
+mod contributions;
 mod expiry;
 mod flights;
 mod upstream;
@@ -34,6 +35,7 @@ use flights::Flights;
 
 pub use code::{CodeKey, CodeService};
 pub use commits::{CommitsService, FIRST_YEAR};
+pub use contributions::{CalendarLookup, ContributionsService};
 pub use upstream::Lookup;
 pub use wakatime::WakaService;
 

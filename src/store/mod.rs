@@ -12,6 +12,7 @@
 mod banners;
 mod claims;
 mod connection;
+mod contributions;
 mod entities;
 mod error;
 mod lookups;
@@ -24,6 +25,7 @@ mod views;
 pub use banners::{BannerRecord, BannerStore, Page, StoredRender};
 pub use claims::Claims;
 pub use connection::{connect, connect_with_schema, migrate, ping};
+pub use contributions::ContributionStore;
 pub use error::StoreError;
 pub use lookups::{RepoPage, UserSummary};
 pub use outbox::{DEFAULT_ORIGIN, OutboxStore};

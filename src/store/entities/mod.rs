@@ -5,6 +5,7 @@
 
 pub(crate) mod banner;
 pub(crate) mod banner_render;
+pub(crate) mod contribution_year;
 pub(crate) mod event_outbox;
 pub(crate) mod github_user;
 pub(crate) mod manual_refresh;
