@@ -20,8 +20,12 @@ use crate::events::{EventBus, InProcessBus};
 use crate::github::{GitHubClient, PoolLimits, RestClient, RetryPolicy};
 use crate::images::{ImageService, LiveSources};
 use crate::render::{RasterPool, Renderer};
-use crate::stats::{CodeService, CommitsService, StatsService, StatsSettings, TtlPolicy, Waits, WakaService};
-use crate::store::{self, BannerStore, Claims, OutboxStore, RefreshSchedule, SnapshotStore, ViewStore};
+use crate::stats::{
+    CodeService, CommitsService, ContributionsService, StatsService, StatsSettings, TtlPolicy, Waits, WakaService,
+};
+use crate::store::{
+    self, BannerStore, Claims, ContributionStore, OutboxStore, RefreshSchedule, SnapshotStore, ViewStore,
+};
 use crate::views::ViewCounter;
 use crate::wakatime::WakaTimeClient;
 use crate::worker::{Consumers, OutboxRelay, RefreshScheduler, SchedulerSettings};
@@ -93,6 +97,14 @@ impl Services {
         .context("could not build the WakaTime client")?;
         let wakatime = WakaService::new(wakatime_client, ttl, waits, settings.cache_max_users, clock.clone());
         let commits = CommitsService::new(github.clone(), ttl, waits, settings.cache_max_users, clock.clone());
+        let contributions = ContributionsService::new(
+            github.clone(),
+            ContributionStore::new(db.clone()),
+            ttl,
+            waits,
+            settings.cache_max_users,
+            clock.clone(),
+        );
         let stats = StatsService::new(
             github,
             SnapshotStore::with_origin(db.clone(), origin.clone()),
@@ -114,7 +126,13 @@ impl Services {
             None => RasterPool::per_core(usize::from(limits.png_max_queue)),
         });
         let images = ImageService::new(
-            Some(LiveSources { stats: stats.clone(), code: code.clone(), wakatime, commits }),
+            Some(LiveSources {
+                stats: stats.clone(),
+                code: code.clone(),
+                wakatime,
+                commits,
+                contributions: contributions.clone(),
+            }),
             renderer.clone(),
             raster,
             settings.response_cache_bytes,
@@ -142,6 +160,7 @@ impl Services {
             bus_name: bus.name(),
             stats,
             code,
+            contributions,
             renderer,
             banners,
             api_keys: ApiKeys::new(&settings.api_keys),

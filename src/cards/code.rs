@@ -39,6 +39,19 @@ fn variants() -> Vec<BannerOptions> {
 }
 
 impl CardKind for Pin {
+    fn title(&self) -> &'static str {
+        "Repository"
+    }
+
+    fn options(&self) -> Vec<super::spec::OptionSpec> {
+        let mut o = vec![
+            super::spec::flag("show_owner", "owner/name as the title"),
+            super::spec::number("description_lines_count", 1, 3, None, "Description lines"),
+        ];
+        o.extend(super::spec::common());
+        o
+    }
+
     fn kind(&self) -> BannerType {
         BannerType::Pin
     }
@@ -61,6 +74,16 @@ impl CardKind for Pin {
 }
 
 impl CardKind for Gist {
+    fn title(&self) -> &'static str {
+        "Gist"
+    }
+
+    fn options(&self) -> Vec<super::spec::OptionSpec> {
+        let mut o = vec![super::spec::flag("show_owner", "owner/name as the title")];
+        o.extend(super::spec::common());
+        o
+    }
+
     fn kind(&self) -> BannerType {
         BannerType::Gist
     }

@@ -23,6 +23,14 @@ const CARD: UserCard = UserCard {
 };
 
 impl CardKind for Compact {
+    fn title(&self) -> &'static str {
+        "Stats card"
+    }
+
+    fn options(&self) -> Vec<super::spec::OptionSpec> {
+        super::spec::stats()
+    }
+
     fn kind(&self) -> BannerType {
         BannerType::Compact
     }

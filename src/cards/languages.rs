@@ -19,6 +19,14 @@ const CARD: UserCard = UserCard {
 };
 
 impl CardKind for Languages {
+    fn title(&self) -> &'static str {
+        "Top languages"
+    }
+
+    fn options(&self) -> Vec<super::spec::OptionSpec> {
+        super::spec::languages()
+    }
+
     fn kind(&self) -> BannerType {
         BannerType::Languages
     }

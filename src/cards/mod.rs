@@ -21,14 +21,20 @@
 
 mod code;
 mod compact;
+mod contributions;
 mod languages;
+pub mod spec;
 mod user_card;
 mod wakatime;
 mod wide;
 
 use std::sync::Arc;
 
-use crate::domain::{BannerType, CodeCard, GistId, Login, PartialCount, RepoRef, UserSnapshot, WakaStats, WakaUser};
+use chrono::NaiveDate;
+
+use crate::domain::{
+    BannerType, CodeCard, ContributionYear, GistId, Login, PartialCount, RepoRef, UserSnapshot, WakaStats, WakaUser,
+};
 use crate::render::{BannerOptions, Pack, RenderError, Sample, ThemeError};
 
 /// Where a card kind's data comes from.
@@ -42,6 +48,8 @@ pub enum Source {
     Gist,
     /// A WakaTime user, through `WakaService`.
     WakaTime,
+    /// A GitHub user's contribution calendar, through `ContributionsService`.
+    Contributions,
 }
 
 impl Source {
@@ -53,6 +61,10 @@ impl Source {
             }
             Source::Repository | Source::Gist => CardData::Code { card: Arc::new(sample.code_card()), stale: false },
             Source::WakaTime => CardData::WakaTime { stats: Arc::new(sample.waka_stats()), stale: false },
+            Source::Contributions => {
+                let (login, years, today) = sample.contribution_years();
+                CardData::Contributions { login, years: years.into_iter().map(Arc::new).collect(), today, stale: false }
+            }
         }
     }
 }
@@ -91,6 +103,14 @@ pub enum CardData {
         stats: Arc<WakaStats>,
         stale: bool,
     },
+    /// A user's contribution years (current first), as of the reader's `today`.
+    Contributions {
+        login: String,
+        years: Vec<Arc<ContributionYear>>,
+        today: NaiveDate,
+        /// The current year is older than the soft TTL.
+        stale: bool,
+    },
 }
 
 impl CardData {
@@ -111,15 +131,25 @@ impl CardData {
             CardData::WakaTime { stats, stale } => {
                 ("wakatime", stats.username.as_str(), stats.fetched_at.timestamp_micros(), *stale, 0, None)
             }
+            // The years' fetch times together, the reader's date and the number of years.
+            CardData::Contributions { login, years, today, stale } => (
+                "contributions",
+                login.as_str(),
+                years.iter().map(|y| y.fetched_at.timestamp_micros()).fold(0, i64::wrapping_add),
+                *stale,
+                i64::from(chrono::Datelike::num_days_from_ce(today)),
+                Some(years.len() as u32),
+            ),
         }
     }
 
     /// Marks the data as older than the soft TTL (pack validation shows the stale line).
     pub fn set_stale(&mut self, value: bool) {
         match self {
-            CardData::User { stale, .. } | CardData::Code { stale, .. } | CardData::WakaTime { stale, .. } => {
-                *stale = value
-            }
+            CardData::User { stale, .. }
+            | CardData::Code { stale, .. }
+            | CardData::WakaTime { stale, .. }
+            | CardData::Contributions { stale, .. } => *stale = value,
         }
     }
 }
@@ -144,6 +174,17 @@ pub(crate) fn finish<C: serde::Serialize>(
     context: &C,
     output: Output,
 ) -> Result<String, RenderError> {
+    finish_without(pack, kind, context, output, &[])
+}
+
+/// [`finish`], leaving `geometry` (keys that only place things on the card) out of the JSON.
+pub(crate) fn finish_without<C: serde::Serialize>(
+    pack: &Pack,
+    kind: BannerType,
+    context: &C,
+    output: Output,
+    geometry: &[&str],
+) -> Result<String, RenderError> {
     let failed = |message: String| RenderError::Template {
         theme: pack.name.clone(),
         template: format!("{}.svg.hbs", kind.as_str()),
@@ -155,6 +196,9 @@ pub(crate) fn finish<C: serde::Serialize>(
             let mut value = serde_json::to_value(context).map_err(|e| failed(e.to_string()))?;
             if let Some(fields) = value.as_object_mut() {
                 fields.remove("theme");
+                for key in geometry {
+                    fields.remove(*key);
+                }
                 // Templates may read any number from `stats`; the card shows its `items` (minus
                 // `hide`) and the repository count beside the rank, so only those are data here.
                 if let Some(stats) = fields.get_mut("stats").and_then(|s| s.as_object_mut()) {
@@ -180,6 +224,12 @@ pub trait CardKind: Send + Sync + 'static {
     /// What the card shows, as JSON (`format=json`): its template context without the theme.
     fn json(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError>;
 
+    /// What it is called on the builder page.
+    fn title(&self) -> &'static str;
+
+    /// The options it takes, for frontends (see [`spec`]).
+    fn options(&self) -> Vec<spec::OptionSpec>;
+
     /// The option sets pack validation renders every sample with (layouts, icons).
     fn variants(&self) -> Vec<BannerOptions> {
         vec![BannerOptions { show_icons: true, ..BannerOptions::default() }]
@@ -195,6 +245,8 @@ pub fn kind(kind: BannerType) -> &'static dyn CardKind {
         BannerType::Pin => &code::Pin,
         BannerType::Gist => &code::Gist,
         BannerType::Wakatime => &wakatime::WakaTime,
+        BannerType::Streak => &contributions::Streak,
+        BannerType::Calendar => &contributions::Calendar,
     }
 }
 

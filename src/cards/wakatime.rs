@@ -7,6 +7,22 @@ use crate::render::{BannerOptions, DisplayFormat, LanguagesLayout, Pack, RenderE
 pub(super) struct WakaTime;
 
 impl CardKind for WakaTime {
+    fn title(&self) -> &'static str {
+        "WakaTime"
+    }
+
+    fn options(&self) -> Vec<super::spec::OptionSpec> {
+        let mut o = vec![
+            super::spec::choice("layout", &["normal", "compact"], "Rows or one bar"),
+            super::spec::choice("display_format", &["time", "percent"], "Time or share"),
+            super::spec::number("langs_count", 1, 20, None, "Languages shown"),
+            super::spec::flag("hide_progress", "No bars"),
+            super::spec::flag("hide_title", "No title"),
+        ];
+        o.extend(super::spec::common());
+        o
+    }
+
     fn kind(&self) -> BannerType {
         BannerType::Wakatime
     }

@@ -25,6 +25,14 @@ const WIDE_ITEMS: [StatKey; 9] = [
 ];
 
 impl CardKind for Wide {
+    fn title(&self) -> &'static str {
+        "Profile banner"
+    }
+
+    fn options(&self) -> Vec<super::spec::OptionSpec> {
+        super::spec::stats()
+    }
+
     fn kind(&self) -> BannerType {
         BannerType::Wide
     }

@@ -29,10 +29,13 @@ pub use request::{CardRequest, UrlRequest, format, kind, query_pairs, subject};
 use crate::cards::{self, CardData, Source, Subject};
 use crate::domain::{ImageFormat, Login, UserSnapshot, WakaUser};
 use crate::render::{
-    CommitWindow, DarkTheme, OptionError, Pack, RasterError, RasterPool, Renderer, Scheme, ThemeSet, both_schemes,
+    BannerOptions, CommitWindow, DarkTheme, OptionError, Pack, RasterError, RasterPool, Renderer, Scheme, ThemeSet,
+    both_schemes,
 };
 use crate::stats::FIRST_YEAR;
-use crate::stats::{CodeKey, CodeService, CommitsService, Freshness, StatsError, StatsService, WakaService};
+use crate::stats::{
+    CodeKey, CodeService, CommitsService, ContributionsService, Freshness, StatsError, StatsService, WakaService,
+};
 use chrono::Datelike;
 
 /// PNGs are drawn at twice the SVG size so they stay crisp on high-density screens.
@@ -153,6 +156,7 @@ pub struct LiveSources {
     pub code: CodeService,
     pub wakatime: WakaService,
     pub commits: CommitsService,
+    pub contributions: ContributionsService,
 }
 
 struct Inner {
@@ -199,7 +203,7 @@ impl ImageService {
         let card = cards::kind(request.kind);
         let themes = self.inner.renderer.themes();
         let (pack, dark) = packs_for(&themes, request)?;
-        let fetched = self.fetch(card.source(), &request.subject, budget, request.options.commits).await?;
+        let fetched = self.fetch(card.source(), &request.subject, budget, &request.options).await?;
         let key = cache_key(request, &fetched.data, self.inner.renderer.generation());
         let mut drawn_now = false;
         let draw = async {
@@ -282,7 +286,7 @@ impl ImageService {
         source: Source,
         subject: &Subject,
         budget: &dyn Budget,
-        commits: CommitWindow,
+        options: &BannerOptions,
     ) -> Result<Fetched, ImageError> {
         match (source, subject) {
             (source, Subject::Sample(sample)) => {
@@ -292,6 +296,7 @@ impl ImageService {
             (Source::Repository, Subject::Repository(repo)) => self.code(CodeKey::Repository(repo), budget).await,
             (Source::Gist, Subject::Gist(id)) => self.code(CodeKey::Gist(id), budget).await,
             (Source::WakaTime, Subject::WakaTime(user)) => self.wakatime(user, budget).await,
+            (Source::Contributions, Subject::User(login)) => self.contributions(login, budget, options).await,
             (Source::UserStats, Subject::User(login)) => {
                 let stats = self.inner.live.as_ref().map(|l| &l.stats).ok_or(ImageError::NoSource)?;
                 let failed = |error: StatsError| ImageError::Stats { login: login.as_str().to_owned(), error };
@@ -313,7 +318,7 @@ impl ImageService {
                     Freshness::Partial(count) => Some(count),
                     _ => None,
                 };
-                let commits = self.commits(&lookup.snapshot, login, commits).await;
+                let commits = self.commits(&lookup.snapshot, login, options.commits).await;
                 Ok(Fetched {
                     data: CardData::User { snapshot: lookup.snapshot, stale, commits, partial },
                     freshness: Some(lookup.freshness),
@@ -356,6 +361,42 @@ impl ImageService {
             data: CardData::Code { card: lookup.value, stale: lookup.freshness != Freshness::Fresh },
             freshness: Some(lookup.freshness),
             fetched_at: Some(fetched_at),
+        })
+    }
+
+    /// A user's contribution calendar in the reader's timezone: the current year from memory,
+    /// else charged to the caller and fetched (with the past years it does not have yet).
+    async fn contributions(
+        &self,
+        login: &Login,
+        budget: &dyn Budget,
+        options: &BannerOptions,
+    ) -> Result<Fetched, ImageError> {
+        let live = self.inner.live.as_ref().ok_or(ImageError::NoSource)?;
+        if !live.stats.permits(login) {
+            let error = StatsError::Refused { login: login.as_str().to_owned() };
+            return Err(ImageError::Stats { login: login.as_str().to_owned(), error });
+        }
+        let service = &live.contributions;
+        let offset = service.offset_now(&options.contributions.timezone);
+        if !service.is_cached(login, offset) {
+            budget.charge()?;
+        }
+        let lookup = service
+            .calendar(login, offset, options.contributions.starting_year)
+            .await
+            .map_err(|error| ImageError::Stats { login: login.as_str().to_owned(), error })?;
+        let fetched_at = lookup.years.first().map(|y| y.fetched_at);
+        let stale = matches!(lookup.freshness, Freshness::Revalidating | Freshness::StaleIfError);
+        Ok(Fetched {
+            data: CardData::Contributions {
+                login: login.as_str().to_owned(),
+                years: lookup.years,
+                today: lookup.today,
+                stale,
+            },
+            freshness: Some(lookup.freshness),
+            fetched_at,
         })
     }
 

@@ -43,6 +43,9 @@ impl CardRequest {
         let kind = kind(params)?;
         let subject = subject(kind, params)?;
         let options = BannerOptions::from_params(params)?;
+        if options.contributions.graph && kind != BannerType::Calendar {
+            return Err(invalid("layout", "graph is a layout of type=calendar"));
+        }
         Ok(Self::new(kind, subject, options, format))
     }
 }
@@ -56,7 +59,7 @@ pub fn subject(kind: BannerType, params: &HashMap<String, String>) -> Result<Sub
         Login::parse(username).map_err(|e| invalid("username", e.to_string()))
     };
     match crate::cards::kind(kind).source() {
-        Source::UserStats => Ok(Subject::User(login()?)),
+        Source::UserStats | Source::Contributions => Ok(Subject::User(login()?)),
         Source::Repository => {
             let repo = get("repo").ok_or_else(|| invalid("repo", "is required: owner/name"))?;
             let parsed = if repo.contains('/') { RepoRef::parse(repo) } else { RepoRef::new(login()?, repo) };

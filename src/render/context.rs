@@ -122,6 +122,9 @@ pub struct ThemeView {
     pub number_precision: u8,
     /// Language sizes in bytes rather than percentages (`{{bytes bytes}}`).
     pub show_bytes: bool,
+    /// Heatmap shades from no contributions (0) to the most (4): the palette's `level0`-`level4`
+    /// when the pack sets all five, else `track` and the icon colour blended into the background.
+    pub levels: [String; 5],
 }
 
 #[derive(Debug, Serialize)]
@@ -289,7 +292,7 @@ impl<'a> BannerContext<'a> {
     }
 }
 
-pub(super) fn theme_view(pack: &Pack, kind: BannerType, options: &BannerOptions) -> ThemeView {
+pub(crate) fn theme_view(pack: &Pack, kind: BannerType, options: &BannerOptions) -> ThemeView {
     let mut palette = pack.palette.clone();
     let overrides = [
         ("title", &options.title_color),
@@ -323,6 +326,7 @@ pub(super) fn theme_view(pack: &Pack, kind: BannerType, options: &BannerOptions)
         palette.insert("ring".to_owned(), ring.clone());
     }
     let size = pack.size(kind);
+    let levels = levels(&pack.palette, &palette);
     ThemeView {
         name: pack.name.clone(),
         palette,
@@ -350,7 +354,39 @@ pub(super) fn theme_view(pack: &Pack, kind: BannerType, options: &BannerOptions)
         rank_icon: options.rank_icon.as_str(),
         number_precision: options.number_precision.unwrap_or(1),
         show_bytes: options.show_bytes,
+        levels,
     }
+}
+
+/// See [`ThemeView::levels`]; `pack` is the pack's own palette (a gradient background is not a
+/// colour to blend into), `shown` the one with the URL's colours.
+fn levels(pack: &BTreeMap<String, String>, shown: &BTreeMap<String, String>) -> [String; 5] {
+    let own = |n: usize| pack.get(&format!("level{n}")).cloned();
+    if let [Some(a), Some(b), Some(c), Some(d), Some(e)] = [0, 1, 2, 3, 4].map(own) {
+        return [a, b, c, d, e];
+    }
+    let color = |key: &str| shown.get(key).or_else(|| pack.get(key)).map(String::as_str).unwrap_or("#888888");
+    let background = pack.get("background").map(String::as_str).unwrap_or("#ffffff");
+    let icon = color("icon");
+    let shade = |share: f64| blend(background, icon, share).unwrap_or_else(|| icon.to_owned());
+    [color("track").to_owned(), shade(0.3), shade(0.55), shade(0.8), shade(1.0)]
+}
+
+/// `#rrggbb` that is `share` of the way from `from` to `to` (`#rgb` or `#rrggbb`; None for
+/// anything else).
+fn blend(from: &str, to: &str, share: f64) -> Option<String> {
+    let rgb = |hex: &str| -> Option<[f64; 3]> {
+        let hex = hex.strip_prefix('#')?;
+        let digits: Vec<u8> = match hex.len() {
+            3 => hex.chars().map(|c| c.to_digit(16).map(|d| (d * 17) as u8)).collect::<Option<_>>()?,
+            6 => (0..3).map(|i| u8::from_str_radix(hex.get(i * 2..i * 2 + 2)?, 16).ok()).collect::<Option<_>>()?,
+            _ => return None,
+        };
+        Some([f64::from(digits[0]), f64::from(digits[1]), f64::from(digits[2])])
+    };
+    let (a, b) = (rgb(from)?, rgb(to)?);
+    let mix = |i: usize| (a[i] + (b[i] - a[i]) * share).round().clamp(0.0, 255.0) as u8;
+    Some(format!("#{:02x}{:02x}{:02x}", mix(0), mix(1), mix(2)))
 }
 
 /// `12` rather than `12.0` in templates, so attributes read the way authors wrote them.

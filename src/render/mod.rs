@@ -6,8 +6,10 @@
 //! a pack only loads if every type it provides renders well-formed SVG for every sample shape.
 
 mod assets;
+mod calendar_context;
 mod code_context;
 mod context;
+pub mod contribution_options;
 mod escape;
 mod helpers;
 pub mod i18n;
@@ -16,6 +18,7 @@ pub mod png;
 pub mod raster;
 pub mod samples;
 mod scheme;
+mod streak_context;
 pub mod theme;
 mod waka_context;
 
@@ -26,6 +29,7 @@ use std::sync::{Arc, RwLock};
 use handlebars::Handlebars;
 
 pub use assets::linguist_color;
+pub use calendar_context::{CalendarContext, GEOMETRY as CALENDAR_GEOMETRY};
 pub use code_context::CodeContext;
 pub use context::{BannerContext, BannerData, CONTEXT_VERSION, CardSpec, ErrorContext, UserView};
 pub use escape::xml as escape_text;
@@ -35,6 +39,7 @@ pub use options::{
 pub use raster::{RasterError, RasterPool};
 pub use samples::Sample;
 pub use scheme::both_schemes;
+pub use streak_context::StreakContext;
 pub use theme::{DEFAULT_THEME, Pack, ThemeError, ThemeSet};
 pub use waka_context::WakaContext;
 

@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 
+use super::contribution_options::{CONTRIBUTION_OPTION_NAMES, ContributionOptions};
 use super::i18n;
 use super::theme::DEFAULT_THEME;
 use super::theme::manifest::is_identifier;
@@ -206,6 +207,8 @@ pub struct BannerOptions {
     /// Language ranking weights (github-readme-stats' `size_weight`, `count_weight`); None is
     /// by bytes.
     pub language_weights: Option<(f64, f64)>,
+    /// Streak, calendar and activity graph cards.
+    pub contributions: ContributionOptions,
 }
 
 /// Which commits a stats card counts.
@@ -284,6 +287,7 @@ impl std::hash::Hash for BannerOptions {
             show_bytes,
             language_weights,
             commits,
+            contributions,
         } = self;
         (theme, dark_theme, scheme, locale, title_color, text_color, icon_color, border_color, ring_color).hash(state);
         match background {
@@ -296,7 +300,7 @@ impl std::hash::Hash for BannerOptions {
         (display_format, hide_progress, hide_title, hide_rank, card_width, line_height, text_bold).hash(state);
         (short_numbers, exclude_repos, show, rank_icon, number_precision, show_bytes).hash(state);
         language_weights.map(|(s, c)| (s.to_bits(), c.to_bits())).hash(state);
-        commits.hash(state);
+        (commits, contributions).hash(state);
     }
 }
 
@@ -340,12 +344,33 @@ impl Default for BannerOptions {
             show_bytes: false,
             language_weights: None,
             commits: CommitWindow::LastYear,
+            contributions: ContributionOptions::default(),
         }
     }
 }
 
 /// The option names `from_params` understands (anything else is ignored, for compatibility).
-pub const OPTION_NAMES: [&str; 38] = [
+pub const OPTION_NAMES: [&str; 48] = concat_names(BANNER_OPTION_NAMES, CONTRIBUTION_OPTION_NAMES);
+
+const fn concat_names<const A: usize, const B: usize, const N: usize>(
+    a: [&'static str; A],
+    b: [&'static str; B],
+) -> [&'static str; N] {
+    assert!(A + B == N, "the option name lists do not add up");
+    let mut out = [""; N];
+    let mut i = 0;
+    while i < A {
+        out[i] = a[i];
+        i += 1;
+    }
+    while i < N {
+        out[i] = b[i - A];
+        i += 1;
+    }
+    out
+}
+
+const BANNER_OPTION_NAMES: [&str; 38] = [
     "theme",
     "scheme",
     "locale",
@@ -481,12 +506,15 @@ impl BannerOptions {
                 _ => Err(invalid("langs_count", "must be a whole number from 1 to 20")),
             })
             .transpose()?;
-        if let Some(layout) = get("layout") {
+        let flag = |name: &'static str| get(name).map(|v| boolean(name, v)).transpose();
+        if let Some(layout) = get("layout").filter(|l| !l.eq_ignore_ascii_case("graph")) {
             o.layout = LanguagesLayout::ALL
                 .into_iter()
                 .find(|l| l.as_str().eq_ignore_ascii_case(layout))
-                .ok_or_else(|| invalid("layout", "must be one of normal, compact, donut, pie"))?;
+                .ok_or_else(|| invalid("layout", "must be one of normal, compact, donut, pie, graph"))?;
         }
+        o.contributions = ContributionOptions::from_params(params, flag)?;
+        o.contributions.graph = get("layout").is_some_and(|l| l.eq_ignore_ascii_case("graph"));
         o.disable_animations =
             get("disable_animations").map(|v| boolean("disable_animations", v)).transpose()?.unwrap_or(false);
         o.include_forks = get("include_forks").map(|v| boolean("include_forks", v)).transpose()?.unwrap_or(false);
@@ -495,7 +523,6 @@ impl BannerOptions {
             Some("percent") => DisplayFormat::Percent,
             Some(_) => return Err(invalid("display_format", "must be time or percent")),
         };
-        let flag = |name: &'static str| get(name).map(|v| boolean(name, v)).transpose();
         o.hide_title = flag("hide_title")?.unwrap_or(false);
         o.hide_rank = flag("hide_rank")?.unwrap_or(false);
         o.text_bold = flag("text_bold")?.unwrap_or(true);

@@ -1,9 +1,11 @@
 //! Built-in sample stats in several shapes, so themes can be validated, previewed and shown in the
 //! gallery offline, and so every pack is checked against the awkward cases, not just a nice one.
 
-use chrono::{TimeZone, Utc};
+use chrono::{Datelike, NaiveDate, TimeZone, Utc};
 
-use crate::domain::{Contributions, LanguageSize, Profile, RepoSnapshot, UserSnapshot};
+use crate::domain::{
+    ContributionDay, ContributionYear, Contributions, LanguageSize, Profile, RepoSnapshot, UserSnapshot,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sample {
@@ -100,6 +102,47 @@ impl Sample {
                 )],
             ),
         }
+    }
+}
+
+impl Sample {
+    /// The sample's login, contribution years (current first) and the reader's today: three
+    /// years of an active developer ending in a 12-day streak, one year without a contribution,
+    /// ten years of huge counts.
+    pub fn contribution_years(self) -> (String, Vec<ContributionYear>, NaiveDate) {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap_or_default();
+        let login = self.snapshot().profile.login;
+        let (first, count): (i32, fn(u32) -> u32) = match self {
+            Sample::Empty => (2026, |_| 0),
+            Sample::Huge => (2017, |i| 40_000 + (i * 7919) % 20_000),
+            _ => (2024, |i| ((i * 37 + 11) % 17).saturating_sub(4)),
+        };
+        let mut years: Vec<ContributionYear> = (first..=today.year())
+            .rev()
+            .map(|year| {
+                let start = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default();
+                let days = start
+                    .iter_days()
+                    .take_while(|d| d.year() == year && *d <= today)
+                    .map(|date| {
+                        let i = date.num_days_from_ce().unsigned_abs() % 100_000;
+                        let streak = (today - date).num_days() < 12 && self != Sample::Empty;
+                        ContributionDay { date, count: count(i).max(u32::from(streak)) }
+                    })
+                    .collect();
+                ContributionYear {
+                    year,
+                    offset_minutes: 0,
+                    days,
+                    restricted: 0,
+                    contribution_years: Vec::new(),
+                    fetched_at: Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0).single().unwrap_or_else(Utc::now),
+                }
+            })
+            .collect();
+        let with_contributions: Vec<i32> = years.iter().filter(|y| y.total() > 0).map(|y| y.year).collect();
+        years[0].contribution_years = with_contributions;
+        (login, years, today)
     }
 }
 

@@ -1,0 +1,127 @@
+//! `streak` and `calendar`: cards drawn from a user's contribution calendar (every year since
+//! their first contribution, in the reader's timezone).
+
+use super::{CardData, CardKind, Output, Source, finish, finish_without};
+use crate::domain::{BannerType, ContributionCalendar};
+use crate::render::contribution_options::ContributionOptions;
+use crate::render::{BannerOptions, CALENDAR_GEOMETRY, CalendarContext, Pack, RenderError, StreakContext};
+
+pub(super) struct Streak;
+pub(super) struct Calendar;
+
+/// The data as one calendar, or the error a kind gives for data of another source.
+fn calendar(pack: &Pack, kind: BannerType, data: &CardData) -> Result<(ContributionCalendar, bool), RenderError> {
+    let CardData::Contributions { login, years, today, stale } = data else {
+        return Err(RenderError::Template {
+            theme: pack.name.clone(),
+            template: format!("{}.svg.hbs", kind.as_str()),
+            message: "this card shows a contribution calendar".to_owned(),
+        });
+    };
+    let years: Vec<_> = years.iter().map(|y| &**y).collect();
+    Ok((ContributionCalendar::merge(login, &years, *today), *stale))
+}
+
+impl Streak {
+    fn draw(
+        &self,
+        pack: &Pack,
+        data: &CardData,
+        options: &BannerOptions,
+        output: Output,
+    ) -> Result<String, RenderError> {
+        let (calendar, stale) = calendar(pack, BannerType::Streak, data)?;
+        finish(pack, BannerType::Streak, &StreakContext::new(pack, &calendar, stale, options), output)
+    }
+}
+
+impl CardKind for Streak {
+    fn title(&self) -> &'static str {
+        "Contribution streak"
+    }
+
+    fn options(&self) -> Vec<super::spec::OptionSpec> {
+        super::spec::streak()
+    }
+
+    fn kind(&self) -> BannerType {
+        BannerType::Streak
+    }
+
+    fn source(&self) -> Source {
+        Source::Contributions
+    }
+
+    fn render(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
+        self.draw(pack, data, options, Output::Svg)
+    }
+
+    fn json(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
+        self.draw(pack, data, options, Output::Json)
+    }
+
+    /// Three panels, two, one; weekly.
+    fn variants(&self) -> Vec<BannerOptions> {
+        let with = |contributions: ContributionOptions| BannerOptions { contributions, ..BannerOptions::default() };
+        let all = ContributionOptions::default();
+        vec![
+            with(all.clone()),
+            with(ContributionOptions { hide_total: true, ..all.clone() }),
+            with(ContributionOptions { hide_total: true, hide_longest: true, ..all.clone() }),
+            with(ContributionOptions { mode: crate::domain::StreakMode::Weekly, ..all }),
+        ]
+    }
+}
+
+impl Calendar {
+    fn draw(
+        &self,
+        pack: &Pack,
+        data: &CardData,
+        options: &BannerOptions,
+        output: Output,
+    ) -> Result<String, RenderError> {
+        let (calendar, stale) = calendar(pack, BannerType::Calendar, data)?;
+        let context = CalendarContext::new(pack, &calendar, stale, options);
+        finish_without(pack, BannerType::Calendar, &context, output, &CALENDAR_GEOMETRY)
+    }
+}
+
+impl CardKind for Calendar {
+    fn title(&self) -> &'static str {
+        "Contribution calendar"
+    }
+
+    fn options(&self) -> Vec<super::spec::OptionSpec> {
+        super::spec::calendar()
+    }
+
+    fn kind(&self) -> BannerType {
+        BannerType::Calendar
+    }
+
+    fn source(&self) -> Source {
+        Source::Contributions
+    }
+
+    fn render(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
+        self.draw(pack, data, options, Output::Svg)
+    }
+
+    fn json(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
+        self.draw(pack, data, options, Output::Json)
+    }
+
+    /// The last 12 months, a past year, and the graph over a month and over a year.
+    fn variants(&self) -> Vec<BannerOptions> {
+        let with = |contributions: ContributionOptions| BannerOptions { contributions, ..BannerOptions::default() };
+        let all = ContributionOptions::default();
+        vec![
+            with(all.clone()),
+            with(ContributionOptions { year: Some(2024), ..all.clone() }),
+            with(ContributionOptions { graph: true, ..all.clone() }),
+            with(ContributionOptions { graph: true, days: 365, ..all.clone() }),
+            with(ContributionOptions { graph: true, days: 1, ..all }),
+        ]
+    }
+}
