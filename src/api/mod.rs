@@ -3,6 +3,7 @@
 
 mod auth;
 mod banners;
+mod builder;
 pub mod clients;
 mod edge;
 mod error;
@@ -44,6 +45,8 @@ pub struct AppInner {
     pub stats: StatsService,
     /// Repositories and gists for their cards.
     pub code: crate::stats::CodeService,
+    /// Contribution calendars (GraphQL `User.contributions`; cards get them through `images`).
+    pub contributions: crate::stats::ContributionsService,
     /// The theme packs.
     pub renderer: Arc<Renderer>,
     /// Every card image, cached.
@@ -119,6 +122,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
     let schema = graphql::schema(state.clone());
     let router = Router::new()
         .merge(preview::routes())
+        .merge(builder::routes())
         .merge(grs::routes())
         .merge(banners::routes())
         .merge(graphql::routes(schema, state.graphql_max_users))

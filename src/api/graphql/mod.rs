@@ -7,6 +7,7 @@
 mod admin;
 mod banners;
 mod code;
+mod contributions;
 mod graphiql;
 pub(crate) mod guard;
 mod themes;

@@ -233,6 +233,20 @@ impl User {
         super::views::count(ctx, ViewSubject::User, self.snapshot.profile.login.to_ascii_lowercase()).await
     }
 
+    /// Contribution calendar and streaks with the days of `timezone` (IANA name, default UTC),
+    /// every year from `startingYear` (default: the first with contributions). The first time
+    /// costs one GitHub query per year with contributions, then one per refresh.
+    #[graphql(complexity = "20 + child_complexity")]
+    async fn contributions(
+        &self,
+        ctx: &Context<'_>,
+        timezone: Option<String>,
+        starting_year: Option<i32>,
+    ) -> async_graphql::Result<super::contributions::Contributions> {
+        let login = parse_login(&self.snapshot.profile.login)?;
+        super::contributions::load(ctx, &login, timezone, starting_year).await
+    }
+
     async fn stats(&self, #[graphql(default = false)] include_forks: bool) -> Stats {
         let s = compute(&self.snapshot, StatsOptions { include_forks });
         Stats {
