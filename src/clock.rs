@@ -37,6 +37,11 @@ impl Default for ManualClock {
 }
 
 impl ManualClock {
+    /// A clock standing at `now`.
+    pub fn at(now: DateTime<Utc>) -> Self {
+        Self { now: Mutex::new(now) }
+    }
+
     pub fn advance(&self, by: std::time::Duration) {
         let by = chrono::Duration::from_std(by).unwrap_or(chrono::Duration::MAX);
         let mut now = self.now.lock().unwrap_or_else(|p| p.into_inner());

@@ -75,7 +75,7 @@ enum Command {
 /// What to render and where to write it (`render` and `themes preview`).
 #[derive(Args)]
 struct BannerArgs {
-    /// Banner type: wide, compact or languages.
+    /// Card kind: wide, compact, languages, pin, gist, wakatime, streak or calendar.
     #[arg(long = "type", default_value = "wide")]
     kind: BannerType,
     /// svg or png.

@@ -152,3 +152,69 @@ pub(super) fn calendar() -> Vec<OptionSpec> {
     options.extend(common());
     options
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::domain::BannerType;
+    use crate::images::CardRequest;
+
+    /// `type=KIND`, its subject filled in, and `extra`.
+    fn request(kind: BannerType, extra: &[(&str, String)]) -> Result<CardRequest, crate::render::OptionError> {
+        let mut params: HashMap<String, String> = HashMap::new();
+        params.insert("type".to_owned(), kind.as_str().to_owned());
+        for param in subject(super::super::kind(kind).source()) {
+            params.insert(param.name.to_owned(), param.placeholder.to_owned());
+        }
+        params.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+        CardRequest::from_params(&params, None)
+    }
+
+    /// What the builder page offers, the server takes: every choice, both ends of every range,
+    /// every placeholder; and refuses a number out of range, naming the option.
+    #[test]
+    fn every_option_a_kind_describes_is_one_the_server_parses() {
+        for kind in BannerType::ALL {
+            assert!(request(kind, &[]).is_ok(), "{kind:?}: its subject's placeholders parse");
+            for option in super::super::kind(kind).options() {
+                let accepted: Vec<String> = match &option.kind {
+                    OptionType::Bool { .. } => vec!["true".into(), "false".into()],
+                    OptionType::Choice { choices, default } => {
+                        assert!(choices.contains(default), "{}: default among the choices", option.name);
+                        choices.iter().map(|c| (*c).to_owned()).collect()
+                    }
+                    // Every one alone, and all but one together (all of the week is refused).
+                    OptionType::Multi { choices } => {
+                        let mut sets: Vec<String> = choices.iter().map(|c| (*c).to_owned()).collect();
+                        sets.push(choices[1..].join(","));
+                        sets
+                    }
+                    OptionType::Number { min, max, .. } => {
+                        for wrong in [min - 1, max + 1] {
+                            let refused = request(kind, &[(option.name, wrong.to_string())]).map(|_| ());
+                            assert_eq!(
+                                refused.map_err(|e| e.name),
+                                Err(option.name),
+                                "{kind:?} {}={wrong}",
+                                option.name
+                            );
+                        }
+                        vec![min.to_string(), max.to_string()]
+                    }
+                    OptionType::Text { placeholder, .. } => vec![(*placeholder).to_owned()],
+                };
+                for value in accepted {
+                    let parsed = request(kind, &[(option.name, value.clone())]);
+                    assert!(parsed.is_ok(), "{kind:?}: {}={value} is refused: {:?}", option.name, parsed.err());
+                }
+                assert!(
+                    crate::render::options::OPTION_NAMES.contains(&option.name),
+                    "{} is not an option name the server reads",
+                    option.name
+                );
+            }
+        }
+    }
+}

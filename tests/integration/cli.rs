@@ -261,3 +261,34 @@ fn a_list_with_an_empty_element_inside_is_refused_naming_the_variable() {
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
     assert!(text(&output).contains("API_KEYS"), "{}", text(&output));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_line_renders_contribution_cards_too() {
+    let github = crate::fake_github::FakeGitHub::start().await;
+    github.add_token(crate::helpers::GOOD_TOKEN);
+    github.set_user(
+        crate::fake_github::FakeUser::new("streaker")
+            .contribution("2023-07-04T12:00:00Z", 2)
+            .contribution("2024-02-29T12:00:00Z", 5),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}?mode=rwc", dir.path().join("cli.db").display());
+    let args: Vec<String> = ["render", "streaker", "--type", "streak", "--option", "date_format=[Y-]m-d"]
+        .into_iter()
+        .map(str::to_owned)
+        .chain(["--github-api-url".to_owned(), github.url(), "--github-tokens".to_owned()])
+        .chain([crate::helpers::GOOD_TOKEN.to_owned(), "--database-url".to_owned(), database])
+        .collect();
+    let cwd = dir.path().to_owned();
+    let rendered = tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(&cwd, &args)
+    })
+    .await
+    .unwrap();
+
+    assert!(rendered.status.success(), "{}", text(&rendered));
+    let shown = crate::helpers::assert_valid_svg(&String::from_utf8(rendered.stdout).unwrap());
+    assert!(shown.contains("Total contributions: 7"), "{shown}");
+    assert!(shown.contains("2023-07-04"), "first contribution in the asked date format: {shown}");
+}

@@ -6,8 +6,11 @@
 //!
 //! State is shared and read per request: a test may change a user between two fetches.
 
+mod calendar;
 pub mod fixtures;
 mod rest;
+
+pub use calendar::FakeContribution;
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
@@ -43,6 +46,8 @@ pub struct RecordedRequest {
     pub login: Option<String>,
     /// `variables.after` (the pagination cursor).
     pub after: Option<String>,
+    /// `variables.from` (a contribution calendar's first instant).
+    pub from: Option<String>,
 }
 
 /// A GitHub user as the fake serves it. Fields are public: build with [`FakeUser::new`] and
@@ -78,6 +83,10 @@ pub struct FakeUser {
     pub commits_by_year: std::collections::BTreeMap<i32, i64>,
     /// Owned repositories in any order; served sorted by stars desc, ties by name.
     pub repositories: Vec<FakeRepo>,
+    /// What `ContributionCalendar` counts, by instant.
+    pub contributions: Vec<FakeContribution>,
+    /// The user lets their profile count private contributions.
+    pub private_contributions_shown: bool,
 }
 
 /// A repository owned by a [`FakeUser`] (its `owner.login` is the user's login).
@@ -140,6 +149,8 @@ impl FakeUser {
             all_time: [250, 200, 120, 3, 1],
             commits_by_year: std::collections::BTreeMap::new(),
             repositories: Vec::new(),
+            contributions: Vec::new(),
+            private_contributions_shown: false,
         }
     }
 
@@ -343,6 +354,17 @@ impl FakeGitHub {
         lock(&self.state).gists.insert(gist.id.clone(), gist);
     }
 
+    /// Calendar queries for `login` whose `from` starts with `year` (e.g. `"2024"`).
+    pub fn calendar_requests(&self, login: &str, year: &str) -> usize {
+        lock(&self.state)
+            .requests
+            .iter()
+            .filter(|r| r.operation == "ContributionCalendar")
+            .filter(|r| r.login.as_deref().is_some_and(|l| l.eq_ignore_ascii_case(login)))
+            .filter(|r| r.from.as_deref().is_some_and(|f| f.starts_with(year)))
+            .count()
+    }
+
     /// Requests for one operation, whatever their variables.
     pub fn operation_count(&self, operation: &str) -> usize {
         lock(&self.state).requests.iter().filter(|r| r.operation == operation).count()
@@ -519,6 +541,7 @@ fn arrive(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Arrival {
         operation: operation.clone(),
         login: variable("login"),
         after: variable("after"),
+        from: variable("from"),
     });
     let used = state.used.entry(token.clone().unwrap_or_default()).or_default();
     *used += 1;
@@ -625,7 +648,10 @@ fn execute(state: &FakeState, body: &Value, operation: &str, budget: &Budget) ->
     if operation == "RateLimitCheck" && operation_in(query).as_deref() == Some(operation) {
         return json!({ "data": { "rateLimit": budget.json() } });
     }
-    let known = matches!(operation, "UserStats" | "UserRepositories" | "RepositoryCard" | "GistCard" | "CommitsInYear");
+    let known = matches!(
+        operation,
+        "UserStats" | "UserRepositories" | "RepositoryCard" | "GistCard" | "CommitsInYear" | "ContributionCalendar"
+    );
     if !known || operation_in(query).as_deref() != Some(operation) {
         return json!({ "errors": [{ "message": format!("No operation named \"{operation}\"") }] });
     }
@@ -635,6 +661,9 @@ fn execute(state: &FakeState, body: &Value, operation: &str, budget: &Budget) ->
     }
     if operation == "GistCard" {
         return gist_card(state, variables, query, budget);
+    }
+    if operation == "ContributionCalendar" {
+        return calendar::contribution_calendar(state, variables, query, budget);
     }
     if operation == "CommitsInYear" {
         return commits_in_year(state, variables, query, budget);

@@ -203,6 +203,7 @@ async fn every_request_is_recorded_even_when_it_fails() {
             operation: "UserRepositories".into(),
             login: Some("busy".into()),
             after: Some(cursor),
+            from: None,
         }
     );
     assert_eq!(requests[1].token.as_deref(), Some("wrong"));

@@ -109,7 +109,10 @@ async fn themes_and_preview_queries_work() {
 
     assert!(response["errors"].is_null(), "{response}");
     assert!(response["data"]["themes"].as_array().unwrap().len() >= 14);
-    assert_eq!(response["data"]["theme"]["types"], json!(["wide", "compact", "languages", "pin", "gist", "wakatime"]));
+    assert_eq!(
+        response["data"]["theme"]["types"],
+        json!(["wide", "compact", "languages", "pin", "gist", "wakatime", "streak", "calendar"])
+    );
     assert!(response["data"]["missing"].is_null());
     assert_eq!(response["data"]["light"]["dark"], "github-dark");
     let svg = response["data"]["preview"].as_str().unwrap();

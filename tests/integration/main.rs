@@ -11,6 +11,7 @@ pub mod helpers;
 mod banners;
 mod caching;
 mod cli;
+mod contributions;
 mod dark_mode;
 mod errors;
 mod graphql;

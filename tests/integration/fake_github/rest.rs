@@ -30,6 +30,7 @@ fn arrive(app: &AppState, operation: &str, login: &str) -> Result<HeaderMap, Box
         operation: operation.to_owned(),
         login: Some(login.to_owned()),
         after: None,
+        from: None,
     });
     state.anonymous_used += 1;
     let remaining = (state.anonymous_limit - state.anonymous_used).max(0);
