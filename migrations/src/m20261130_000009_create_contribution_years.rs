@@ -20,7 +20,7 @@ enum ContributionYears {
     Counts,
     Restricted,
     /// Comma-separated years with contributions, as GitHub listed them.
-    ContributionYears,
+    Years,
     FetchedAt,
 }
 
@@ -40,7 +40,7 @@ impl MigrationTrait for Migration {
                     .col(string_len(C::FirstDate, 10))
                     .col(text(C::Counts))
                     .col(big_integer(C::Restricted))
-                    .col(string(C::ContributionYears))
+                    .col(string(C::Years))
                     .col(timestamp_with_time_zone(C::FetchedAt))
                     .primary_key(Index::create().col(C::Login).col(C::Year).col(C::UtcOffsetMinutes))
                     .to_owned(),

@@ -52,11 +52,11 @@ impl ContributionStore {
             first_date: Set(if year.days.is_empty() { String::new() } else { first.to_string() }),
             counts: Set(join(&mut counts.iter().map(u32::to_string))),
             restricted: Set(i64::try_from(year.restricted).unwrap_or(i64::MAX)),
-            contribution_years: Set(join(&mut year.contribution_years.iter().map(i32::to_string))),
+            years: Set(join(&mut year.contribution_years.iter().map(i32::to_string))),
             fetched_at: Set(year.fetched_at),
         };
         let on_conflict = OnConflict::columns([C::Login, C::Year, C::UtcOffsetMinutes])
-            .update_columns([C::FirstDate, C::Counts, C::Restricted, C::ContributionYears, C::FetchedAt])
+            .update_columns([C::FirstDate, C::Counts, C::Restricted, C::Years, C::FetchedAt])
             .to_owned();
         contribution_year::Entity::insert(row)
             .on_conflict(on_conflict)
@@ -91,7 +91,7 @@ fn decode(row: contribution_year::Model) -> Option<ContributionYear> {
         offset_minutes: row.utc_offset_minutes,
         days,
         restricted: u64::try_from(row.restricted).unwrap_or(0),
-        contribution_years: numbers(&row.contribution_years)?.into_iter().map(|y| y as i32).collect(),
+        contribution_years: numbers(&row.years)?.into_iter().map(|y| y as i32).collect(),
         fetched_at: row.fetched_at,
     })
 }

@@ -195,7 +195,7 @@ async fn a_year_heatmap_has_a_cell_per_day_shaded_by_its_share_of_the_busiest() 
     // 1 January 2024 was a Monday: the first column starts a day down; 53 columns.
     let xs: std::collections::BTreeSet<&str> = cells.iter().map(|c| c.attribute("x").unwrap()).collect();
     assert_eq!(xs.len(), 53);
-    let legend: Vec<&str> = rects.iter().rev().skip(0).take(5).map(|r| r.attribute("fill").unwrap()).rev().collect();
+    let legend: Vec<&str> = rects.iter().rev().take(5).map(|r| r.attribute("fill").unwrap()).rev().collect();
     let fill_of = |tip: &str| {
         cells
             .iter()

@@ -15,7 +15,8 @@ pub(crate) struct Model {
     #[sea_orm(column_type = "Text")]
     pub(crate) counts: String,
     pub(crate) restricted: i64,
-    pub(crate) contribution_years: String,
+    /// Comma-separated years with contributions.
+    pub(crate) years: String,
     pub(crate) fetched_at: DateTimeUtc,
 }
 
