@@ -1,11 +1,11 @@
-//! The card builder page (`GET /builder`, and `/` leads there): plain HTML and our own script,
+//! The card builder page (`GET /builder`; a bare `/` leads there): plain HTML and our own script,
 //! served from the binary under a CSP that allows nothing else. Everything it offers comes from
 //! `cards.json`, made from the card kinds' own definitions, the loaded themes and the locales.
 
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
 
@@ -19,7 +19,6 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/", get(|| async { Redirect::to("/builder") }))
         .route("/builder", get(|| async { asset("text/html; charset=utf-8", include_str!("builder/index.html")) }))
         .route(
             "/builder/app.js",

@@ -1,18 +1,21 @@
 //! github-readme-stats' routes on our image service: a README moves over by changing only the host
-//! of its image URLs. The translation of its query strings is `images::grs`.
+//! of its image URLs. The translation of its query strings is `images::grs`. Also
+//! github-readme-streak-stats' one route, `/?user=NAME` (`images::streak_stats`); a bare `/` leads
+//! to the card builder.
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
 use super::clients::Client;
 use super::image_http::{count_view, error_image, image_response};
 use super::{AppState, ImageRoute};
 use crate::images::grs::{self, GrsCard};
+use crate::images::streak_stats;
 use crate::images::{ImageError, UrlRequest, query_pairs};
 
 pub(super) fn routes() -> Router<AppState> {
@@ -28,6 +31,44 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/api/gist/", get(gist))
         .route("/api/wakatime", get(wakatime))
         .route("/api/wakatime/", get(wakatime))
+        .route("/", get(streak_stats_or_builder))
+}
+
+/// `/?user=NAME&...` is a github-readme-streak-stats URL: its streak card; `/` alone is a person
+/// looking for the builder.
+async fn streak_stats_or_builder(
+    State(state): State<AppState>,
+    client: Client,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let query = query.unwrap_or_default();
+    let params = query_pairs(Some(&query));
+    if !params.contains_key("user") {
+        return Redirect::to("/builder").into_response();
+    }
+    let rendered = async {
+        let key = (ImageRoute::StreakStats, query.clone());
+        let parsed = match state.parsed_requests.get(&key) {
+            Some(parsed) => parsed,
+            None => {
+                let themes = state.renderer.themes();
+                let parsed = Arc::new(streak_stats::translate(&params, |t| themes.get(t).is_some())?);
+                state.parsed_requests.insert(key, parsed.clone());
+                parsed
+            }
+        };
+        let rendered = state.images.image(&parsed.request, &client.budget(&state)).await?;
+        count_view(&state, &parsed.request);
+        Ok::<_, ImageError>(rendered)
+    };
+    match rendered.await {
+        Ok(rendered) => image_response(&headers, &rendered, &state.cache_policy()),
+        Err(error) => {
+            let theme = params.get("theme").map(|t| t.trim().to_ascii_lowercase()).unwrap_or_default();
+            error_image(&state, error.into(), &theme, streak_stats::format_of(&params)).await
+        }
+    }
 }
 
 async fn wakatime(state: State<AppState>, client: Client, query: RawQuery, headers: HeaderMap) -> Response {

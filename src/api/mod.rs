@@ -87,6 +87,8 @@ pub enum ImageRoute {
     Preview(Option<crate::domain::ImageFormat>),
     /// A github-readme-stats route.
     Grs(crate::images::grs::GrsCard),
+    /// github-readme-streak-stats' `/?user=`.
+    StreakStats,
 }
 
 /// A parsed-request cache of a size that covers the URLs of a busy instance.

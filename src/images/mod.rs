@@ -15,6 +15,7 @@
 mod encoding;
 pub mod grs;
 mod request;
+pub mod streak_stats;
 
 use std::sync::{Arc, OnceLock};
 

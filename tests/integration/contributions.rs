@@ -361,3 +361,27 @@ async fn a_stored_streak_banner_serves_svg_and_json() {
     assert_eq!(svg.status, 200);
     assert!(assert_valid_svg(&svg.body).contains("Current streak"));
 }
+
+#[tokio::test]
+async fn github_readme_streak_stats_urls_work_by_changing_the_host() {
+    let app = app_at(new_year_clock()).await;
+    app.github.set_user(long_timer());
+
+    let card = app.get("/?user=longtimer&theme=dark&type=json&exclude_days=Sun&hide_border=true").await;
+    assert_eq!(card.status, 200, "{}", card.body);
+    let card: Value = serde_json::from_str(&card.body).unwrap();
+    assert_eq!((card["kind"].clone(), panels(&card)[0].1), (json!("streak"), 18));
+    let svg = app.get("/?user=longtimer&theme=no-such-theme&background=not-a-colour&border_radius=248").await;
+    assert_eq!(svg.status, 200, "what it shrugs off falls back: {}", svg.body);
+    assert!(assert_valid_svg(&svg.body).contains("Current streak"));
+    let png = app.get("/?user=longtimer&type=png").await;
+    assert_eq!(png.header("content-type"), "image/png");
+
+    let refused = app.get("/?user=longtimer&mode=hourly").await;
+    assert_eq!(refused.status, 400);
+    assert!(assert_valid_svg(&refused.body).contains("mode"));
+    // `/` alone is someone looking for the builder.
+    let bare = app.client.get(format!("{}/", app.address)).send().await.unwrap();
+    assert_eq!(bare.url().path(), "/builder", "followed the redirect");
+    assert!(bare.text().await.unwrap().contains("Card builder"));
+}
