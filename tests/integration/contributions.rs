@@ -385,3 +385,23 @@ async fn github_readme_streak_stats_urls_work_by_changing_the_host() {
     assert_eq!(bare.url().path(), "/builder", "followed the redirect");
     assert!(bare.text().await.unwrap().contains("Card builder"));
 }
+
+/// The JSON of each card has the fields themes/README.md section 5 documents, and only those.
+#[tokio::test]
+async fn contribution_json_has_the_documented_shape() {
+    let app = app_at(new_year_clock()).await;
+    app.github.set_user(long_timer());
+    let keys = |card: &Value| card.as_object().unwrap().keys().cloned().collect::<std::collections::BTreeSet<_>>();
+    let set = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect::<std::collections::BTreeSet<_>>();
+    let common = ["format_version", "version", "kind", "locale", "login", "stale", "fetched_at"];
+
+    let streak = json_of(&app, "username=longtimer&type=streak").await;
+    assert_eq!(keys(&streak), set(&[&common[..], &["mode", "today", "timezone", "panels"]].concat()));
+    let panel = streak["panels"][1].as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(panel, ["count", "dates", "end", "key", "label", "start", "value", "x"]);
+    let calendar = json_of(&app, "username=longtimer&type=calendar").await;
+    let fields = ["title", "layout", "year", "first_date", "last_date", "total", "total_text", "days"];
+    assert_eq!(keys(&calendar), set(&[&common[..], &fields].concat()));
+    assert_eq!(calendar["days"].as_array().unwrap().len(), 365, "the last 12 months, today included");
+    assert_eq!(calendar["last_date"], "2025-01-02");
+}
