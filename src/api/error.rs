@@ -246,6 +246,9 @@ impl AppError {
         match error {
             StatsError::Refused { login } => AppError::Forbidden { login },
             StatsError::StillFetching { login } => AppError::StillFetching { login },
+            error @ StatsError::TooManyTimezones { .. } => {
+                AppError::Throttled { message: error.to_string(), retry_after_secs: 3600 }
+            }
             StatsError::GitHub(error) => AppError::from_github(error, login),
         }
     }
@@ -327,6 +330,9 @@ impl From<ImageError> for AppError {
             ImageError::Code { upstream: "GitHub", what, error } => AppError::from_stats(error, &what),
             ImageError::Code { upstream, what, error } => match error {
                 StatsError::StillFetching { login } => AppError::StillFetching { login },
+                error @ StatsError::TooManyTimezones { .. } => {
+                    AppError::Throttled { message: error.to_string(), retry_after_secs: 3600 }
+                }
                 _ => AppError::Unavailable { service: upstream, what },
             },
             ImageError::OverBudget { retry_after_secs } => AppError::TooManyRequests { retry_after_secs },

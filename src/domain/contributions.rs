@@ -5,9 +5,6 @@ use chrono::{DateTime, Datelike, Days, FixedOffset, NaiveDate, Utc};
 
 use super::streak::ContributionDay;
 
-/// The widest offsets a timezone has (UTC-12 to UTC+14), in minutes east of UTC.
-pub const OFFSET_RANGE: std::ops::RangeInclusive<i32> = -12 * 60..=14 * 60;
-
 /// One year of a user's calendar, as fetched (`contributionsCollection(from, to)` with `from`
 /// at the year's start in the offset).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,12 +37,12 @@ pub struct ContributionCalendar {
     pub restricted: u64,
     /// The reader's date when the calendar was put together.
     pub today: NaiveDate,
-    /// When the current year was fetched (older years do not change).
+    /// When the current year (the first merged) was fetched; older years do not change.
     pub fetched_at: DateTime<Utc>,
 }
 
 impl ContributionCalendar {
-    /// The years merged, each date once (a later year's copy wins), without dates after `today`.
+    /// The years merged (the current one first), each date once, without dates after `today`.
     pub fn merge(login: &str, years: &[&ContributionYear], today: NaiveDate) -> Self {
         let mut days: Vec<ContributionDay> =
             years.iter().flat_map(|y| y.days.iter().copied()).filter(|d| d.date <= today).collect();
@@ -57,7 +54,7 @@ impl ContributionCalendar {
             days,
             restricted: years.iter().map(|y| y.restricted).sum(),
             today,
-            fetched_at: years.iter().map(|y| y.fetched_at).max().unwrap_or(DateTime::UNIX_EPOCH),
+            fetched_at: years.first().map_or(DateTime::UNIX_EPOCH, |y| y.fetched_at),
         }
     }
 

@@ -95,7 +95,7 @@ pub fn streaks(days: &[ContributionDay], today: NaiveDate, rules: &StreakRules) 
 fn unit_of(date: NaiveDate, mode: StreakMode) -> NaiveDate {
     match mode {
         StreakMode::Daily => date,
-        StreakMode::Weekly => date - Days::new(u64::from(date.weekday().num_days_from_sunday())),
+        StreakMode::Weekly => super::contributions::week_start(date),
     }
 }
 

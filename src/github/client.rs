@@ -462,6 +462,8 @@ impl GitHubApi for GitHubClient {
             .weeks
             .into_iter()
             .flat_map(|week| week.contribution_days)
+            // Only the year asked for, should a week be padded with its neighbours' dates.
+            .filter(|day| chrono::Datelike::year(&day.date) == year)
             .map(|day| ContributionDay { date: day.date, count: u32::try_from(day.contribution_count).unwrap_or(0) })
             .collect();
         days.sort_by_key(|d| d.date);

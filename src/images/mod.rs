@@ -28,14 +28,15 @@ pub use encoding::{Coding, negotiate};
 pub use request::{CardRequest, UrlRequest, format, kind, query_pairs, subject};
 
 use crate::cards::{self, CardData, Source, Subject};
-use crate::domain::{ImageFormat, Login, UserSnapshot, WakaUser};
+use crate::domain::{BannerType, ImageFormat, Login, UserSnapshot, WakaUser};
 use crate::render::{
     BannerOptions, CommitWindow, DarkTheme, OptionError, Pack, RasterError, RasterPool, Renderer, Scheme, ThemeSet,
     both_schemes,
 };
 use crate::stats::FIRST_YEAR;
 use crate::stats::{
-    CodeKey, CodeService, CommitsService, ContributionsService, Freshness, StatsError, StatsService, WakaService,
+    CodeKey, CodeService, CommitsService, ContributionsService, Freshness, PastYears, StatsError, StatsService,
+    WakaService,
 };
 use chrono::Datelike;
 
@@ -204,7 +205,7 @@ impl ImageService {
         let card = cards::kind(request.kind);
         let themes = self.inner.renderer.themes();
         let (pack, dark) = packs_for(&themes, request)?;
-        let fetched = self.fetch(card.source(), &request.subject, budget, &request.options).await?;
+        let fetched = self.fetch(request, card.source(), budget).await?;
         let key = cache_key(request, &fetched.data, self.inner.renderer.generation());
         let mut drawn_now = false;
         let draw = async {
@@ -282,14 +283,9 @@ impl ImageService {
         image
     }
 
-    async fn fetch(
-        &self,
-        source: Source,
-        subject: &Subject,
-        budget: &dyn Budget,
-        options: &BannerOptions,
-    ) -> Result<Fetched, ImageError> {
-        match (source, subject) {
+    async fn fetch(&self, request: &CardRequest, source: Source, budget: &dyn Budget) -> Result<Fetched, ImageError> {
+        let options = &request.options;
+        match (source, &request.subject) {
             (source, Subject::Sample(sample)) => {
                 Ok(Fetched { data: source.sample(*sample), freshness: None, fetched_at: None })
             }
@@ -297,7 +293,17 @@ impl ImageService {
             (Source::Repository, Subject::Repository(repo)) => self.code(CodeKey::Repository(repo), budget).await,
             (Source::Gist, Subject::Gist(id)) => self.code(CodeKey::Gist(id), budget).await,
             (Source::WakaTime, Subject::WakaTime(user)) => self.wakatime(user, budget).await,
-            (Source::Contributions, Subject::User(login)) => self.contributions(login, budget, options).await,
+            (Source::Contributions, Subject::User(login)) => {
+                let c = &options.contributions;
+                // Only the years the card shows (the graph and the last 12 months reach into the
+                // year before).
+                let past = match (request.kind, c.graph, c.year) {
+                    (BannerType::Calendar, false, Some(year)) => PastYears::Only(year),
+                    (BannerType::Calendar, _, _) => PastYears::Previous,
+                    _ => PastYears::From(c.starting_year),
+                };
+                self.contributions(login, budget, options, past).await
+            }
             (Source::UserStats, Subject::User(login)) => {
                 let stats = self.inner.live.as_ref().map(|l| &l.stats).ok_or(ImageError::NoSource)?;
                 let failed = |error: StatsError| ImageError::Stats { login: login.as_str().to_owned(), error };
@@ -372,6 +378,7 @@ impl ImageService {
         login: &Login,
         budget: &dyn Budget,
         options: &BannerOptions,
+        past: PastYears,
     ) -> Result<Fetched, ImageError> {
         let live = self.inner.live.as_ref().ok_or(ImageError::NoSource)?;
         if !live.stats.permits(login) {
@@ -384,7 +391,7 @@ impl ImageService {
             budget.charge()?;
         }
         let lookup = service
-            .calendar(login, offset, options.contributions.starting_year)
+            .calendar(login, offset, past)
             .await
             .map_err(|error| ImageError::Stats { login: login.as_str().to_owned(), error })?;
         let fetched_at = lookup.years.first().map(|y| y.fetched_at);

@@ -87,12 +87,7 @@ pub fn translate(
     if let Some(year) = number("starting_year") {
         ours.insert("starting_year".to_owned(), (year.clamp(2008.0, 9999.0) as i32).to_string());
     }
-    let format = match get("type").map(str::to_ascii_lowercase).as_deref() {
-        Some("png") => ImageFormat::Png,
-        Some("json") => ImageFormat::Json,
-        _ => ImageFormat::Svg,
-    };
-    Ok(UrlRequest { request: CardRequest::from_params(&ours, Some(format))?, max_age: None })
+    Ok(UrlRequest { request: CardRequest::from_params(&ours, Some(format_of(params)))?, max_age: None })
 }
 
 /// The format a streak-stats URL asks for (`type=`), for its error cards.

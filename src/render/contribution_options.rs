@@ -99,9 +99,7 @@ impl ContributionOptions {
         };
         let mut o = ContributionOptions::default();
         if let Some(name) = get("timezone") {
-            o.timezone = name
-                .parse::<Tz>()
-                .map_err(|_| invalid("timezone", "unknown; use an IANA name like Europe/Berlin or America/New_York"))?;
+            o.timezone = parse_timezone(name)?;
         }
         o.mode = match get("mode").map(str::to_ascii_lowercase).as_deref() {
             None | Some("daily") => StreakMode::Daily,
@@ -109,15 +107,7 @@ impl ContributionOptions {
             Some(_) => return Err(invalid("mode", "must be daily or weekly")),
         };
         if let Some(list) = get("exclude_days") {
-            for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-                let day = weekday(name).ok_or_else(|| {
-                    invalid("exclude_days", format!("unknown day `{name}`; use {}", WEEKDAYS.join(",")))
-                })?;
-                o.excluded_days |= 1 << day.num_days_from_sunday();
-            }
-            if o.excluded_days == 0x7f {
-                return Err(invalid("exclude_days", "cannot leave out every day of the week"));
-            }
+            o.excluded_days = parse_exclude_days(list.split(','))?;
         }
         o.starting_year = year("starting_year")?;
         if let Some(format) = get("date_format") {
@@ -138,13 +128,7 @@ impl ContributionOptions {
     }
 
     pub fn rules(&self) -> StreakRules {
-        StreakRules {
-            mode: self.mode,
-            excluded: (0..7u8)
-                .filter(|n| self.excluded_days & (1 << n) != 0)
-                .filter_map(|n| Weekday::try_from((n + 6) % 7).ok())
-                .collect(),
-        }
+        rules(self.mode, self.excluded_days)
     }
 
     /// `date` in `date_format`, with `months` the locale's short month names: `d` day (2 digits),
@@ -169,6 +153,38 @@ impl ContributionOptions {
             }
         }
         out
+    }
+}
+
+/// An IANA timezone name (`timezone`).
+pub fn parse_timezone(name: &str) -> Result<Tz, OptionError> {
+    name.trim()
+        .parse::<Tz>()
+        .map_err(|_| invalid("timezone", "unknown; use an IANA name like Europe/Berlin or America/New_York"))
+}
+
+/// Weekday names (`exclude_days`) as a set of bits, `n` days after Sunday.
+pub fn parse_exclude_days<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<u8, OptionError> {
+    let mut excluded = 0u8;
+    for name in names.into_iter().map(str::trim).filter(|n| !n.is_empty()) {
+        let day = weekday(name)
+            .ok_or_else(|| invalid("exclude_days", format!("unknown day `{name}`; use {}", WEEKDAYS.join(","))))?;
+        excluded |= 1 << day.num_days_from_sunday();
+    }
+    if excluded == 0x7f {
+        return Err(invalid("exclude_days", "cannot leave out every day of the week"));
+    }
+    Ok(excluded)
+}
+
+/// The streak rules of a mode and excluded days (bits as [`parse_exclude_days`] makes them).
+pub fn rules(mode: StreakMode, excluded_days: u8) -> StreakRules {
+    StreakRules {
+        mode,
+        excluded: (0..7u8)
+            .filter(|n| excluded_days & (1 << n) != 0)
+            .filter_map(|n| Weekday::try_from((n + 6) % 7).ok())
+            .collect(),
     }
 }
 

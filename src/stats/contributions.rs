@@ -1,5 +1,5 @@
-//! Contribution calendars: every year a user has contributions in, one GitHub query per year,
-//! with the days counted in the reader's UTC offset.
+//! Contribution calendars: the years a user has contributions in, one GitHub query per year, with
+//! the days counted in the reader's UTC offset.
 //!
 //! Rules:
 //! - the current year follows the usual TTLs (served from memory, refreshed when older than the
@@ -7,19 +7,27 @@
 //!   have contributions, so years without any cost nothing;
 //! - a past year is fetched once and stored; it is never asked for again unless it was fetched
 //!   within a week of its end (late contributions still land then), so a restart and every
-//!   refresh cost only the current year's query;
-//! - concurrent requests for one year share one query; all past years are asked at once.
+//!   refresh cost only the current year's query; when asking again fails, the stored copy serves;
+//! - a card asks only for the years it shows (a calendar of the last 12 months: this year and
+//!   the one before);
+//! - one user's calendar is counted in at most [`MAX_OFFSETS_PER_USER`] UTC offsets a day, so
+//!   URLs cycling through timezones cannot multiply what a user costs;
+//! - concurrent requests for one year share one query; past years are asked a few at a time.
 
-use std::sync::Arc;
+use std::collections::BTreeSet;
+use std::ops::RangeInclusive;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Offset, TimeZone, Utc};
+use futures_util::{StreamExt, TryStreamExt};
+use moka::sync::Cache;
 
 use super::upstream::{Dated, Lookup, UpstreamCache};
 use super::{FIRST_YEAR, Freshness, StatsError, TtlPolicy, Waits};
 use crate::clock::Clock;
-use crate::domain::{ContributionYear, Login, year_bounds};
-use crate::github::{GitHubApi, GitHubError};
+use crate::domain::{ContributionCalendar, ContributionYear, Login, year_bounds};
+use crate::github::GitHubApi;
 use crate::store::ContributionStore;
 
 /// How long after a year's end its days may still change (contributions are counted late).
@@ -27,6 +35,13 @@ const SETTLING: chrono::Duration = chrono::Duration::days(7);
 
 /// Past years in memory; they are in the store too, so this only saves a database read.
 const PAST_IN_MEMORY: Duration = Duration::from_secs(24 * 3600);
+
+/// UTC offsets one user's calendar is counted in per day (a timezone with daylight saving time
+/// takes two).
+pub const MAX_OFFSETS_PER_USER: usize = 4;
+
+/// Past years asked for at once.
+const PAST_YEARS_AT_ONCE: usize = 4;
 
 impl Dated for ContributionYear {
     fn fetched_at(&self) -> DateTime<Utc> {
@@ -38,7 +53,7 @@ impl Dated for ContributionYear {
     }
 }
 
-/// A user's years as of the reader's today, newest first.
+/// A user's years as of the reader's today, the current year first.
 #[derive(Debug, Clone)]
 pub struct CalendarLookup {
     pub years: Vec<Arc<ContributionYear>>,
@@ -48,6 +63,25 @@ pub struct CalendarLookup {
     pub freshness: Freshness,
 }
 
+impl CalendarLookup {
+    /// The years as one calendar.
+    pub fn calendar(&self, login: &Login) -> ContributionCalendar {
+        let years: Vec<&ContributionYear> = self.years.iter().map(|y| &**y).collect();
+        ContributionCalendar::merge(login.as_str(), &years, self.today)
+    }
+}
+
+/// Which past years a card needs, besides the current one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PastYears {
+    /// Every year from this one (None: from the first with contributions).
+    From(Option<i32>),
+    /// Only this one.
+    Only(i32),
+    /// The year before the current one (what the last 12 months reach into).
+    Previous,
+}
+
 #[derive(Clone)]
 pub struct ContributionsService {
     github: Arc<dyn GitHubApi>,
@@ -55,6 +89,8 @@ pub struct ContributionsService {
     clock: Arc<dyn Clock>,
     current: Arc<UpstreamCache<ContributionYear>>,
     past: Arc<UpstreamCache<ContributionYear>>,
+    /// The offsets each user's calendar was counted in today.
+    offsets: Cache<String, Arc<Mutex<BTreeSet<i32>>>>,
 }
 
 impl ContributionsService {
@@ -72,6 +108,7 @@ impl ContributionsService {
             store,
             current: UpstreamCache::new(policy, waits, max, clock.clone()),
             past: UpstreamCache::new(past, waits, max.saturating_mul(4), clock.clone()),
+            offsets: Cache::builder().max_capacity(max).time_to_live(Duration::from_secs(24 * 3600)).build(),
             clock,
         }
     }
@@ -87,22 +124,30 @@ impl ContributionsService {
         self.current.is_cached(&key(login, year, offset_minutes))
     }
 
-    /// `login`'s years from `first_year` (default: all) to the current one, in the offset.
+    /// `login`'s current year and the `past` years with contributions, in the offset.
     pub async fn calendar(
         &self,
         login: &Login,
         offset_minutes: i32,
-        first_year: Option<i32>,
+        past: PastYears,
     ) -> Result<CalendarLookup, StatsError> {
+        self.admit_offset(login, offset_minutes)?;
         let (this_year, today) = self.local_now(offset_minutes);
         let current = self.current_year(login, this_year, offset_minutes).await?;
-        let first = first_year.unwrap_or(FIRST_YEAR);
-        let wanted = current.value.contribution_years.iter().copied().filter(|y| (first..this_year).contains(y));
-        let past = futures_util::future::join_all(wanted.map(|year| self.past_year(login, year, offset_minutes)));
+        let last = this_year - 1;
+        let range = match past {
+            PastYears::From(first) => first.unwrap_or(FIRST_YEAR).max(FIRST_YEAR)..=last,
+            PastYears::Only(year) => year..=year.min(last),
+            PastYears::Previous => last..=last,
+        };
+        let wanted = wanted_years(&current.value.contribution_years, offset_minutes, range);
+        let past: Vec<Arc<ContributionYear>> = futures_util::stream::iter(wanted)
+            .map(|year| self.past_year(login, year, offset_minutes))
+            .buffered(PAST_YEARS_AT_ONCE)
+            .try_collect()
+            .await?;
         let mut years = vec![current.value];
-        for year in past.await {
-            years.push(year?);
-        }
+        years.extend(past);
         Ok(CalendarLookup { years, today, freshness: current.freshness })
     }
 
@@ -112,15 +157,28 @@ impl ContributionsService {
         (local.year(), local.date_naive())
     }
 
+    /// Counts `offset` among the user's offsets of the day; refused past the bound.
+    fn admit_offset(&self, login: &Login, offset: i32) -> Result<(), StatsError> {
+        let seen = self.offsets.get_with(login.as_str().to_ascii_lowercase(), Arc::default);
+        let mut seen = seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if seen.contains(&offset) || seen.len() < MAX_OFFSETS_PER_USER {
+            seen.insert(offset);
+            return Ok(());
+        }
+        Err(StatsError::TooManyTimezones { login: login.as_str().to_owned(), max: MAX_OFFSETS_PER_USER })
+    }
+
     async fn current_year(
         &self,
         login: &Login,
         year: i32,
         offset: i32,
     ) -> Result<Lookup<ContributionYear>, StatsError> {
-        let (github, store, owned) = (self.github.clone(), self.store.clone(), login.clone());
+        let (github, store, clock, owned) =
+            (self.github.clone(), self.store.clone(), self.clock.clone(), login.clone());
         let fetch = async move {
-            let fetched = github.fetch_contribution_year(&owned, year, offset).await?;
+            let mut fetched = github.fetch_contribution_year(&owned, year, offset).await?;
+            fetched.fetched_at = clock.now();
             save(&store, &owned, &fetched).await;
             Ok(fetched)
         };
@@ -129,20 +187,42 @@ impl ContributionsService {
     }
 
     async fn past_year(&self, login: &Login, year: i32, offset: i32) -> Result<Arc<ContributionYear>, StatsError> {
-        let (github, store, owned) = (self.github.clone(), self.store.clone(), login.clone());
+        let (github, store, clock, owned) =
+            (self.github.clone(), self.store.clone(), self.clock.clone(), login.clone());
         let fetch = async move {
-            match store.get(&owned, year, offset).await {
-                Ok(Some(stored)) if settled(&stored) => return Ok(stored),
-                Ok(_) => {}
-                Err(error) => tracing::warn!(%error, login = %owned, year, "could not read a stored contribution year"),
+            let stored = match store.get(&owned, year, offset).await {
+                Ok(stored) => stored,
+                Err(error) => {
+                    tracing::warn!(%error, login = %owned, year, "could not read a stored contribution year");
+                    None
+                }
+            };
+            if let Some(stored) = stored.as_ref().filter(|s| settled(s)) {
+                return Ok(stored.clone());
             }
-            let fetched = github.fetch_contribution_year(&owned, year, offset).await?;
-            save(&store, &owned, &fetched).await;
-            Ok::<_, GitHubError>(fetched)
+            match github.fetch_contribution_year(&owned, year, offset).await {
+                Ok(mut fetched) => {
+                    fetched.fetched_at = clock.now();
+                    save(&store, &owned, &fetched).await;
+                    Ok(fetched)
+                }
+                // Days counted late are worth less than the card.
+                Err(error) => stored.ok_or(error),
+            }
         };
         let describe = format!("contributions of {login} in {year}");
         Ok(self.past.get(&key(login, year, offset), &describe, fetch).await?.value)
     }
+}
+
+/// The years in `range` to ask for: those GitHub lists with contributions, and, away from UTC,
+/// the year on the side a listed year's first or last hours fall into in the reader's offset
+/// (GitHub may list years by UTC; a contribution at 01:00 UTC on 1 January is on 31 December
+/// west of UTC).
+fn wanted_years(listed: &[i32], offset_minutes: i32, range: RangeInclusive<i32>) -> Vec<i32> {
+    let side = offset_minutes.signum();
+    let years: BTreeSet<i32> = listed.iter().flat_map(|&y| [y, y + side]).filter(|y| range.contains(y)).collect();
+    years.into_iter().rev().collect()
 }
 
 fn key(login: &Login, year: i32, offset: i32) -> String {
@@ -159,5 +239,145 @@ fn settled(year: &ContributionYear) -> bool {
 async fn save(store: &ContributionStore, login: &Login, year: &ContributionYear) {
     if let Err(error) = store.put(login, year).await {
         tracing::warn!(%error, %login, year = year.year, "could not store a contribution year");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_card_asks_for_the_years_it_shows_and_their_neighbour_across_the_offset() {
+        let listed = [2025, 2024, 2021];
+        assert_eq!(wanted_years(&listed, 0, 2008..=2024), [2024, 2021]);
+        assert_eq!(wanted_years(&listed, -300, 2008..=2024), [2024, 2023, 2021, 2020]);
+        assert_eq!(wanted_years(&listed, 330, 2008..=2024), [2024, 2022, 2021]);
+        assert_eq!(wanted_years(&listed, 0, 2024..=2024), [2024]);
+        assert_eq!(wanted_years(&listed, 0, 2022..=2022), Vec::<i32>::new());
+    }
+}
+
+#[cfg(test)]
+mod service_tests {
+    use std::collections::HashMap;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::domain::{CodeCard, ContributionDay, GistId, RepoRef, UserSnapshot};
+    use crate::github::{FetchProgress, GitHubError};
+    use crate::store::test_support::TestDb;
+
+    /// Answers calendar queries with one contribution on 1 July of each year from 2020, and
+    /// counts them per year; fails them all while `down`.
+    #[derive(Default)]
+    struct Calendars {
+        asked: Mutex<HashMap<i32, usize>>,
+        down: AtomicBool,
+    }
+
+    #[async_trait::async_trait]
+    impl GitHubApi for Calendars {
+        async fn fetch_user(&self, _: &Login, _: &FetchProgress) -> Result<UserSnapshot, GitHubError> {
+            Err(GitHubError::NotFound)
+        }
+        async fn fetch_repository(&self, _: &RepoRef) -> Result<CodeCard, GitHubError> {
+            Err(GitHubError::NotFound)
+        }
+        async fn fetch_commits_in_year(&self, _: &Login, _: i32) -> Result<i64, GitHubError> {
+            Err(GitHubError::NotFound)
+        }
+        async fn fetch_gist(&self, _: &GistId) -> Result<CodeCard, GitHubError> {
+            Err(GitHubError::NotFound)
+        }
+        async fn fetch_contribution_year(
+            &self,
+            _: &Login,
+            year: i32,
+            offset_minutes: i32,
+        ) -> Result<ContributionYear, GitHubError> {
+            *self.asked.lock().unwrap().entry(year).or_default() += 1;
+            if self.down.load(Ordering::SeqCst) {
+                return Err(GitHubError::Timeout);
+            }
+            let date = NaiveDate::from_ymd_opt(year, 7, 1).unwrap();
+            Ok(ContributionYear {
+                year,
+                offset_minutes,
+                days: vec![ContributionDay { date, count: 1 }],
+                restricted: 0,
+                contribution_years: (2020..=year).rev().collect(),
+                fetched_at: Utc::now(),
+            })
+        }
+    }
+
+    fn service(github: Arc<Calendars>, store: &ContributionStore, clock: Arc<ManualClock>) -> ContributionsService {
+        let policy = TtlPolicy { soft: Duration::from_secs(600), hard: Duration::from_secs(86_400) };
+        ContributionsService::new(github, store.clone(), policy, Waits::default(), 100, clock)
+    }
+
+    fn asked(github: &Calendars, year: i32) -> usize {
+        github.asked.lock().unwrap().get(&year).copied().unwrap_or(0)
+    }
+
+    #[tokio::test]
+    async fn a_past_year_is_asked_again_only_in_the_week_after_it_ended_and_its_copy_serves_when_that_fails() {
+        let db = TestDb::sqlite_memory().await;
+        let store = ContributionStore::new(db.db.clone());
+        let github = Arc::new(Calendars::default());
+        let login = Login::parse("octocat").unwrap();
+        let clock = Arc::new(ManualClock::at(Utc.with_ymd_and_hms(2025, 1, 3, 12, 0, 0).unwrap()));
+
+        // 3 January: 2024 is not settled yet.
+        let first = service(github.clone(), &store, clock.clone());
+        let lookup = first.calendar(&login, 0, PastYears::From(None)).await.unwrap();
+        assert_eq!(lookup.years.iter().map(|y| y.year).collect::<Vec<_>>(), [2025, 2024, 2023, 2022, 2021, 2020]);
+        assert_eq!((asked(&github, 2024), asked(&github, 2020)), (1, 1));
+
+        // A restart the next day: 2024 is asked again, older years come from the store; with
+        // GitHub down, the stored 2024 serves.
+        clock.advance(Duration::from_secs(24 * 3600));
+        let restarted = service(github.clone(), &store, clock.clone());
+        restarted.calendar(&login, 0, PastYears::From(None)).await.unwrap();
+        assert_eq!((asked(&github, 2025), asked(&github, 2024), asked(&github, 2023)), (2, 2, 1));
+        github.down.store(true, Ordering::SeqCst);
+        let mut down = service(github.clone(), &store, clock.clone());
+        down.current = restarted.current.clone();
+        let lookup = down.calendar(&login, 0, PastYears::Previous).await.unwrap();
+        // This year from memory (its 1 July is still ahead), 2024 from the store.
+        assert_eq!(lookup.years.iter().map(|y| y.year).collect::<Vec<_>>(), [2025, 2024]);
+        assert_eq!(lookup.calendar(&login).total(), 1);
+        assert_eq!(asked(&github, 2024), 3);
+        github.down.store(false, Ordering::SeqCst);
+
+        // Past its settling week, 2024 is asked once more; fetched then, it is never asked again.
+        clock.advance(Duration::from_secs(10 * 24 * 3600));
+        let later = service(github.clone(), &store, clock.clone());
+        later.calendar(&login, 0, PastYears::From(None)).await.unwrap();
+        assert_eq!(asked(&github, 2024), 4);
+        let once_more = service(github.clone(), &store, clock.clone());
+        once_more.calendar(&login, 0, PastYears::From(None)).await.unwrap();
+        assert_eq!((asked(&github, 2024), asked(&github, 2023)), (4, 1), "settled years come from the store");
+    }
+
+    #[tokio::test]
+    async fn a_users_calendar_is_counted_in_a_few_offsets_a_day() {
+        let db = TestDb::sqlite_memory().await;
+        let github = Arc::new(Calendars::default());
+        let clock = Arc::new(ManualClock::at(Utc.with_ymd_and_hms(2025, 3, 1, 12, 0, 0).unwrap()));
+        let contributions = service(github, &ContributionStore::new(db.db.clone()), clock.clone());
+        let (login, other) = (Login::parse("octocat").unwrap(), Login::parse("hubot").unwrap());
+        for offset in [0, -300, 330, 540] {
+            contributions.calendar(&login, offset, PastYears::Previous).await.unwrap();
+        }
+        let refused = contributions.calendar(&login, 60, PastYears::Previous).await.unwrap_err();
+        assert!(matches!(refused, StatsError::TooManyTimezones { max: MAX_OFFSETS_PER_USER, .. }), "{refused}");
+        contributions.calendar(&login, -300, PastYears::Previous).await.expect("one already counted");
+        contributions.calendar(&other, 60, PastYears::Previous).await.expect("per user");
+        contributions.offsets.invalidate_all();
+        contributions.calendar(&login, 60, PastYears::Previous).await.expect("a new day");
     }
 }

@@ -35,7 +35,7 @@ use flights::Flights;
 
 pub use code::{CodeKey, CodeService};
 pub use commits::{CommitsService, FIRST_YEAR};
-pub use contributions::{CalendarLookup, ContributionsService};
+pub use contributions::{CalendarLookup, ContributionsService, MAX_OFFSETS_PER_USER, PastYears};
 pub use upstream::Lookup;
 pub use wakatime::WakaService;
 
@@ -62,6 +62,9 @@ pub enum StatsError {
     Refused { login: String },
     #[error("GitHub has not answered for `{login}` yet; the fetch goes on")]
     StillFetching { login: String },
+    /// A user's calendar asked for in more UTC offsets in a day than a reader needs.
+    #[error("`{login}`'s contributions were counted in {max} timezones today; use one of those")]
+    TooManyTimezones { login: String, max: usize },
     #[error(transparent)]
     GitHub(#[from] GitHubError),
 }

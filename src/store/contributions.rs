@@ -39,7 +39,8 @@ impl ContributionStore {
         let first = year.days.first().map_or(NaiveDate::MIN, |d| d.date);
         // One count per date from the first: gaps are days without contributions.
         let mut counts = Vec::new();
-        for day in &year.days {
+        // A year has at most 366 dates; anything else is not a year's.
+        for day in year.days.iter().filter(|d| (0..366).contains(&(d.date - first).num_days())) {
             let index = (day.date - first).num_days() as usize;
             counts.resize(counts.len().max(index + 1), 0);
             counts[index] = day.count;

@@ -96,8 +96,9 @@ async fn streaks_follow_the_readers_timezone_across_the_new_year_and_the_leap_da
     let leap = json_of(&app, "username=longtimer&type=streak&hide_current_streak=true&starting_year=2024").await;
     assert_eq!(panels(&leap)[0], panel("total", 16, "2024-02-28", "2025-01-02"), "2023 left out");
 
-    // Each timezone is a calendar of its own: 3 years each (2025, 2024, 2023).
-    assert_eq!(app.github.operation_count("ContributionCalendar"), 6);
+    // Each timezone is a calendar of its own: 2025, 2024, 2023 in UTC; west of UTC also the
+    // year before each listed one (2022), whose last hours could hold a listed year's first.
+    assert_eq!(app.github.operation_count("ContributionCalendar"), 7);
     let svg = app.preview("username=longtimer&type=streak&timezone=America/New_York").await;
     let text = assert_valid_svg(&svg.body);
     assert!(text.contains("Total contributions") && text.contains("Dec 29, 2024 – Jan 1"), "{text}");
@@ -404,4 +405,60 @@ async fn contribution_json_has_the_documented_shape() {
     assert_eq!(keys(&calendar), set(&[&common[..], &fields].concat()));
     assert_eq!(calendar["days"].as_array().unwrap().len(), 365, "the last 12 months, today included");
     assert_eq!(calendar["last_date"], "2025-01-02");
+}
+
+#[tokio::test]
+async fn a_calendar_asks_only_for_the_years_it_shows() {
+    let app = app_at(new_year_clock()).await;
+    app.github.set_user(long_timer());
+
+    assert_eq!(app.preview("username=longtimer&type=calendar").await.status, 200);
+    assert_eq!(app.preview("username=longtimer&type=calendar&layout=graph&days=365").await.status, 200);
+    let count = |year| app.github.calendar_requests("longtimer", year);
+    assert_eq!((count("2025"), count("2024"), count("2023")), (1, 1, 0), "the last 12 months reach into 2024 only");
+    let card = json_of(&app, "username=longtimer&type=calendar&year=2023").await;
+    assert_eq!((card["total"].clone(), count("2023")), (json!(2), 1));
+}
+
+#[tokio::test]
+async fn cycling_through_timezones_cannot_multiply_what_a_user_costs() {
+    let app = app_at(new_year_clock()).await;
+    app.github.set_user(long_timer());
+    for timezone in ["UTC", "America/New_York", "Asia/Kolkata", "Asia/Tokyo"] {
+        assert_eq!(app.preview(&format!("username=longtimer&type=streak&timezone={timezone}")).await.status, 200);
+    }
+    let before = app.github.operation_count("ContributionCalendar");
+    let fifth = app.preview("username=longtimer&type=streak&timezone=Europe/Berlin").await;
+    assert_eq!(fifth.status, 429);
+    assert!(assert_valid_svg(&fifth.body).contains("timezones"), "{}", fifth.body);
+    assert_eq!(app.github.operation_count("ContributionCalendar"), before, "no query for it");
+    assert_eq!(app.preview("username=longtimer&type=calendar&timezone=Asia/Tokyo").await.status, 200);
+}
+
+#[tokio::test]
+async fn graphql_refuses_dates_out_of_range_without_a_panic() {
+    let app = app_at(new_year_clock()).await;
+    app.github.set_user(long_timer());
+    for args in [
+        r#"to: "-262143-01-01""#,
+        r#"from: "2025-01-02", to: "2024-01-01""#,
+        r#"from: "1999-01-01""#,
+        r#"from: "2020-01-01""#,
+    ] {
+        let query = format!(r#"{{ user(login: "longtimer") {{ contributions {{ calendar({args}) {{ date }} }} }} }}"#);
+        let reply = app.graphql(&query, json!({}), None).await;
+        assert!(reply["errors"][0]["message"].is_string(), "{args}: {reply}");
+    }
+    let ok = app
+        .graphql(
+            r#"{ user(login: "longtimer") { contributions { calendar(from: "2024-12-31") { count } } } }"#,
+            json!({}),
+            None,
+        )
+        .await;
+    assert_eq!(
+        ok["data"]["user"]["contributions"]["calendar"],
+        json!([{ "count": 1 }, { "count": 1 }, { "count": 5 }]),
+        "{ok}"
+    );
 }

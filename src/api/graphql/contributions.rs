@@ -2,16 +2,24 @@
 //! show, in the reader's timezone.
 
 use async_graphql::{Context, Enum, Object, SimpleObject};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
-use super::state;
+use super::{client, state};
 use crate::api::AppError;
-use crate::domain::{ContributionCalendar, Login, StreakMode, StreakRules, streaks};
+use crate::domain::{ContributionCalendar, Login, StreakMode, streaks};
+use crate::render::contribution_options::{parse_exclude_days, parse_timezone, rules};
+use crate::stats::PastYears;
 use async_graphql::ErrorExtensions as _;
+
+/// Dates GitHub has calendars for.
+const YEARS: std::ops::RangeInclusive<i32> = 2008..=9999;
+
+/// The most dates one `calendar` answers.
+const MAX_DATES: i64 = 366;
 
 /// A user's contributions in one timezone (`User.contributions(timezone:)`).
 pub(super) struct Contributions {
-    pub(super) calendar: ContributionCalendar,
+    calendar: ContributionCalendar,
 }
 
 /// How a streak counts.
@@ -47,6 +55,14 @@ struct Streaks {
     longest: Option<StreakView>,
 }
 
+fn invalid(name: &'static str, reason: impl Into<String>) -> async_graphql::Error {
+    AppError::InvalidParameter { name, reason: reason.into() }.extend()
+}
+
+fn count(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
 #[Object]
 impl Contributions {
     /// The date it is now in the timezone asked for.
@@ -55,32 +71,30 @@ impl Contributions {
     }
     /// Private contributions among the days (0 unless the user shows them on their profile).
     async fn restricted(&self) -> i64 {
-        i64::try_from(self.calendar.restricted).unwrap_or(i64::MAX)
+        count(self.calendar.restricted)
     }
     async fn total(&self) -> i64 {
-        i64::try_from(self.calendar.total()).unwrap_or(i64::MAX)
+        count(self.calendar.total())
     }
-    /// Contributions per date from `from` (default: a year before today) to `to` (default:
-    /// today); at most 366 dates.
+    /// Contributions per date from `from` (default: 365 days before `to`) to `to` (default and
+    /// latest: today); at most 366 dates.
     async fn calendar(
         &self,
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,
     ) -> async_graphql::Result<Vec<ContributionDayView>> {
-        let today = self.calendar.today;
-        let to = to.unwrap_or(today).min(today);
-        let from = from.unwrap_or(to - chrono::Days::new(365));
-        let span = (to - from).num_days();
-        if !(0..366).contains(&span) {
-            let reason = "`from` must be on or before `to`, at most 366 dates apart".to_owned();
-            return Err(AppError::InvalidParameter { name: "from", reason }.extend());
+        for (name, date) in [("from", from), ("to", to)] {
+            if date.is_some_and(|d| !YEARS.contains(&d.year())) {
+                return Err(invalid(name, "must be a date from 2008 to 9999"));
+            }
         }
-        Ok(self
-            .calendar
-            .range(from, to)
-            .into_iter()
-            .map(|d| ContributionDayView { date: d.date, count: i64::from(d.count) })
-            .collect())
+        let to = to.unwrap_or(self.calendar.today).min(self.calendar.today);
+        let from = from.unwrap_or(to - chrono::Days::new(MAX_DATES as u64 - 1));
+        if !(0..MAX_DATES).contains(&(to - from).num_days()) {
+            return Err(invalid("from", format!("must be on or before `to`, at most {MAX_DATES} dates apart")));
+        }
+        let days = self.calendar.range(from, to).into_iter();
+        Ok(days.map(|d| ContributionDayView { date: d.date, count: i64::from(d.count) }).collect())
     }
     /// The streaks as the streak card counts them; `excludeDays` (`Sun`, `Sat`, ...) do not end
     /// a daily streak.
@@ -89,20 +103,13 @@ impl Contributions {
         #[graphql(default_with = "StreakModeInput::Daily")] mode: StreakModeInput,
         #[graphql(default)] exclude_days: Vec<String>,
     ) -> async_graphql::Result<Streaks> {
-        let mut params = std::collections::HashMap::new();
-        params.insert("exclude_days".to_owned(), exclude_days.join(","));
-        let excluded = crate::render::contribution_options::ContributionOptions::from_params(&params, |_| Ok(None))
-            .map_err(|e| AppError::InvalidParameter { name: "excludeDays", reason: e.reason }.extend())?
-            .rules()
-            .excluded;
-        let rules = StreakRules {
-            mode: if mode == StreakModeInput::Weekly { StreakMode::Weekly } else { StreakMode::Daily },
-            excluded,
-        };
-        let found = streaks(&self.calendar.days, self.calendar.today, &rules);
+        let excluded = parse_exclude_days(exclude_days.iter().map(String::as_str))
+            .map_err(|e| invalid("excludeDays", e.reason))?;
+        let mode = if mode == StreakModeInput::Weekly { StreakMode::Weekly } else { StreakMode::Daily };
+        let found = streaks(&self.calendar.days, self.calendar.today, &rules(mode, excluded));
         let view = |s: crate::domain::Streak| StreakView { start: s.start, end: s.end, length: i64::from(s.length) };
         Ok(Streaks {
-            total: i64::try_from(found.total).unwrap_or(i64::MAX),
+            total: count(found.total),
             first_contribution: found.first_contribution,
             current: found.current.map(view),
             longest: found.longest.map(view),
@@ -110,24 +117,27 @@ impl Contributions {
     }
 }
 
-/// The calendar of `login` in `timezone` (IANA name), every year since `starting_year`.
+/// The calendar of `login` in `timezone` (IANA name), every year since `starting_year`; a
+/// calendar not in memory spends from the client's costly budget, as on the card routes.
 pub(super) async fn load(
     ctx: &Context<'_>,
     login: &Login,
     timezone: Option<String>,
     starting_year: Option<i32>,
 ) -> async_graphql::Result<Contributions> {
-    let mut params = std::collections::HashMap::new();
-    params.extend(timezone.map(|t| ("timezone".to_owned(), t)));
-    params.extend(starting_year.map(|y| ("starting_year".to_owned(), y.to_string())));
-    let options = crate::render::contribution_options::ContributionOptions::from_params(&params, |_| Ok(None))
-        .map_err(|e| AppError::InvalidParameter { name: e.name, reason: e.reason }.extend())?;
-    let service = &state(ctx)?.contributions;
-    let offset = service.offset_now(&options.timezone);
+    let timezone = timezone.as_deref().map(parse_timezone).transpose().map_err(|e| invalid(e.name, e.reason))?;
+    if starting_year.is_some_and(|y| !YEARS.contains(&y)) {
+        return Err(invalid("startingYear", "must be a year from 2008"));
+    }
+    let state = state(ctx)?;
+    let service = &state.contributions;
+    let offset = service.offset_now(&timezone.unwrap_or(chrono_tz::Tz::UTC));
+    if !service.is_cached(login, offset) {
+        state.clients.check_costly(&client(ctx)).map_err(|e| e.extend())?;
+    }
     let lookup = service
-        .calendar(login, offset, options.starting_year)
+        .calendar(login, offset, PastYears::From(starting_year))
         .await
         .map_err(|e| AppError::from_stats(e, login.as_str()).extend())?;
-    let years: Vec<_> = lookup.years.iter().map(|y| &**y).collect();
-    Ok(Contributions { calendar: ContributionCalendar::merge(login.as_str(), &years, lookup.today) })
+    Ok(Contributions { calendar: lookup.calendar(login) })
 }
