@@ -16,7 +16,8 @@ Usage (from the repository root; Python 3.11+, standard library only):
 What it does:
   1. starts a fake GitHub GraphQL endpoint on 127.0.0.1 (random port, separate Python process) that
      answers `UserStats` / `UserRepositories` for any login with one fixed user (30 repositories
-     with languages, `rateLimit` in the body and X-RateLimit-* headers) and counts requests;
+     with languages, `rateLimit` in the body and X-RateLimit-* headers), `ContributionCalendar`
+     with a user active every year since 2016, and counts requests;
   2. starts `<binary> serve` on 127.0.0.1 (random port) in a temporary working directory with
      GITHUB_API_URL=<fake>, GITHUB_TOKENS=load-token, LOG_LEVEL=warn,
      DATABASE_URL=sqlite://<tmp>/load.db?mode=rwc, NO_WORKER=true, RATE_LIMIT_EXEMPT=127.0.0.0/8
@@ -120,6 +121,31 @@ def fake_repositories(count: int = 30) -> list[dict]:
     return repos
 
 
+def contribution_calendar(variables: dict) -> dict:
+    """`contributionsCollection(from, to)` of a user active every year since 2016: a few
+    contributions most days (a fixed pattern), the days counted in `from`'s offset."""
+    import datetime as dt
+
+    start = dt.datetime.fromisoformat(str(variables.get("from")).replace("Z", "+00:00"))
+    end = dt.datetime.fromisoformat(str(variables.get("to")).replace("Z", "+00:00")).astimezone(start.tzinfo)
+    weeks: list[dict] = []
+    day = start.date()
+    while day <= end.date():
+        if not weeks or day.isoweekday() == 7:
+            weeks.append({"contributionDays": []})
+        count = (day.toordinal() * 7919) % 13
+        weeks[-1]["contributionDays"].append({"date": day.isoformat(), "contributionCount": max(count - 3, 0)})
+        day += dt.timedelta(days=1)
+    this_year = dt.date.today().year
+    return {
+        "contributionsCollection": {
+            "contributionYears": list(range(this_year, 2015, -1)),
+            "restrictedContributionsCount": 0,
+            "contributionCalendar": {"weeks": weeks},
+        }
+    }
+
+
 def cursor(offset: int) -> str:
     return base64.b64encode(f"cursor:v2:{offset}".encode()).decode()
 
@@ -172,6 +198,8 @@ class FakeGitHub:
         rate_limit, rl_headers = self.rate_limit()
         variables = request.get("variables") or {}
         login = variables.get("login")
+        if operation == "ContributionCalendar" and isinstance(login, str):
+            return 200, {"data": {"rateLimit": rate_limit, "user": contribution_calendar(variables)}}, rl_headers
         if operation not in ("UserStats", "UserRepositories") or not isinstance(login, str):
             return 200, {"errors": [{"message": f'No operation named "{operation}"'}]}, rl_headers
         self.logins.add(login.lower())

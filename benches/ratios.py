@@ -105,7 +105,7 @@ def main() -> int:
         return 2
     binary = args.binary.resolve()
     workdir = Path(tempfile.mkdtemp(prefix="github-banners-ratios-"))
-    fake = service = bare = bare_png = None
+    fake = service = bare = bare_png = bare_calendar = None
     try:
         fake, fake_port = load.start_fake_github(workdir)
         service, port = load.start_service(binary, workdir, fake_port)
@@ -113,13 +113,18 @@ def main() -> int:
         svg_path = "/banners/preview?username=hot-user&type=wide"
         png_path = svg_path + "&format=png"
         donut_path = "/banners/preview?username=hot-user&type=languages&layout=donut"
-        for path in (svg_path, png_path, donut_path):
+        # Contribution cards of a user with 11 years of calendars.
+        streak_path = "/banners/preview?username=hot-user&type=streak&timezone=Europe/Berlin"
+        calendar_path = "/banners/preview?username=hot-user&type=calendar"
+        for path in (svg_path, png_path, donut_path, streak_path, calendar_path):
             status, headers, body = load.http_get(port, path)
             assert status == 200, (path, status)
         _, svg_headers, svg_body = load.http_get(port, svg_path)
         _, _, png_body = load.http_get(port, png_path)
         bare, bare_port = start_bare(binary, len(svg_body), workdir)
         bare_png, bare_png_port = start_bare(binary, len(png_body), workdir)
+        _, _, calendar_body = load.http_get(port, calendar_path)
+        bare_calendar, bare_calendar_port = start_bare(binary, len(calendar_body), workdir)
         scenarios = [
             ("bare axum route, SVG-sized body", f"http://{HOST}:{bare_port}/", None, None),
             ("warm SVG", base + svg_path, None, "bare axum route, SVG-sized body"),
@@ -128,6 +133,9 @@ def main() -> int:
             ("warm languages, donut", base + donut_path, None, "bare axum route, SVG-sized body"),
             ("bare axum route, PNG-sized body", f"http://{HOST}:{bare_png_port}/", None, None),
             ("warm PNG", base + png_path, None, "bare axum route, PNG-sized body"),
+            ("warm streak (11 years of calendars)", base + streak_path, None, "bare axum route, SVG-sized body"),
+            ("bare axum route, calendar-sized body", f"http://{HOST}:{bare_calendar_port}/", None, None),
+            ("warm calendar heatmap", base + calendar_path, None, "bare axum route, calendar-sized body"),
         ]
         # Interleaved rounds, median per scenario: the machine is shared and noisy.
         samples: dict[str, list[float]] = {name: [] for name, *_ in scenarios}
@@ -151,6 +159,7 @@ def main() -> int:
     finally:
         load.stop(bare, "bare")
         load.stop(bare_png, "bare")
+        load.stop(bare_calendar, "bare")
         load.stop(service, "service")
         load.stop(fake, "fake GitHub")
         shutil.rmtree(workdir, ignore_errors=True)
