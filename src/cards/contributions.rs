@@ -11,7 +11,7 @@ pub(super) struct Calendar;
 
 /// The data as one calendar, or the error a kind gives for data of another source.
 fn calendar(pack: &Pack, kind: BannerType, data: &CardData) -> Result<(ContributionCalendar, bool), RenderError> {
-    let CardData::Contributions { login, years, today, stale } = data else {
+    let CardData::Contributions { login, years, today, stale, .. } = data else {
         return Err(RenderError::Template {
             theme: pack.name.clone(),
             template: format!("{}.svg.hbs", kind.as_str()),

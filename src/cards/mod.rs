@@ -63,7 +63,9 @@ impl Source {
             Source::WakaTime => CardData::WakaTime { stats: Arc::new(sample.waka_stats()), stale: false },
             Source::Contributions => {
                 let (login, years, today) = sample.contribution_years();
-                CardData::Contributions { login, years: years.into_iter().map(Arc::new).collect(), today, stale: false }
+                let years: Arc<[Arc<ContributionYear>]> = years.into_iter().map(Arc::new).collect();
+                let past = crate::domain::past_years_version(&years);
+                CardData::Contributions { login, years, past, today, stale: false }
             }
         }
     }
@@ -106,7 +108,9 @@ pub enum CardData {
     /// A user's contribution years (current first), as of the reader's `today`.
     Contributions {
         login: String,
-        years: Vec<Arc<ContributionYear>>,
+        years: Arc<[Arc<ContributionYear>]>,
+        /// [`crate::domain::past_years_version`] of `years`.
+        past: i64,
         today: NaiveDate,
         /// The current year is older than the soft TTL.
         stale: bool,
@@ -133,15 +137,12 @@ impl CardData {
             }
             // The current year's fetch, what the past years hold (they are reloaded from the
             // store unchanged), and the reader's date.
-            CardData::Contributions { login, years, today, stale } => (
+            CardData::Contributions { login, years, past, today, stale } => (
                 "contributions",
                 login.as_str(),
                 years.first().map_or(0, |y| y.fetched_at.timestamp_micros()),
                 *stale,
-                years.iter().skip(1).fold(i64::from(chrono::Datelike::num_days_from_ce(today)), |sum, y| {
-                    let content = (y.total() as i64).wrapping_mul(7919).wrapping_add(i64::from(y.year));
-                    sum.wrapping_mul(31).wrapping_add(content)
-                }),
+                past.wrapping_mul(31).wrapping_add(i64::from(chrono::Datelike::num_days_from_ce(today))),
                 Some(years.len() as u32),
             ),
         }

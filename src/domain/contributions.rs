@@ -77,6 +77,15 @@ impl ContributionCalendar {
     }
 }
 
+/// Identifies what past years hold (the current one is versioned by its fetch): equal for the
+/// same days, whenever they were loaded.
+pub fn past_years_version(years: &[impl std::ops::Deref<Target = ContributionYear>]) -> i64 {
+    years.iter().skip(1).fold(0i64, |sum, y| {
+        let content = (y.total() as i64).wrapping_mul(7919).wrapping_add(i64::from(y.year));
+        sum.wrapping_mul(31).wrapping_add(content)
+    })
+}
+
 /// The local instant a year starts and ends in an offset: `contributionsCollection`'s `from`
 /// and `to`.
 pub fn year_bounds(year: i32, offset_minutes: i32) -> Option<(DateTime<FixedOffset>, DateTime<FixedOffset>)> {

@@ -400,6 +400,7 @@ impl ImageService {
             data: CardData::Contributions {
                 login: login.as_str().to_owned(),
                 years: lookup.years,
+                past: lookup.past_version,
                 today: lookup.today,
                 stale,
             },

@@ -26,7 +26,7 @@ use moka::sync::Cache;
 use super::upstream::{Dated, Lookup, UpstreamCache};
 use super::{FIRST_YEAR, Freshness, StatsError, TtlPolicy, Waits};
 use crate::clock::Clock;
-use crate::domain::{ContributionCalendar, ContributionYear, Login, year_bounds};
+use crate::domain::{ContributionCalendar, ContributionYear, Login, past_years_version, year_bounds};
 use crate::github::GitHubApi;
 use crate::store::ContributionStore;
 
@@ -56,7 +56,9 @@ impl Dated for ContributionYear {
 /// A user's years as of the reader's today, the current year first.
 #[derive(Debug, Clone)]
 pub struct CalendarLookup {
-    pub years: Vec<Arc<ContributionYear>>,
+    pub years: Arc<[Arc<ContributionYear>]>,
+    /// [`past_years_version`] of `years`.
+    pub past_version: i64,
     /// The reader's date.
     pub today: NaiveDate,
     /// The current year's.
@@ -72,7 +74,7 @@ impl CalendarLookup {
 }
 
 /// Which past years a card needs, besides the current one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PastYears {
     /// Every year from this one (None: from the first with contributions).
     From(Option<i32>),
@@ -91,6 +93,15 @@ pub struct ContributionsService {
     past: Arc<UpstreamCache<ContributionYear>>,
     /// The offsets each user's calendar was counted in today.
     offsets: Cache<String, Arc<Mutex<BTreeSet<i32>>>>,
+    /// Years put together for a card, by (login, offset, past years asked for): a warm request
+    /// looks up the current year and this, not every past year.
+    assembled: Cache<(String, i32, PastYears), Assembled>,
+}
+
+#[derive(Clone)]
+struct Assembled {
+    years: Arc<[Arc<ContributionYear>]>,
+    past_version: i64,
 }
 
 impl ContributionsService {
@@ -109,6 +120,7 @@ impl ContributionsService {
             current: UpstreamCache::new(policy, waits, max, clock.clone()),
             past: UpstreamCache::new(past, waits, max.saturating_mul(4), clock.clone()),
             offsets: Cache::builder().max_capacity(max).time_to_live(Duration::from_secs(24 * 3600)).build(),
+            assembled: Cache::builder().max_capacity(max).time_to_live(PAST_IN_MEMORY).build(),
             clock,
         }
     }
@@ -134,6 +146,13 @@ impl ContributionsService {
         self.admit_offset(login, offset_minutes)?;
         let (this_year, today) = self.local_now(offset_minutes);
         let current = self.current_year(login, this_year, offset_minutes).await?;
+        let key = (login.as_str().to_ascii_lowercase(), offset_minutes, past);
+        if let Some(assembled) = self.assembled.get(&key)
+            && Arc::ptr_eq(&assembled.years[0], &current.value)
+        {
+            let Assembled { years, past_version } = assembled;
+            return Ok(CalendarLookup { years, past_version, today, freshness: current.freshness });
+        }
         let last = this_year - 1;
         let range = match past {
             PastYears::From(first) => first.unwrap_or(FIRST_YEAR).max(FIRST_YEAR)..=last,
@@ -146,9 +165,10 @@ impl ContributionsService {
             .buffered(PAST_YEARS_AT_ONCE)
             .try_collect()
             .await?;
-        let mut years = vec![current.value];
-        years.extend(past);
-        Ok(CalendarLookup { years, today, freshness: current.freshness })
+        let years: Arc<[Arc<ContributionYear>]> = std::iter::once(current.value).chain(past).collect();
+        let past_version = past_years_version(&years);
+        self.assembled.insert(key, Assembled { years: years.clone(), past_version });
+        Ok(CalendarLookup { years, past_version, today, freshness: current.freshness })
     }
 
     fn local_now(&self, offset_minutes: i32) -> (i32, NaiveDate) {

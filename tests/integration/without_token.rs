@@ -76,3 +76,17 @@ async fn the_hours_budget_without_a_token_is_never_overdrawn_and_the_card_says_u
     assert!((1..=3600).contains(&retry_after), "{retry_after}");
     assert!(rest_requests(&app) <= 4, "{} requests for a budget of 4", rest_requests(&app));
 }
+
+/// GitHub's REST API has no contribution calendar: the streak and calendar cards say a token is
+/// needed, and spend none of the anonymous hour.
+#[tokio::test]
+async fn contribution_cards_say_they_need_a_token() {
+    let app = without_tokens().await;
+    app.github.set_user(FakeUser::new("restful").contribution("2024-02-29T12:00:00Z", 2));
+    for kind in ["streak", "calendar"] {
+        let card = app.preview(&format!("username=restful&type={kind}")).await;
+        assert_eq!(card.status, 503, "{kind}: {}", card.body);
+        assert!(assert_valid_svg(&card.body).to_lowercase().contains("token"), "{kind}: {}", card.body);
+    }
+    assert_eq!(app.github.requests().len(), 0);
+}
