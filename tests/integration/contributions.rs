@@ -92,9 +92,8 @@ async fn streaks_follow_the_readers_timezone_across_the_new_year_and_the_leap_da
         ]
     );
 
-    // Before the new year, the leap-day streak was the longest (3 days over 29 February).
-    let leap = json_of(&app, "username=longtimer&type=streak&hide_current_streak=true&starting_year=2024").await;
-    assert_eq!(panels(&leap)[0], panel("total", 16, "2024-02-28", "2025-01-02"), "2023 left out");
+    let since_2024 = json_of(&app, "username=longtimer&type=streak&hide_current_streak=true&starting_year=2024").await;
+    assert_eq!(panels(&since_2024)[0], panel("total", 16, "2024-02-28", "2025-01-02"), "2023 left out");
 
     // Each timezone is a calendar of its own: 2025, 2024, 2023 in UTC; west of UTC also the
     // year before each listed one (2022), whose last hours could hold a listed year's first.
@@ -102,6 +101,18 @@ async fn streaks_follow_the_readers_timezone_across_the_new_year_and_the_leap_da
     let svg = app.preview("username=longtimer&type=streak&timezone=America/New_York").await;
     let text = assert_valid_svg(&svg.body);
     assert!(text.contains("Total contributions") && text.contains("Dec 29, 2024 – Jan 1"), "{text}");
+
+    // A streak over the leap day: 28 February, 29 February, 1 March 2024.
+    app.github.set_user(
+        FakeUser::new("leaper")
+            .contribution("2024-02-28T12:00:00Z", 1)
+            .contribution("2024-02-29T12:00:00Z", 1)
+            .contribution("2024-03-01T12:00:00Z", 1)
+            .contribution("2024-03-03T12:00:00Z", 1),
+    );
+    let leap = json_of(&app, "username=leaper&type=streak").await;
+    assert_eq!(panels(&leap)[1], ("current".to_owned(), 0, Value::Null, Value::Null));
+    assert_eq!(panels(&leap)[2], panel("longest", 3, "2024-02-28", "2024-03-01"));
 }
 
 #[tokio::test]
