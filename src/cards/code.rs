@@ -60,12 +60,14 @@ impl CardKind for Pin {
         Source::Repository
     }
 
-    fn render(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
-        render(BannerType::Pin, pack, data, options, Output::Svg)
-    }
-
-    fn json(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
-        render(BannerType::Pin, pack, data, options, Output::Json)
+    fn draw(
+        &self,
+        pack: &Pack,
+        data: &CardData,
+        options: &BannerOptions,
+        output: Output,
+    ) -> Result<String, RenderError> {
+        render(BannerType::Pin, pack, data, options, output)
     }
 
     fn variants(&self) -> Vec<BannerOptions> {
@@ -92,12 +94,14 @@ impl CardKind for Gist {
         Source::Gist
     }
 
-    fn render(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
-        render(BannerType::Gist, pack, data, options, Output::Svg)
-    }
-
-    fn json(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
-        render(BannerType::Gist, pack, data, options, Output::Json)
+    fn draw(
+        &self,
+        pack: &Pack,
+        data: &CardData,
+        options: &BannerOptions,
+        output: Output,
+    ) -> Result<String, RenderError> {
+        render(BannerType::Gist, pack, data, options, output)
     }
 
     fn variants(&self) -> Vec<BannerOptions> {

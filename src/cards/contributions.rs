@@ -22,19 +22,6 @@ fn calendar(pack: &Pack, kind: BannerType, data: &CardData) -> Result<(Contribut
     Ok((ContributionCalendar::merge(login, &years, *today), *stale))
 }
 
-impl Streak {
-    fn draw(
-        &self,
-        pack: &Pack,
-        data: &CardData,
-        options: &BannerOptions,
-        output: Output,
-    ) -> Result<String, RenderError> {
-        let (calendar, stale) = calendar(pack, BannerType::Streak, data)?;
-        finish(pack, BannerType::Streak, &StreakContext::new(pack, &calendar, stale, options), output)
-    }
-}
-
 impl CardKind for Streak {
     fn title(&self) -> &'static str {
         "Contribution streak"
@@ -52,12 +39,15 @@ impl CardKind for Streak {
         Source::Contributions
     }
 
-    fn render(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
-        self.draw(pack, data, options, Output::Svg)
-    }
-
-    fn json(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
-        self.draw(pack, data, options, Output::Json)
+    fn draw(
+        &self,
+        pack: &Pack,
+        data: &CardData,
+        options: &BannerOptions,
+        output: Output,
+    ) -> Result<String, RenderError> {
+        let (calendar, stale) = calendar(pack, BannerType::Streak, data)?;
+        finish(pack, BannerType::Streak, &StreakContext::new(pack, &calendar, stale, options), output)
     }
 
     /// Three panels, two, one; weekly.
@@ -70,20 +60,6 @@ impl CardKind for Streak {
             with(ContributionOptions { hide_total: true, hide_longest: true, ..all.clone() }),
             with(ContributionOptions { mode: crate::domain::StreakMode::Weekly, ..all }),
         ]
-    }
-}
-
-impl Calendar {
-    fn draw(
-        &self,
-        pack: &Pack,
-        data: &CardData,
-        options: &BannerOptions,
-        output: Output,
-    ) -> Result<String, RenderError> {
-        let (calendar, stale) = calendar(pack, BannerType::Calendar, data)?;
-        let context = CalendarContext::new(pack, &calendar, stale, options);
-        finish_without(pack, BannerType::Calendar, &context, output, &CALENDAR_GEOMETRY)
     }
 }
 
@@ -104,12 +80,16 @@ impl CardKind for Calendar {
         Source::Contributions
     }
 
-    fn render(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
-        self.draw(pack, data, options, Output::Svg)
-    }
-
-    fn json(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
-        self.draw(pack, data, options, Output::Json)
+    fn draw(
+        &self,
+        pack: &Pack,
+        data: &CardData,
+        options: &BannerOptions,
+        output: Output,
+    ) -> Result<String, RenderError> {
+        let (calendar, stale) = calendar(pack, BannerType::Calendar, data)?;
+        let context = CalendarContext::new(pack, &calendar, stale, options);
+        finish_without(pack, BannerType::Calendar, &context, output, &CALENDAR_GEOMETRY)
     }
 
     /// The last 12 months, a past year, and the graph over a month and over a year.

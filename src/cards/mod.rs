@@ -161,7 +161,7 @@ impl CardData {
 
 /// What a kind makes of its template context: the card, or its data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Output {
+pub enum Output {
     Svg,
     Json,
 }
@@ -223,11 +223,25 @@ pub trait CardKind: Send + Sync + 'static {
     /// Where its data comes from.
     fn source(&self) -> Source;
 
-    /// The SVG of this card for `data`, in `pack`.
-    fn render(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError>;
+    /// The card for `data` in `pack`: its SVG, or what it shows as JSON (`format=json`: its
+    /// template context without the theme); see [`finish`].
+    fn draw(
+        &self,
+        pack: &Pack,
+        data: &CardData,
+        options: &BannerOptions,
+        output: Output,
+    ) -> Result<String, RenderError>;
 
-    /// What the card shows, as JSON (`format=json`): its template context without the theme.
-    fn json(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError>;
+    /// The SVG of this card for `data`, in `pack`.
+    fn render(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
+        self.draw(pack, data, options, Output::Svg)
+    }
+
+    /// What the card shows, as JSON.
+    fn json(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
+        self.draw(pack, data, options, Output::Json)
+    }
 
     /// What it is called on the builder page.
     fn title(&self) -> &'static str;

@@ -31,12 +31,14 @@ impl CardKind for WakaTime {
         Source::WakaTime
     }
 
-    fn render(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
-        draw(pack, data, options, Output::Svg)
-    }
-
-    fn json(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
-        draw(pack, data, options, Output::Json)
+    fn draw(
+        &self,
+        pack: &Pack,
+        data: &CardData,
+        options: &BannerOptions,
+        output: Output,
+    ) -> Result<String, RenderError> {
+        draw(pack, data, options, output)
     }
 
     /// Both layouts, with and without bars, in both formats.

@@ -41,11 +41,13 @@ impl CardKind for Wide {
         Source::UserStats
     }
 
-    fn render(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
-        CARD.render(pack, data, options, Output::Svg)
-    }
-
-    fn json(&self, pack: &Pack, data: &CardData, options: &BannerOptions) -> Result<String, RenderError> {
-        CARD.render(pack, data, options, Output::Json)
+    fn draw(
+        &self,
+        pack: &Pack,
+        data: &CardData,
+        options: &BannerOptions,
+        output: Output,
+    ) -> Result<String, RenderError> {
+        CARD.render(pack, data, options, output)
     }
 }
