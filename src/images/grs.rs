@@ -219,7 +219,7 @@ pub fn format_of(params: &HashMap<String, String>) -> ImageFormat {
 }
 
 /// Whether our option parser takes `value` for `name` on its own.
-fn accepted(name: &str, value: &str) -> bool {
+pub(super) fn accepted(name: &str, value: &str) -> bool {
     BannerOptions::from_params(&HashMap::from([(name.to_owned(), value.to_owned())])).is_ok()
 }
 

@@ -7,8 +7,9 @@
 use std::collections::HashMap;
 
 use crate::domain::{BannerType, ImageFormat};
-use crate::render::{BannerOptions, OptionError, i18n};
+use crate::render::{OptionError, i18n};
 
+use super::grs::accepted;
 use super::request::{CardRequest, UrlRequest};
 
 /// Its options that mean the same here, passed on when our parser takes the value.
@@ -97,10 +98,6 @@ pub fn format_of(params: &HashMap<String, String>) -> ImageFormat {
         Some("json") => ImageFormat::Json,
         _ => ImageFormat::Svg,
     }
-}
-
-fn accepted(name: &str, value: &str) -> bool {
-    BannerOptions::from_params(&HashMap::from([(name.to_owned(), value.to_owned())])).is_ok()
 }
 
 #[cfg(test)]
