@@ -6,14 +6,15 @@
 use serde::Serialize;
 
 use super::Source;
-use crate::render::contribution_options::{GRAPH_DEFAULT_DAYS, GRAPH_MAX_DAYS, WEEKDAYS};
+use crate::render::contribution_options::{GRAPH_DEFAULT_DAYS, GRAPH_MAX_DAYS, WEEKDAYS, YEARS};
 use crate::render::options::StatKey;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ParamSpec {
     pub name: &'static str,
     pub label: &'static str,
-    pub placeholder: &'static str,
+    /// A value that works, shown greyed in the empty field.
+    pub example: &'static str,
     pub required: bool,
 }
 
@@ -36,9 +37,9 @@ pub enum OptionType {
         max: i64,
         default: Option<i64>,
     },
+    /// `example`: a value that works, shown greyed in the empty field.
     Text {
-        placeholder: &'static str,
-        default: Option<&'static str>,
+        example: &'static str,
     },
 }
 
@@ -62,13 +63,17 @@ pub(super) fn number(name: &'static str, min: i64, max: i64, default: Option<i64
     OptionSpec { name, kind: OptionType::Number { min, max, default }, help }
 }
 
-fn text(name: &'static str, placeholder: &'static str, help: &'static str) -> OptionSpec {
-    OptionSpec { name, kind: OptionType::Text { placeholder, default: None }, help }
+fn text(name: &'static str, example: &'static str, help: &'static str) -> OptionSpec {
+    OptionSpec { name, kind: OptionType::Text { example }, help }
+}
+
+fn year_bounds() -> (i64, i64) {
+    (i64::from(*YEARS.start()), i64::from(*YEARS.end()))
 }
 
 /// The subject's parameters for a source.
 pub fn subject(source: Source) -> Vec<ParamSpec> {
-    let param = |name, label, placeholder| vec![ParamSpec { name, label, placeholder, required: true }];
+    let param = |name, label, example| vec![ParamSpec { name, label, example, required: true }];
     match source {
         Source::UserStats | Source::Contributions => param("username", "GitHub login", "octocat"),
         Source::Repository => param("repo", "Repository (owner/name)", "octocat/hello-world"),
@@ -121,6 +126,7 @@ pub(super) fn languages() -> Vec<OptionSpec> {
 
 /// The streak card's.
 pub(super) fn streak() -> Vec<OptionSpec> {
+    let years = year_bounds();
     let mut options = vec![
         text("timezone", "Europe/Berlin", "Whose days count (IANA name; default UTC)"),
         choice("mode", &["daily", "weekly"], "Days or weeks in a row"),
@@ -129,7 +135,7 @@ pub(super) fn streak() -> Vec<OptionSpec> {
             kind: OptionType::Multi { choices: WEEKDAYS.to_vec() },
             help: "Days that do not break a daily streak",
         },
-        number("starting_year", 2008, 9999, None, "Leave out earlier years"),
+        number("starting_year", years.0, years.1, None, "Leave out earlier years"),
         text("date_format", "M j[, Y]", "Dates: d j m n M Y y; [..] only for other years"),
         flag("hide_total_contributions", "No total"),
         flag("hide_current_streak", "No current streak"),
@@ -141,9 +147,10 @@ pub(super) fn streak() -> Vec<OptionSpec> {
 
 /// The calendar card's.
 pub(super) fn calendar() -> Vec<OptionSpec> {
+    let years = year_bounds();
     let mut options = vec![
         choice("layout", &["normal", "graph"], "Heatmap, or the activity graph"),
-        number("year", 2008, 9999, None, "A calendar year instead of the last 12 months"),
+        number("year", years.0, years.1, None, "A calendar year instead of the last 12 months"),
         number("days", 1, i64::from(GRAPH_MAX_DAYS), Some(i64::from(GRAPH_DEFAULT_DAYS)), "Days the graph shows"),
         text("timezone", "Europe/Berlin", "Whose days count (IANA name; default UTC)"),
         flag("hide_title", "No title"),
@@ -166,18 +173,18 @@ mod tests {
         let mut params: HashMap<String, String> = HashMap::new();
         params.insert("type".to_owned(), kind.as_str().to_owned());
         for param in subject(super::super::kind(kind).source()) {
-            params.insert(param.name.to_owned(), param.placeholder.to_owned());
+            params.insert(param.name.to_owned(), param.example.to_owned());
         }
         params.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
         CardRequest::from_params(&params, None)
     }
 
     /// What the builder page offers, the server takes: every choice, both ends of every range,
-    /// every placeholder; and refuses a number out of range, naming the option.
+    /// every example; and refuses a number out of range, naming the option.
     #[test]
     fn every_option_a_kind_describes_is_one_the_server_parses() {
         for kind in BannerType::ALL {
-            assert!(request(kind, &[]).is_ok(), "{kind:?}: its subject's placeholders parse");
+            assert!(request(kind, &[]).is_ok(), "{kind:?}: its subject's examples parse");
             for option in super::super::kind(kind).options() {
                 let accepted: Vec<String> = match &option.kind {
                     OptionType::Bool { .. } => vec!["true".into(), "false".into()],
@@ -203,7 +210,7 @@ mod tests {
                         }
                         vec![min.to_string(), max.to_string()]
                     }
-                    OptionType::Text { placeholder, .. } => vec![(*placeholder).to_owned()],
+                    OptionType::Text { example } => vec![(*example).to_owned()],
                 };
                 for value in accepted {
                     let parsed = request(kind, &[(option.name, value.clone())]);

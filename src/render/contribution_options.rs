@@ -9,8 +9,9 @@ use chrono_tz::Tz;
 use super::options::OptionError;
 use crate::domain::{StreakMode, StreakRules};
 
-/// The days GitHub has contributions for start in 2008.
-const YEARS: std::ops::RangeInclusive<i32> = 2008..=9999;
+/// The years `year`, `starting_year` and GraphQL's dates may name: GitHub's calendars start in
+/// 2008.
+pub const YEARS: std::ops::RangeInclusive<i32> = 2008..=9999;
 
 /// The most days the activity graph shows, and its default.
 pub const GRAPH_MAX_DAYS: u32 = 365;

@@ -53,7 +53,7 @@ function helpFor(id, text) {
 function subjectField(s, value) {
   const id = 'param-' + s.name;
   const input = el('input', {
-    type: 'text', id, name: s.name, placeholder: s.placeholder || null, required: !!s.required,
+    type: 'text', id, name: s.name, placeholder: s.example || null, required: !!s.required,
     autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false', 'data-typing': true,
   });
   input.value = value || '';
@@ -95,7 +95,7 @@ function optionField(opt) {
     input = el('input', {
       type: number ? 'number' : 'text', id, title: help, 'aria-describedby': described,
       min: number ? opt.min : null, max: number ? opt.max : null, step: number ? 1 : null,
-      placeholder: opt.placeholder || null, autocomplete: 'off', 'data-typing': true,
+      placeholder: opt.example || null, autocomplete: 'off', 'data-typing': true,
     });
     input.value = def;
   }
