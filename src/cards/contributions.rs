@@ -2,7 +2,7 @@
 //! their first contribution, in the reader's timezone).
 
 use super::{CardData, CardKind, Output, Source, finish, finish_without};
-use crate::domain::{BannerType, ContributionCalendar};
+use crate::domain::{BannerType, ContributionCalendar, PastYears};
 use crate::render::contribution_options::ContributionOptions;
 use crate::render::{BannerOptions, CALENDAR_GEOMETRY, CalendarContext, Pack, RenderError, StreakContext};
 
@@ -90,6 +90,15 @@ impl CardKind for Calendar {
         let (calendar, stale) = calendar(pack, BannerType::Calendar, data)?;
         let context = CalendarContext::new(pack, &calendar, stale, options);
         finish_without(pack, BannerType::Calendar, &context, output, &CALENDAR_GEOMETRY)
+    }
+
+    /// Only the years it shows: one calendar year, or the last 12 months and the graph's at most
+    /// 365 days, which reach into the year before.
+    fn past_years(&self, options: &BannerOptions) -> PastYears {
+        match (options.contributions.graph, options.contributions.year) {
+            (false, Some(year)) => PastYears::Only(year),
+            _ => PastYears::Previous,
+        }
     }
 
     /// The last 12 months, a past year, and the graph over a month and over a year.

@@ -33,7 +33,8 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 
 use crate::domain::{
-    BannerType, CodeCard, ContributionYear, GistId, Login, PartialCount, RepoRef, UserSnapshot, WakaStats, WakaUser,
+    BannerType, CodeCard, ContributionYear, GistId, Login, PartialCount, PastYears, RepoRef, UserSnapshot, WakaStats,
+    WakaUser,
 };
 use crate::render::{BannerOptions, Pack, RenderError, Sample, ThemeError};
 
@@ -248,6 +249,11 @@ pub trait CardKind: Send + Sync + 'static {
 
     /// The options it takes, for frontends (see [`spec`]).
     fn options(&self) -> Vec<spec::OptionSpec>;
+
+    /// Contribution cards: the years before the current one the card shows.
+    fn past_years(&self, options: &BannerOptions) -> PastYears {
+        PastYears::From(options.contributions.starting_year)
+    }
 
     /// The option sets pack validation renders every sample with (layouts, icons).
     fn variants(&self) -> Vec<BannerOptions> {

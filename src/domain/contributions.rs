@@ -27,11 +27,21 @@ impl ContributionYear {
     }
 }
 
+/// Which past years a card needs, besides the current one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PastYears {
+    /// Every year from this one (None: from the first with contributions).
+    From(Option<i32>),
+    /// Only this one.
+    Only(i32),
+    /// The year before the current one (what the last 12 months reach into).
+    Previous,
+}
+
 /// Every fetched year of a user, merged, as of the reader's today.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContributionCalendar {
     pub login: String,
-    pub offset_minutes: i32,
     /// In date order, no date twice.
     pub days: Vec<ContributionDay>,
     pub restricted: u64,
@@ -50,7 +60,6 @@ impl ContributionCalendar {
         days.dedup_by_key(|d| d.date);
         Self {
             login: login.to_owned(),
-            offset_minutes: years.first().map_or(0, |y| y.offset_minutes),
             days,
             restricted: years.iter().map(|y| y.restricted).sum(),
             today,

@@ -28,15 +28,14 @@ pub use encoding::{Coding, negotiate};
 pub use request::{CardRequest, UrlRequest, format, kind, query_pairs, subject};
 
 use crate::cards::{self, CardData, Source, Subject};
-use crate::domain::{BannerType, ImageFormat, Login, UserSnapshot, WakaUser};
+use crate::domain::{ImageFormat, Login, PastYears, UserSnapshot, WakaUser};
 use crate::render::{
     BannerOptions, CommitWindow, DarkTheme, OptionError, Pack, RasterError, RasterPool, Renderer, Scheme, ThemeSet,
     both_schemes,
 };
 use crate::stats::FIRST_YEAR;
 use crate::stats::{
-    CodeKey, CodeService, CommitsService, ContributionsService, Freshness, PastYears, StatsError, StatsService,
-    WakaService,
+    CodeKey, CodeService, CommitsService, ContributionsService, Freshness, StatsError, StatsService, WakaService,
 };
 use chrono::Datelike;
 
@@ -294,14 +293,7 @@ impl ImageService {
             (Source::Gist, Subject::Gist(id)) => self.code(CodeKey::Gist(id), budget).await,
             (Source::WakaTime, Subject::WakaTime(user)) => self.wakatime(user, budget).await,
             (Source::Contributions, Subject::User(login)) => {
-                let c = &options.contributions;
-                // Only the years the card shows (the graph and the last 12 months reach into the
-                // year before).
-                let past = match (request.kind, c.graph, c.year) {
-                    (BannerType::Calendar, false, Some(year)) => PastYears::Only(year),
-                    (BannerType::Calendar, _, _) => PastYears::Previous,
-                    _ => PastYears::From(c.starting_year),
-                };
+                let past = cards::kind(request.kind).past_years(options);
                 self.contributions(login, budget, options, past).await
             }
             (Source::UserStats, Subject::User(login)) => {

@@ -26,7 +26,7 @@ use moka::sync::Cache;
 use super::upstream::{Dated, Lookup, UpstreamCache};
 use super::{FIRST_YEAR, Freshness, StatsError, TtlPolicy, Waits};
 use crate::clock::Clock;
-use crate::domain::{ContributionCalendar, ContributionYear, Login, past_years_version, year_bounds};
+use crate::domain::{ContributionCalendar, ContributionYear, Login, PastYears, past_years_version, year_bounds};
 use crate::github::GitHubApi;
 use crate::store::ContributionStore;
 
@@ -71,17 +71,6 @@ impl CalendarLookup {
         let years: Vec<&ContributionYear> = self.years.iter().map(|y| &**y).collect();
         ContributionCalendar::merge(login.as_str(), &years, self.today)
     }
-}
-
-/// Which past years a card needs, besides the current one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PastYears {
-    /// Every year from this one (None: from the first with contributions).
-    From(Option<i32>),
-    /// Only this one.
-    Only(i32),
-    /// The year before the current one (what the last 12 months reach into).
-    Previous,
 }
 
 #[derive(Clone)]

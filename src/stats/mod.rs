@@ -35,7 +35,7 @@ use flights::Flights;
 
 pub use code::{CodeKey, CodeService};
 pub use commits::{CommitsService, FIRST_YEAR};
-pub use contributions::{CalendarLookup, ContributionsService, MAX_OFFSETS_PER_USER, PastYears};
+pub use contributions::{CalendarLookup, ContributionsService, MAX_OFFSETS_PER_USER};
 pub use upstream::Lookup;
 pub use wakatime::WakaService;
 

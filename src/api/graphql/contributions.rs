@@ -6,13 +6,9 @@ use chrono::{Datelike, NaiveDate};
 
 use super::{client, state};
 use crate::api::AppError;
-use crate::domain::{ContributionCalendar, Login, StreakMode, streaks};
-use crate::render::contribution_options::{parse_exclude_days, parse_timezone, rules};
-use crate::stats::PastYears;
+use crate::domain::{ContributionCalendar, Login, PastYears, StreakMode, streaks};
+use crate::render::contribution_options::{YEARS, parse_exclude_days, parse_timezone, rules};
 use async_graphql::ErrorExtensions as _;
-
-/// Dates GitHub has calendars for.
-const YEARS: std::ops::RangeInclusive<i32> = 2008..=9999;
 
 /// The most dates one `calendar` answers.
 const MAX_DATES: i64 = 366;
