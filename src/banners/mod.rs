@@ -184,14 +184,12 @@ impl BannerService {
     /// banner and of its owner.
     pub async fn image(&self, id: &str, format: ImageFormat) -> Result<Rendered, BannerError> {
         let record = self.store.get(id).await?.ok_or_else(|| BannerError::NotFound(id.to_owned()))?;
-        let request = self.request(&record, format)?;
+        let (request, owner) = self.request(&record, format)?;
         let rendered = self.images.image(&request, &Unlimited).await?;
         if rendered.drawn_now {
             self.store_if_changed(id, &rendered).await?;
         }
-        if let Ok(owner) = Login::parse(record.owner_login.trim()) {
-            self.views.banner(&record.id, &owner);
-        }
+        self.views.banner(&record.id, &owner);
         Ok(rendered)
     }
 
@@ -202,7 +200,7 @@ impl BannerService {
             let Some(record) = self.store.get(&id).await? else { continue };
             // Only formats someone has asked for are kept warm.
             for format in self.store.rendered_formats(&id).await? {
-                let rendered = self.images.image(&self.request(&record, format)?, &Unlimited).await?;
+                let rendered = self.images.image(&self.request(&record, format)?.0, &Unlimited).await?;
                 if self.store_if_changed(&id, &rendered).await? {
                     done += 1;
                 }
@@ -231,18 +229,19 @@ impl BannerService {
         Ok(true)
     }
 
-    fn request(&self, record: &BannerRecord, format: ImageFormat) -> Result<CardRequest, BannerError> {
+    /// The banner's card request, and its owner.
+    fn request(&self, record: &BannerRecord, format: ImageFormat) -> Result<(CardRequest, Login), BannerError> {
         // Every banner has an owner; repository and gist banners name their subject in options.
         let login = Login::parse(record.owner_login.trim()).map_err(|e| invalid("username", e.to_string()))?;
         let mut params: HashMap<String, String> = record.options.clone().into_iter().collect();
         params.insert("username".to_owned(), login.as_str().to_owned());
         let subject = crate::images::subject(record.banner_type, &params)?;
-        Ok(CardRequest::new(record.banner_type, subject, self.options(record)?, format))
+        Ok((CardRequest::new(record.banner_type, subject, self.options(record)?, format), login))
     }
 
     /// Everything a banner needs to be rendered, checked before anything is stored.
     fn validate(&self, record: &BannerRecord) -> Result<CardRequest, BannerError> {
-        let request = self.request(record, ImageFormat::Svg)?;
+        let (request, _) = self.request(record, ImageFormat::Svg)?;
         self.images.check(&request)?;
         Ok(request)
     }
