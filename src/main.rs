@@ -235,7 +235,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let mut pairs = banner.pairs()?;
             pairs.insert("username".to_owned(), login.as_str().to_owned());
             let subject = github_banners::images::subject(banner.kind, &pairs)?;
-            let request = CardRequest::new(banner.kind, subject, options, banner.format());
+            let request = CardRequest::new(banner.kind, subject, options, banner.format())?;
             let rendered = services.state.images.image(&request, &Unlimited).await?;
             banner.write(&rendered.image.bytes)
         }

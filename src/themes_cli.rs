@@ -126,7 +126,7 @@ pub async fn preview(dir: Option<&Path>, request: &PreviewRequest) -> anyhow::Re
     let format = if request.png { ImageFormat::Png } else { ImageFormat::Svg };
     let images =
         ImageService::new(None, renderer, Arc::new(RasterPool::per_core(0)), crate::images::DEFAULT_CACHE_BYTES);
-    let rendered = images.image(&CardRequest::new(request.kind, subject, options, format), &Unlimited).await?;
+    let rendered = images.image(&CardRequest::new(request.kind, subject, options, format)?, &Unlimited).await?;
     Ok(rendered.image.bytes.to_vec())
 }
 

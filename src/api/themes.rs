@@ -48,7 +48,7 @@ async fn sample(
                 reason: "must be one of typical, empty, huge, unicode, hostile".to_owned(),
             })?,
         };
-        let request = CardRequest::new(kind, Subject::Sample(sample), options, format);
+        let request = CardRequest::new(kind, Subject::Sample(sample), options, format)?;
         Ok::<_, AppError>(state.images.image(&request, &client.budget(&state)).await?)
     };
     match rendered.await {

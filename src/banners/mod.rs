@@ -236,7 +236,7 @@ impl BannerService {
         let mut params: HashMap<String, String> = record.options.clone().into_iter().collect();
         params.insert("username".to_owned(), login.as_str().to_owned());
         let subject = crate::images::subject(record.banner_type, &params)?;
-        Ok((CardRequest::new(record.banner_type, subject, self.options(record)?, format), login))
+        Ok((CardRequest::new(record.banner_type, subject, self.options(record)?, format)?, login))
     }
 
     /// Everything a banner needs to be rendered, checked before anything is stored.

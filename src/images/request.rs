@@ -29,11 +29,20 @@ fn invalid(name: &'static str, reason: impl Into<String>) -> OptionError {
 }
 
 impl CardRequest {
-    /// A request for `kind` about `subject`; PNGs have no animations (resvg draws the first
-    /// frame, so the CSS that would play them is left out).
-    pub fn new(kind: BannerType, subject: Subject, mut options: BannerOptions, format: ImageFormat) -> Self {
+    /// A request for `kind` about `subject`, whatever it came from; options only one kind takes
+    /// are refused for another. PNGs have no animations (resvg draws the first frame, so the CSS
+    /// that would play them is left out).
+    pub fn new(
+        kind: BannerType,
+        subject: Subject,
+        mut options: BannerOptions,
+        format: ImageFormat,
+    ) -> Result<Self, OptionError> {
+        if options.contributions.graph && kind != BannerType::Calendar {
+            return Err(invalid("layout", "graph is a layout of type=calendar"));
+        }
         options.disable_animations |= format == ImageFormat::Png;
-        Self { kind, subject, options, format }
+        Ok(Self { kind, subject, options, format })
     }
 
     /// From query-string style pairs (`username`, `type`, the options and `format`); `forced` is
@@ -42,11 +51,7 @@ impl CardRequest {
         let format = format(params, forced)?;
         let kind = kind(params)?;
         let subject = subject(kind, params)?;
-        let options = BannerOptions::from_params(params)?;
-        if options.contributions.graph && kind != BannerType::Calendar {
-            return Err(invalid("layout", "graph is a layout of type=calendar"));
-        }
-        Ok(Self::new(kind, subject, options, format))
+        Self::new(kind, subject, BannerOptions::from_params(params)?, format)
     }
 }
 

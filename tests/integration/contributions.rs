@@ -341,6 +341,18 @@ async fn bad_contribution_options_get_a_clear_error_card_and_cost_no_query() {
         assert!(assert_valid_svg(&reply.body).contains(name), "{query}: {}", reply.body);
     }
     assert_eq!(app.github.operation_count("ContributionCalendar"), 0);
+    // Every route refuses it, not only the preview's query string.
+    let sample = app.get("/themes/default/compact.svg?layout=graph").await;
+    assert_eq!(sample.status, 400);
+    let created = app
+        .client
+        .post(format!("{}/banners", app.address))
+        .bearer_auth(crate::helpers::API_KEY)
+        .json(&json!({ "username": "longtimer", "type": "wide", "options": { "layout": "graph" } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 400);
 }
 
 #[tokio::test]

@@ -82,7 +82,8 @@ impl UserQuery {
         // Repository and gist cards name their subject in options (`repo`, `id`).
         params.insert("username".to_owned(), login.as_str().to_owned());
         let subject = crate::images::subject(kind, &params).map_err(|e| AppError::from(e).extend())?;
-        let request = CardRequest::new(kind, subject, options, ImageFormat::Svg);
+        let request =
+            CardRequest::new(kind, subject, options, ImageFormat::Svg).map_err(|e| AppError::from(e).extend())?;
         let budget = client(ctx).budget(state);
         state.images.svg(&request, &budget).await.map_err(|e| AppError::from(e).extend())
     }
