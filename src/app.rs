@@ -169,8 +169,12 @@ impl Services {
             webhooks: WebhookVerifier::new(settings.github_webhook_secret.clone(), Claims::new(db.clone())),
             db,
             images,
-            clients: ClientLimits::new(limits),
-            graphql_max_users: usize::from(limits.graphql_max_users),
+            clients: Arc::new(ClientLimits::new(limits)),
+            graphql_limits: crate::api::graphql::GraphQlLimits {
+                max_subjects: usize::from(limits.graphql_max_users),
+                max_operations: limits.websocket_max_operations,
+                idle_timeout: limits.websocket_idle_timeout,
+            },
             parsed_requests: crate::api::parsed_requests(),
             views,
         });

@@ -234,18 +234,41 @@ pub struct LimitSettings {
     #[arg(long, env = "CLIENT_COSTLY_PER_MINUTE", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..))]
     pub client_costly_per_minute: u32,
 
-    /// Proxies whose X-Forwarded-For / Forwarded headers are believed (IPs or CIDRs,
-    /// comma-separated). Unset: the connection's address is the client.
+    /// Requests to GitHub without a token one client may cause per hour (when no token is
+    /// usable, GitHub allows the whole server 60 an hour).
+    #[arg(long, env = "CLIENT_ANONYMOUS_PER_HOUR", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub client_anonymous_per_hour: u32,
+
+    /// Proxies whose forwarded-address header is believed (IPs or CIDRs, comma-separated).
+    /// Unset: the connection's address is the client.
     #[arg(long, env = "TRUSTED_PROXIES", value_parser = parse_networks)]
     pub trusted_proxies: Option<Networks>,
+
+    /// The header your trusted proxies write the client's address into: `x-forwarded-for` or
+    /// `forwarded` (RFC 7239). Only that header is read, right to left.
+    #[arg(long, env = "FORWARDED_HEADER", default_value = "x-forwarded-for", value_parser = parse_forwarded_header)]
+    pub forwarded_header: ForwardedHeader,
+
+    /// Leading bits of an IPv6 address that name one client (one /64 is one home or server).
+    #[arg(long, env = "CLIENT_IPV6_PREFIX", default_value_t = 64, value_parser = clap::value_parser!(u8).range(16..=128))]
+    pub client_ipv6_prefix: u8,
 
     /// Clients that are not rate limited (IPs or CIDRs), e.g. your own monitoring.
     #[arg(long, env = "RATE_LIMIT_EXEMPT", value_parser = parse_networks)]
     pub rate_limit_exempt: Option<Networks>,
 
-    /// Distinct GitHub users one GraphQL request may ask for (aliases included).
+    /// Distinct subjects (GitHub users, repositories, gists) one GraphQL request may ask for,
+    /// aliases included.
     #[arg(long, env = "GRAPHQL_MAX_USERS", default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=100))]
     pub graphql_max_users: u16,
+
+    /// Operations (queries, subscriptions) one GraphQL WebSocket connection may start.
+    #[arg(long, env = "WEBSOCKET_MAX_OPERATIONS", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    pub websocket_max_operations: u32,
+
+    /// A GraphQL WebSocket with no operation running is closed after this long without a message.
+    #[arg(long, env = "WEBSOCKET_IDLE_TIMEOUT", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub websocket_idle_timeout: Duration,
 
     /// PNGs drawn at once (default: the number of CPU cores).
     #[arg(long, env = "PNG_MAX_CONCURRENCY", value_parser = clap::value_parser!(u16).range(1..=256))]
@@ -269,13 +292,35 @@ impl Default for LimitSettings {
             github_token_recheck: Duration::from_secs(60),
             client_requests_per_minute: 1200,
             client_costly_per_minute: 60,
+            client_anonymous_per_hour: 10,
             trusted_proxies: None,
+            forwarded_header: ForwardedHeader::XForwardedFor,
+            client_ipv6_prefix: 64,
             rate_limit_exempt: None,
             graphql_max_users: 5,
+            websocket_max_operations: 100,
+            websocket_idle_timeout: Duration::from_secs(60),
             png_max_concurrency: None,
             png_max_queue: 32,
             header_read_timeout: Duration::from_secs(10),
         }
+    }
+}
+
+/// Which header trusted proxies put the client's address in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForwardedHeader {
+    /// `X-Forwarded-For: client, proxy1, proxy2` (nginx, HAProxy, most load balancers).
+    XForwardedFor,
+    /// `Forwarded: for=client, for=proxy1` (RFC 7239).
+    Forwarded,
+}
+
+fn parse_forwarded_header(value: &str) -> Result<ForwardedHeader, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "x-forwarded-for" => Ok(ForwardedHeader::XForwardedFor),
+        "forwarded" => Ok(ForwardedHeader::Forwarded),
+        _ => Err("use x-forwarded-for or forwarded".to_owned()),
     }
 }
 

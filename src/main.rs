@@ -10,8 +10,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 use github_banners::app::{Application, Services};
 use github_banners::config::{DatabaseSettings, LogSettings, Settings, ThemeSettings};
 use github_banners::domain::{BannerType, ImageFormat, Login};
-use github_banners::images::{CardRequest, Unlimited};
-use github_banners::render::BannerOptions;
+use github_banners::images::{CardRequest, SubjectFrom, Unlimited};
 use github_banners::themes_cli::{self, PreviewRequest};
 use github_banners::{store, telemetry};
 
@@ -96,11 +95,6 @@ impl BannerArgs {
 
     fn format(&self) -> ImageFormat {
         if self.png() { ImageFormat::Png } else { ImageFormat::Svg }
-    }
-
-    /// The `--option` pairs as banner options.
-    fn options(&self) -> anyhow::Result<BannerOptions> {
-        Ok(BannerOptions::from_params(&self.pairs()?)?)
     }
 
     /// The `--option` pairs as given.
@@ -228,14 +222,13 @@ async fn run(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Render { login, banner, settings } => {
-            let login = Login::parse(&login).map_err(|e| anyhow::anyhow!("invalid login `{login}`: {e}"))?;
-            let options = banner.options()?;
-            let services = Services::build(&settings).await?;
             // `render OWNER --type pin --option repo=NAME`, `render LOGIN --type gist --option id=ID`.
             let mut pairs = banner.pairs()?;
-            pairs.insert("username".to_owned(), login.as_str().to_owned());
-            let subject = github_banners::images::subject(banner.kind, &pairs)?;
-            let request = CardRequest::new(banner.kind, subject, options, banner.format())?;
+            pairs.insert("username".to_owned(), login.trim().to_owned());
+            pairs.insert("type".to_owned(), banner.kind.as_str().to_owned());
+            let request = CardRequest::parse(&pairs, Some(banner.format()), SubjectFrom::Params)?;
+            let services = Services::build(&settings).await?;
+            // The operator's own command: admitted (the login policy applies), paid by nobody.
             let rendered = services.state.images.image(&request, &Unlimited).await?;
             banner.write(&rendered.image.bytes)
         }
@@ -294,7 +287,7 @@ async fn run_themes(settings: &ThemeSettings, command: ThemesCommand) -> anyhow:
         }
         ThemesCommand::Preview { name, stats, banner } => {
             let request =
-                PreviewRequest { theme: name, kind: banner.kind, stats, png: banner.png(), options: banner.options()? };
+                PreviewRequest { theme: name, kind: banner.kind, stats, png: banner.png(), options: banner.pairs()? };
             banner.write(&themes_cli::preview(settings.resolve()?.as_deref(), &request).await?)?;
         }
     }

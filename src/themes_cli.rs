@@ -1,5 +1,6 @@
 //! `github-banners themes ...`: the theme author's tools. All work offline with sample stats.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -7,11 +8,11 @@ use anyhow::{Context, bail};
 
 use std::sync::Arc;
 
-use crate::cards::{CardData, Subject, validate_pack};
+use crate::cards::{CardData, validate_pack};
 use crate::domain::{BannerType, ImageFormat, UserSnapshot};
-use crate::images::{CardRequest, ImageService, Unlimited};
+use crate::images::{CardRequest, ImageService, SubjectFrom, Unlimited};
 use crate::render::theme::manifest::is_identifier;
-use crate::render::{BannerOptions, DEFAULT_THEME, RasterPool, Renderer, Sample, ThemeSet};
+use crate::render::{DEFAULT_THEME, RasterPool, Renderer, Sample, ThemeSet};
 
 fn load(dir: Option<&Path>) -> anyhow::Result<Renderer> {
     Ok(Renderer::load(dir, validate_pack)?)
@@ -95,7 +96,8 @@ pub struct PreviewRequest {
     /// `sample` (typical), a sample name, or a JSON file holding a `UserSnapshot`.
     pub stats: String,
     pub png: bool,
-    pub options: BannerOptions,
+    /// Banner options as in a URL.
+    pub options: HashMap<String, String>,
 }
 
 /// The rendered banner's bytes (SVG or PNG), through the image service with offline data.
@@ -109,7 +111,7 @@ pub async fn preview(dir: Option<&Path>, request: &PreviewRequest) -> anyhow::Re
         }
     }
     let subject = match Sample::parse(&request.stats) {
-        Some(sample) => Subject::Sample(sample),
+        Some(sample) => SubjectFrom::Sample(sample),
         None => {
             let text = std::fs::read_to_string(&request.stats).with_context(|| {
                 format!(
@@ -119,14 +121,22 @@ pub async fn preview(dir: Option<&Path>, request: &PreviewRequest) -> anyhow::Re
             })?;
             let snapshot: UserSnapshot =
                 serde_json::from_str(&text).with_context(|| format!("{} is not a UserSnapshot JSON", request.stats))?;
-            Subject::Given(CardData::User { snapshot: Arc::new(snapshot), stale: false, commits: None, partial: None })
+            SubjectFrom::Given(CardData::User {
+                snapshot: Arc::new(snapshot),
+                stale: false,
+                commits: None,
+                partial: None,
+            })
         }
     };
-    let options = BannerOptions { theme: request.theme.clone(), ..request.options.clone() };
+    let mut params = request.options.clone();
+    params.insert("theme".to_owned(), request.theme.clone());
+    params.insert("type".to_owned(), request.kind.as_str().to_owned());
     let format = if request.png { ImageFormat::Png } else { ImageFormat::Svg };
+    let card = CardRequest::parse(&params, Some(format), subject)?;
     let images =
         ImageService::new(None, renderer, Arc::new(RasterPool::per_core(0)), crate::images::DEFAULT_CACHE_BYTES);
-    let rendered = images.image(&CardRequest::new(request.kind, subject, options, format)?, &Unlimited).await?;
+    let rendered = images.image(&card, &Unlimited).await?;
     Ok(rendered.image.bytes.to_vec())
 }
 

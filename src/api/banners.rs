@@ -10,10 +10,12 @@ use axum::{Json, Router};
 use serde_json::json;
 
 use super::auth::ApiKey;
+use super::clients::Client;
 use super::image_http::{error_image, image_response};
 use super::{AppError, AppState};
 use crate::banners::{Banner, BannerInput};
 use crate::domain::ImageFormat;
+use crate::images::Look;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/banners", post(create)).route("/banners/{file}", get(image).delete(delete))
@@ -45,7 +47,12 @@ async fn create(
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(with_urls(&banner))))
 }
 
-async fn image(State(state): State<AppState>, Path(file): Path<String>, headers: HeaderMap) -> Response {
+async fn image(
+    State(state): State<AppState>,
+    client: Client,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let parsed = match file.rsplit_once('.') {
         Some((id, "svg")) => Ok((id, ImageFormat::Svg)),
         Some((id, "png")) => Ok((id, ImageFormat::Png)),
@@ -57,11 +64,11 @@ async fn image(State(state): State<AppState>, Path(file): Path<String>, headers:
     };
     let (id, format) = match parsed {
         Ok(parsed) => parsed,
-        Err(error) => return error_image(&state, error, "", ImageFormat::Svg).await,
+        Err(error) => return error_image(&state, error, &Look::default()).await,
     };
-    match state.banners.image(id, format).await {
+    match state.banners.image(id, format, &client.payer(&state)).await {
         Ok(rendered) => image_response(&headers, &rendered, &state.cache_policy()),
-        Err(error) => error_image(&state, error.into(), "", format).await,
+        Err(failure) => error_image(&state, failure.error.into(), &failure.look).await,
     }
 }
 

@@ -51,6 +51,11 @@ pub enum AppError {
     Throttled { message: String, retry_after_secs: u64 },
     #[error("too many requests from this client; try again in {retry_after_secs}s")]
     TooManyRequests { retry_after_secs: u64 },
+    /// No usable token, and this client spent its share of the requests GitHub allows without one.
+    #[error(
+        "this client has used its share of the requests GitHub allows without a token; try again in {retry_after_secs}s"
+    )]
+    ShareSpent { retry_after_secs: u64 },
     #[error("GitHub rate limit reached; try again after {retry_at}")]
     RateLimited { retry_at: DateTime<Utc> },
     #[error("the server is busy; try again in {retry_after_secs}s")]
@@ -97,7 +102,7 @@ impl AppError {
             AppError::Unauthenticated | AppError::BadSignature(_) => "UNAUTHENTICATED",
             AppError::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
             AppError::Throttled { .. } => "THROTTLED",
-            AppError::TooManyRequests { .. } => "TOO_MANY_REQUESTS",
+            AppError::TooManyRequests { .. } | AppError::ShareSpent { .. } => "TOO_MANY_REQUESTS",
             AppError::RateLimited { .. } => "RATE_LIMITED",
             AppError::Busy { .. } => "BUSY",
             AppError::StillFetching { .. } => "UPSTREAM_SLOW",
@@ -116,7 +121,9 @@ impl AppError {
             AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
             AppError::Unauthenticated | AppError::BadSignature(_) => StatusCode::UNAUTHORIZED,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::Throttled { .. } | AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Throttled { .. } | AppError::TooManyRequests { .. } | AppError::ShareSpent { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             AppError::RateLimited { .. }
             | AppError::Busy { .. }
             | AppError::StillFetching { .. }
@@ -136,6 +143,7 @@ impl AppError {
             AppError::StillFetching { .. } => Some(STILL_FETCHING_RETRY_SECS),
             AppError::Throttled { retry_after_secs, .. }
             | AppError::TooManyRequests { retry_after_secs }
+            | AppError::ShareSpent { retry_after_secs }
             | AppError::Busy { retry_after_secs }
             | AppError::TokensRejected { retry_after_secs }
             | AppError::NeedsToken { retry_after_secs, .. } => Some(*retry_after_secs),
@@ -168,6 +176,13 @@ impl AppError {
                 "Too many requests",
                 "This client sent too many requests.".to_owned(),
                 Some("Try again in a moment.".to_owned()),
+            ),
+            AppError::ShareSpent { .. } => (
+                "Needs a GitHub token",
+                "This server has no usable GitHub token, and this client has used its share of the requests \
+                 GitHub allows without one."
+                    .to_owned(),
+                Some("Try again later, or ask its operator to set GITHUB_TOKENS.".to_owned()),
             ),
             AppError::Busy { .. } => {
                 ("Busy", "The server is busy drawing images.".to_owned(), Some("Try again in a moment.".to_owned()))
@@ -205,6 +220,42 @@ impl AppError {
         }
     }
 
+    /// [`public_text`](Self::public_text) without anything a visitor wrote or that changes by
+    /// the minute: what PNG error cards say, so each distinct one is drawn once.
+    pub fn fixed_text(&self) -> (&'static str, String, Option<String>) {
+        let fixed = |title: &'static str, message: &str| (title, message.to_owned(), None);
+        match self {
+            AppError::MissingParameter { name } | AppError::InvalidParameter { name, .. } => (
+                "Invalid request",
+                format!("`{name}` is missing or not valid here."),
+                Some("The same URL as SVG says why.".to_owned()),
+            ),
+            AppError::UserNotFound { .. } => fixed("User not found", "GitHub has no user of this name."),
+            AppError::NotFound { .. } => fixed("Not found", "GitHub has no such public repository or gist."),
+            AppError::BannerNotFound { .. } => fixed("Banner not found", "There is no banner with this id."),
+            AppError::Forbidden { .. } => fixed("Not shown here", "This instance does not show this user."),
+            AppError::Throttled { .. } => fixed("Too many requests", "Too many requests for this; try again later."),
+            AppError::StillFetching { .. } => (
+                "Almost there",
+                "GitHub is slow to answer.".to_owned(),
+                Some("This card will be ready in a few seconds; reload then.".to_owned()),
+            ),
+            AppError::RateLimited { .. } => (
+                "Rate limited",
+                "GitHub's rate limit is used up for now.".to_owned(),
+                Some("Try again later.".to_owned()),
+            ),
+            AppError::NeedsToken { .. } => (
+                "Needs a GitHub token",
+                "This card needs a GitHub token, which this server has not got.".to_owned(),
+                Some("Its operator can set GITHUB_TOKENS=token1,token2 to lift this.".to_owned()),
+            ),
+            AppError::BadSignature(_) => fixed("Unauthenticated", "The request's signature is not valid."),
+            // The rest say nothing a visitor chose.
+            _ => self.public_text(),
+        }
+    }
+
     /// Leaves a server error's cause for the edge middleware to log.
     pub(super) fn attach_cause(&self, response: &mut Response) {
         if self.status().is_server_error() {
@@ -226,6 +277,7 @@ impl AppError {
                 ),
                 retry_after_secs: (retry_at - Utc::now()).num_seconds().max(1).unsigned_abs(),
             },
+            GitHubError::AnonymousShare { retry_after_secs } => AppError::ShareSpent { retry_after_secs },
             GitHubError::TooManyWithoutToken { repositories } => AppError::NeedsToken {
                 reason: format!(
                     "{login} has {repositories} public repositories: too many to count without a GitHub token."
@@ -246,9 +298,6 @@ impl AppError {
         match error {
             StatsError::Refused { login } => AppError::Forbidden { login },
             StatsError::StillFetching { login } => AppError::StillFetching { login },
-            error @ StatsError::TooManyTimezones { .. } => {
-                AppError::Throttled { message: error.to_string(), retry_after_secs: 3600 }
-            }
             StatsError::GitHub(error) => AppError::from_github(error, login),
         }
     }
@@ -323,6 +372,7 @@ impl From<ImageError> for AppError {
     fn from(e: ImageError) -> Self {
         match e {
             ImageError::Invalid(e) => e.into(),
+            ImageError::NotShown { login } => AppError::Forbidden { login },
             ImageError::Stats { login, error } => AppError::from_stats(error, &login),
             ImageError::Code { what, error: StatsError::GitHub(GitHubError::NotFound), .. } => {
                 AppError::NotFound { what }
@@ -330,9 +380,6 @@ impl From<ImageError> for AppError {
             ImageError::Code { upstream: "GitHub", what, error } => AppError::from_stats(error, &what),
             ImageError::Code { upstream, what, error } => match error {
                 StatsError::StillFetching { login } => AppError::StillFetching { login },
-                error @ StatsError::TooManyTimezones { .. } => {
-                    AppError::Throttled { message: error.to_string(), retry_after_secs: 3600 }
-                }
                 _ => AppError::Unavailable { service: upstream, what },
             },
             ImageError::OverBudget { retry_after_secs } => AppError::TooManyRequests { retry_after_secs },
@@ -389,6 +436,7 @@ mod tests {
             (AppError::PayloadTooLarge { limit: 1 }, 413, "PAYLOAD_TOO_LARGE"),
             (AppError::Throttled { message: "x".into(), retry_after_secs: 5 }, 429, "THROTTLED"),
             (AppError::TooManyRequests { retry_after_secs: 1 }, 429, "TOO_MANY_REQUESTS"),
+            (AppError::ShareSpent { retry_after_secs: 1 }, 429, "TOO_MANY_REQUESTS"),
             (AppError::RateLimited { retry_at: Utc::now() }, 503, "RATE_LIMITED"),
             (AppError::Busy { retry_after_secs: 1 }, 503, "BUSY"),
             (AppError::StillFetching { login: "x".into() }, 503, "UPSTREAM_SLOW"),
@@ -413,6 +461,8 @@ mod tests {
             (AppError::from_github(GitHubError::Decode("x".into()), "x"), "UPSTREAM_UNAVAILABLE"),
             (AppError::from_stats(StatsError::Refused { login: "x".into() }, "x"), "FORBIDDEN"),
             (AppError::from_stats(StatsError::StillFetching { login: "x".into() }, "x"), "UPSTREAM_SLOW"),
+            (AppError::from_github(GitHubError::AnonymousShare { retry_after_secs: 9 }, "x"), "TOO_MANY_REQUESTS"),
+            (ImageError::NotShown { login: "x".into() }.into(), "FORBIDDEN"),
             (ImageError::Busy.into(), "BUSY"),
             (ImageError::OverBudget { retry_after_secs: 2 }.into(), "TOO_MANY_REQUESTS"),
             (ImageError::Render("x".into()).into(), "INTERNAL"),

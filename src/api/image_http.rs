@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use super::{AppError, AppState};
 use crate::cards::Subject;
 use crate::domain::ImageFormat;
-use crate::images::{CardRequest, Rendered, negotiate};
+use crate::images::{CardRequest, ErrorText, Look, Rendered, negotiate};
 use crate::stats::Freshness;
 
 /// SVG can carry script; these make sure a browser opening the URL directly never runs any.
@@ -18,6 +18,7 @@ static STATS_STATUS: HeaderName = HeaderName::from_static("x-stats-status");
 static STATS_FETCHED_AT: HeaderName = HeaderName::from_static("x-stats-fetched-at");
 static ERROR_CODE: HeaderName = HeaderName::from_static("x-error-code");
 static STATS_PARTIAL: HeaderName = HeaderName::from_static("x-stats-partial");
+static STATS_OFFSET: HeaderName = HeaderName::from_static("x-stats-utc-offset");
 
 /// How long a card counting only the repository pages fetched so far may be kept: the proxy asks
 /// again soon and gets the complete one.
@@ -78,7 +79,16 @@ pub(super) fn image_response(request: &HeaderMap, rendered: &Rendered, policy: &
     insert(h, header::CACHE_CONTROL, &policy.header(rendered));
     h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     if let Some(freshness) = rendered.freshness {
-        h.insert(STATS_STATUS.clone(), HeaderValue::from_static(freshness.as_str()));
+        match rendered.counted_in {
+            // The calendar is not counted in the reader's timezone (see `stats::contributions`).
+            Some(minutes) => {
+                insert(h, STATS_STATUS.clone(), &format!("{}, nearest-timezone", freshness.as_str()));
+                insert(h, STATS_OFFSET.clone(), &crate::domain::utc_offset(minutes));
+            }
+            None => {
+                h.insert(STATS_STATUS.clone(), HeaderValue::from_static(freshness.as_str()));
+            }
+        }
         if let Freshness::Partial(count) = freshness {
             insert(h, STATS_PARTIAL.clone(), &format!("{}/{}", count.counted, count.total));
         }
@@ -110,19 +120,21 @@ fn security_headers(headers: &mut HeaderMap) {
     headers.insert(header::CONTENT_SECURITY_POLICY, CSP);
 }
 
-/// The error as an image (the SVG card, or that card as PNG) with the error's status, in the
-/// requested theme when it has an error card. The cause of a server error is left for the
-/// logging middleware (see `error.rs`).
-pub(super) async fn error_image(state: &AppState, error: AppError, theme: &str, format: ImageFormat) -> Response {
-    if format == ImageFormat::Json {
+/// The error as an image in the requested look (the SVG card, or that card as PNG) with the
+/// error's status. A PNG says only a fixed text per error (never what the visitor wrote), so a
+/// stranger cannot have us rasterise text of their choosing. The cause of a server error is left
+/// for the logging middleware (see `error.rs`).
+pub(super) async fn error_image(state: &AppState, error: AppError, look: &Look) -> Response {
+    if look.format == ImageFormat::Json {
         // Asked for data: the error as data, in the shape every JSON route uses.
         let mut response = error.into_response();
         response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         security_headers(response.headers_mut());
         return response;
     }
-    let (title, message, hint) = error.public_text();
-    let image = state.images.error_card(theme, title, &message, hint.as_deref(), format).await;
+    let (title, message, hint) = if look.format == ImageFormat::Png { error.fixed_text() } else { error.public_text() };
+    let text = ErrorText { title: title.to_owned(), message, hint };
+    let image = state.images.error_card(look, &text).await;
     let mut response = (error.status(), image.bytes.clone()).into_response();
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(image.format.content_type()));

@@ -4,14 +4,13 @@
 mod auth;
 mod banners;
 mod builder;
+mod cards;
 pub mod clients;
 mod edge;
 mod error;
 pub mod graphql;
-mod grs;
 mod health;
 mod image_http;
-mod preview;
 mod prometheus;
 pub mod server;
 pub mod signing;
@@ -68,32 +67,43 @@ pub struct AppInner {
     /// `in-process` or `kafka`.
     pub bus_name: &'static str,
     /// Per-client budgets (requests, and what costs GitHub points or CPU).
-    pub clients: clients::ClientLimits,
+    pub clients: Arc<clients::ClientLimits>,
     /// Views per user and per stored banner, counted here and written in batches.
     pub views: crate::views::ViewCounter,
-    /// Distinct GitHub users one GraphQL request may ask for.
-    pub graphql_max_users: usize,
+    /// GraphQL bounds: distinct subjects per request, WebSocket operations and idle time.
+    pub graphql_limits: graphql::GraphQlLimits,
     /// Preview query strings already parsed (the hot path asks with the same URL again and again).
     pub parsed_requests: ParsedRequests,
 }
 
-/// Parsed image requests by (route, raw query string).
-pub type ParsedRequests = moka::sync::Cache<(ImageRoute, String), Arc<crate::images::UrlRequest>>;
+/// Parsed card requests by a digest of (route, raw query string).
+pub type ParsedRequests = moka::sync::Cache<ParsedKey, Arc<crate::images::UrlRequest>>;
 
-/// An image route that takes its request from the query string.
+/// 128 bits of SHA-256 over (route, query): a long query is not kept, only its digest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ImageRoute {
-    /// `/banners/preview`, with the format the path forces.
-    Preview(Option<crate::domain::ImageFormat>),
-    /// A github-readme-stats route.
-    Grs(crate::images::grs::GrsCard),
-    /// github-readme-streak-stats' `/?user=`.
-    StreakStats,
+pub struct ParsedKey([u8; 16]);
+
+impl ParsedKey {
+    fn new(route: crate::images::UrlRoute, query: &str) -> Self {
+        use sha2::{Digest, Sha256};
+        let route = format!("{route:?}");
+        let digest = Sha256::new().chain_update(route.as_bytes()).chain_update([0]).chain_update(query.as_bytes());
+        let mut key = [0u8; 16];
+        key.copy_from_slice(&digest.finalize()[..16]);
+        Self(key)
+    }
 }
 
-/// A parsed-request cache of a size that covers the URLs of a busy instance.
+/// Memory parsed requests may take: a request keeps at most about as many bytes as its query
+/// had (the options it holds are parts of it), plus its fixed size.
+const PARSED_REQUESTS_BYTES: u64 = 8 * 1024 * 1024;
+
+/// A parsed-request cache bounded by bytes, so that long URLs cannot grow it.
 pub fn parsed_requests() -> ParsedRequests {
-    moka::sync::Cache::new(10_000)
+    moka::sync::Cache::builder()
+        .max_capacity(PARSED_REQUESTS_BYTES)
+        .weigher(|_key: &ParsedKey, request: &Arc<crate::images::UrlRequest>| request.weight())
+        .build()
 }
 
 impl AppState {
@@ -123,11 +133,10 @@ pub(crate) const BODY_LIMIT: usize = 64 * 1024;
 pub fn router(state: AppState, request_timeout: Duration) -> Router {
     let schema = graphql::schema(state.clone());
     let router = Router::new()
-        .merge(preview::routes())
+        .merge(cards::routes())
         .merge(builder::routes())
-        .merge(grs::routes())
         .merge(banners::routes())
-        .merge(graphql::routes(schema, state.graphql_max_users))
+        .merge(graphql::routes(schema, &state))
         .merge(health::routes())
         .merge(prometheus::routes())
         .merge(themes::routes())

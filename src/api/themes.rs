@@ -9,13 +9,12 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+use super::AppState;
 use super::clients::Client;
 use super::image_http::{error_image, image_response};
-use super::{AppError, AppState};
-use crate::cards::Subject;
 use crate::domain::{BannerType, ImageFormat};
-use crate::images::{CardRequest, format, query_pairs};
-use crate::render::{BannerOptions, Sample, escape_text};
+use crate::images::{CardRequest, Look, Refused, SubjectFrom, query_pairs};
+use crate::render::{OptionError, Sample, escape_text};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/themes", get(gallery)).route("/themes/{name}/{file}", get(sample))
@@ -35,25 +34,25 @@ async fn sample(
         Some((kind, "png")) => (kind, Some(ImageFormat::Png)),
         _ => (file.as_str(), None),
     };
-    let params = query_pairs(query.as_deref());
-    let format = format(&params, forced).unwrap_or(ImageFormat::Svg);
-    let rendered = async {
-        let kind: BannerType = kind.parse().map_err(|reason| AppError::InvalidParameter { name: "type", reason })?;
-        let mut options = BannerOptions::from_params(&params)?;
-        options.theme = name.to_ascii_lowercase();
-        let sample = match params.get("sample") {
-            None => Sample::Typical,
-            Some(s) => Sample::parse(s).ok_or_else(|| AppError::InvalidParameter {
-                name: "sample",
-                reason: "must be one of typical, empty, huge, unicode, hostile".to_owned(),
-            })?,
-        };
-        let request = CardRequest::new(kind, Subject::Sample(sample), options, format)?;
-        Ok::<_, AppError>(state.images.image(&request, &client.budget(&state)).await?)
+    let mut params = query_pairs(query.as_deref());
+    params.insert("theme".to_owned(), name.to_ascii_lowercase());
+    params.insert("type".to_owned(), kind.to_owned());
+    let sample = match params.get("sample") {
+        None => Ok(Sample::Typical),
+        Some(s) => Sample::parse(s).ok_or_else(|| OptionError {
+            name: "sample",
+            reason: "must be one of typical, empty, huge, unicode, hostile".to_owned(),
+        }),
     };
-    match rendered.await {
+    let request = sample.map_err(|error| Refused { error, look: Look::from_params(&params, ImageFormat::Svg) });
+    let request = request.and_then(|sample| CardRequest::parse(&params, forced, SubjectFrom::Sample(sample)));
+    let request = match request {
+        Ok(request) => request,
+        Err(refused) => return error_image(&state, refused.error.into(), &refused.look).await,
+    };
+    match state.images.image(&request, &client.payer(&state)).await {
         Ok(rendered) => image_response(&headers, &rendered, &state.cache_policy()),
-        Err(error) => error_image(&state, error, &name, format).await,
+        Err(error) => error_image(&state, error.into(), &request.look()).await,
     }
 }
 

@@ -14,8 +14,8 @@ use chrono::{DateTime, SubsecRound, Utc};
 use crate::cards::Subject;
 use crate::domain::{BannerType, ImageFormat, Login};
 use crate::github::GitHubError;
-use crate::images::{CardRequest, ImageError, ImageService, Rendered, Unlimited};
-use crate::render::{BannerOptions, OptionError};
+use crate::images::{CardRequest, ImageError, ImageService, Look, Payer, Refused, Rendered, SubjectFrom, Unlimited};
+use crate::render::OptionError;
 use crate::stats::{StatsError, StatsService};
 use crate::store::{BannerRecord, BannerStore, Page, StoreError, StoredRender};
 use crate::views::ViewCounter;
@@ -45,6 +45,19 @@ impl From<ImageError> for BannerError {
             other => BannerError::Image(other),
         }
     }
+}
+
+impl From<Refused> for BannerError {
+    fn from(refused: Refused) -> Self {
+        refused.error.into()
+    }
+}
+
+/// A banner image that could not be made, with the banner's look for its error card.
+#[derive(Debug)]
+pub struct BannerFailure {
+    pub error: BannerError,
+    pub look: Look,
 }
 
 impl From<OptionError> for BannerError {
@@ -179,15 +192,21 @@ impl BannerService {
         Ok(Page { items: page.items.into_iter().map(Banner::from).collect(), has_next: page.has_next })
     }
 
-    /// The banner's image, through the image service; when it changed (new stats, an update),
-    /// the stored render is replaced and BannerRendered is published. Counted as a view of the
-    /// banner and of its owner.
-    pub async fn image(&self, id: &str, format: ImageFormat) -> Result<Rendered, BannerError> {
-        let record = self.store.get(id).await?.ok_or_else(|| BannerError::NotFound(id.to_owned()))?;
-        let (request, owner) = self.request(&record, format)?;
-        let rendered = self.images.image(&request, &Unlimited).await?;
+    /// The banner's image for a visitor (`payer`), through the image service like every card;
+    /// when it changed (new stats, an update), the stored render is replaced and BannerRendered
+    /// is published. Counted as a view of the banner and of its owner. A failure comes with the
+    /// look of the banner, for its error card.
+    pub async fn image(&self, id: &str, format: ImageFormat, payer: &dyn Payer) -> Result<Rendered, BannerFailure> {
+        let failed = |error: BannerError| BannerFailure { error, look: Look { format, ..Look::default() } };
+        let record = self.store.get(id).await.map_err(|e| failed(e.into()))?;
+        let record = record.ok_or_else(|| failed(BannerError::NotFound(id.to_owned())))?;
+        let (request, owner) = self
+            .request(&record, format)
+            .map_err(|refused| BannerFailure { look: refused.look.clone(), error: refused.into() })?;
+        let failed = |error: BannerError| BannerFailure { error, look: request.look() };
+        let rendered = self.images.image(&request, payer).await.map_err(|e| failed(e.into()))?;
         if rendered.drawn_now {
-            self.store_if_changed(id, &rendered).await?;
+            self.store_if_changed(id, &rendered).await.map_err(failed)?;
         }
         self.views.banner(&record.id, &owner);
         Ok(rendered)
@@ -200,6 +219,7 @@ impl BannerService {
             let Some(record) = self.store.get(&id).await? else { continue };
             // Only formats someone has asked for are kept warm.
             for format in self.store.rendered_formats(&id).await? {
+                // The owner's own refresh: paid by nobody, shown only if the instance shows them.
                 let rendered = self.images.image(&self.request(&record, format)?.0, &Unlimited).await?;
                 if self.store_if_changed(&id, &rendered).await? {
                     done += 1;
@@ -229,14 +249,21 @@ impl BannerService {
         Ok(true)
     }
 
-    /// The banner's card request, and its owner.
-    fn request(&self, record: &BannerRecord, format: ImageFormat) -> Result<(CardRequest, Login), BannerError> {
-        // Every banner has an owner; repository and gist banners name their subject in options.
-        let login = Login::parse(record.owner_login.trim()).map_err(|e| invalid("username", e.to_string()))?;
+    /// The banner's card request (made like every other, from parameters), and its owner.
+    fn request(&self, record: &BannerRecord, format: ImageFormat) -> Result<(CardRequest, Login), Refused> {
         let mut params: HashMap<String, String> = record.options.clone().into_iter().collect();
+        let theme_inside = params.insert("theme".to_owned(), record.theme.clone()).is_some();
+        let look = Look::from_params(&params, format);
+        let refused = |name, reason: String| Refused { error: OptionError { name, reason }, look: look.clone() };
+        if theme_inside {
+            return Err(refused("options", "set the theme with `theme`, not inside options".to_owned()));
+        }
+        // Every banner has an owner; repository and gist banners name their subject in options.
+        let login = Login::parse(record.owner_login.trim()).map_err(|e| refused("username", e.to_string()))?;
         params.insert("username".to_owned(), login.as_str().to_owned());
-        let subject = crate::images::subject(record.banner_type, &params)?;
-        Ok((CardRequest::new(record.banner_type, subject, self.options(record)?, format)?, login))
+        params.insert("type".to_owned(), record.banner_type.as_str().to_owned());
+        let request = CardRequest::parse(&params, Some(format), SubjectFrom::Params)?;
+        Ok((request, login))
     }
 
     /// Everything a banner needs to be rendered, checked before anything is stored.
@@ -255,7 +282,7 @@ impl BannerService {
                     let name = if matches!(request.subject, Subject::Gist(_)) { "id" } else { "repo" };
                     Err(invalid(name, format!("GitHub has no {what}")))
                 }
-                Err(error @ ImageError::Invalid(_)) => Err(error.into()),
+                Err(error @ (ImageError::Invalid(_) | ImageError::NotShown { .. })) => Err(error.into()),
                 Err(error) => {
                     tracing::warn!(%error, "could not check the banner's subject exists; creating it anyway");
                     Ok(())
@@ -263,15 +290,6 @@ impl BannerService {
                 Ok(_) => Ok(()),
             },
         }
-    }
-
-    fn options(&self, record: &BannerRecord) -> Result<BannerOptions, BannerError> {
-        let mut params: HashMap<String, String> = record.options.clone().into_iter().collect();
-        if params.contains_key("theme") {
-            return Err(invalid("options", "set the theme with `theme`, not inside options"));
-        }
-        params.insert("theme".to_owned(), record.theme.clone());
-        Ok(BannerOptions::from_params(&params)?)
     }
 
     /// A banner for a user GitHub does not know is refused; GitHub being unavailable is not a
@@ -289,14 +307,6 @@ impl BannerService {
             }
         }
     }
-}
-
-/// A strong ETag: the first 128 bits of the body's SHA-256.
-pub fn etag(body: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(body);
-    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    format!("\"{hex}\"")
 }
 
 /// 12 random URL-safe characters (71 bits): unguessable enough that ids can be public.

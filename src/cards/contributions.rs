@@ -9,9 +9,14 @@ use crate::render::{BannerOptions, CALENDAR_GEOMETRY, CalendarContext, Pack, Ren
 pub(super) struct Streak;
 pub(super) struct Calendar;
 
-/// The data as one calendar, or the error a kind gives for data of another source.
-fn calendar(pack: &Pack, kind: BannerType, data: &CardData) -> Result<(ContributionCalendar, bool), RenderError> {
-    let CardData::Contributions { login, years, today, stale, .. } = data else {
+/// The data as one calendar, whether it is stale, and the offset it is counted in when that is
+/// not the reader's; or the error a kind gives for data of another source.
+fn calendar(
+    pack: &Pack,
+    kind: BannerType,
+    data: &CardData,
+) -> Result<(ContributionCalendar, bool, Option<String>), RenderError> {
+    let CardData::Contributions { login, years, today, stale, counted_in, .. } = data else {
         return Err(RenderError::Template {
             theme: pack.name.clone(),
             template: format!("{}.svg.hbs", kind.as_str()),
@@ -19,7 +24,9 @@ fn calendar(pack: &Pack, kind: BannerType, data: &CardData) -> Result<(Contribut
         });
     };
     let years: Vec<_> = years.iter().map(|y| &**y).collect();
-    Ok((ContributionCalendar::merge(login, &years, *today), *stale))
+    // `UTC+09:00`: the offset as the card's bottom line names it.
+    let counted_in = counted_in.map(|minutes| format!("UTC{}", crate::domain::utc_offset(minutes)));
+    Ok((ContributionCalendar::merge(login, &years, *today), *stale, counted_in))
 }
 
 impl CardKind for Streak {
@@ -46,8 +53,9 @@ impl CardKind for Streak {
         options: &BannerOptions,
         output: Output,
     ) -> Result<String, RenderError> {
-        let (calendar, stale) = calendar(pack, BannerType::Streak, data)?;
-        finish(pack, BannerType::Streak, &StreakContext::new(pack, &calendar, stale, options), output)
+        let (calendar, stale, counted_in) = calendar(pack, BannerType::Streak, data)?;
+        let context = StreakContext { counted_in, ..StreakContext::new(pack, &calendar, stale, options) };
+        finish(pack, BannerType::Streak, &context, output)
     }
 
     /// Three panels, two, one; weekly.
@@ -87,8 +95,8 @@ impl CardKind for Calendar {
         options: &BannerOptions,
         output: Output,
     ) -> Result<String, RenderError> {
-        let (calendar, stale) = calendar(pack, BannerType::Calendar, data)?;
-        let context = CalendarContext::new(pack, &calendar, stale, options);
+        let (calendar, stale, counted_in) = calendar(pack, BannerType::Calendar, data)?;
+        let context = CalendarContext { counted_in, ..CalendarContext::new(pack, &calendar, stale, options) };
         finish_without(pack, BannerType::Calendar, &context, output, &CALENDAR_GEOMETRY)
     }
 

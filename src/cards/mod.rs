@@ -66,7 +66,7 @@ impl Source {
                 let (login, years, today) = sample.contribution_years();
                 let years: Arc<[Arc<ContributionYear>]> = years.into_iter().map(Arc::new).collect();
                 let past = crate::domain::past_years_version(&years);
-                CardData::Contributions { login, years, past, today, stale: false }
+                CardData::Contributions { login, years, past, today, stale: false, counted_in: None }
             }
         }
     }
@@ -115,6 +115,8 @@ pub enum CardData {
         today: NaiveDate,
         /// The current year is older than the soft TTL.
         stale: bool,
+        /// The UTC offset (minutes east) the days are counted in, when it is not the reader's.
+        counted_in: Option<i32>,
     },
 }
 
@@ -138,12 +140,15 @@ impl CardData {
             }
             // The current year's fetch, what the past years hold (they are reloaded from the
             // store unchanged), and the reader's date.
-            CardData::Contributions { login, years, past, today, stale } => (
+            CardData::Contributions { login, years, past, today, stale, counted_in } => (
                 "contributions",
                 login.as_str(),
                 years.first().map_or(0, |y| y.fetched_at.timestamp_micros()),
                 *stale,
-                past.wrapping_mul(31).wrapping_add(i64::from(chrono::Datelike::num_days_from_ce(today))),
+                past.wrapping_mul(31)
+                    .wrapping_add(i64::from(chrono::Datelike::num_days_from_ce(today)))
+                    .wrapping_mul(1441)
+                    .wrapping_add(i64::from(counted_in.map_or(0, |m| m + 721))),
                 Some(years.len() as u32),
             ),
         }

@@ -166,7 +166,7 @@ mod tests {
 
     use super::*;
     use crate::domain::BannerType;
-    use crate::images::CardRequest;
+    use crate::images::{CardRequest, SubjectFrom};
 
     /// `type=KIND`, its subject filled in, and `extra`.
     fn request(kind: BannerType, extra: &[(&str, String)]) -> Result<CardRequest, crate::render::OptionError> {
@@ -176,7 +176,7 @@ mod tests {
             params.insert(param.name.to_owned(), param.example.to_owned());
         }
         params.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
-        CardRequest::from_params(&params, None)
+        CardRequest::parse(&params, None, SubjectFrom::Params).map_err(|refused| refused.error)
     }
 
     /// What the builder page offers, the server takes: every choice, both ends of every range,

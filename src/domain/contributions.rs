@@ -119,12 +119,26 @@ pub fn week_start(date: NaiveDate) -> NaiveDate {
     date - Days::new(u64::from(date.weekday().num_days_from_sunday()))
 }
 
+/// A UTC offset in minutes east as `+09:00` or `-05:30`.
+pub fn utc_offset(minutes: i32) -> String {
+    let sign = if minutes < 0 { '-' } else { '+' };
+    let minutes = minutes.unsigned_abs();
+    format!("{sign}{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn date(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn offsets_are_written_as_signed_hours_and_minutes() {
+        assert_eq!(utc_offset(540), "+09:00");
+        assert_eq!(utc_offset(-330), "-05:30");
+        assert_eq!(utc_offset(0), "+00:00");
     }
 
     fn year(year: i32, days: &[(&str, u32)], fetched: i64) -> ContributionYear {

@@ -19,7 +19,7 @@ mod wakatime;
 pub use access::LoginPolicy;
 pub use banner::{BannerType, ImageFormat};
 pub use contributions::{
-    ContributionCalendar, ContributionYear, PastYears, level, past_years_version, week_start, year_bounds,
+    ContributionCalendar, ContributionYear, PastYears, level, past_years_version, utc_offset, week_start, year_bounds,
 };
 pub use languages::{LanguageShare, language_shares};
 pub use login::{Login, LoginError};

@@ -520,7 +520,7 @@ impl GitHubApi for GitHubClient {
         match (self.fetch_user_graphql(login, progress).await, &self.rest) {
             (Err(GitHubError::NoTokens | GitHubError::AllTokensInvalid { .. }), Some(rest)) => {
                 tracing::debug!(login = %login, "no usable GitHub token; asking the REST API without one");
-                rest.fetch_user(login).await
+                rest.fetch_user(login, progress).await
             }
             (result, _) => result,
         }

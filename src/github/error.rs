@@ -14,6 +14,9 @@ pub enum GitHubError {
     RateLimited { retry_at: DateTime<Utc> },
     #[error("no usable GitHub token, and the requests GitHub allows without one are spent until {retry_at}")]
     AnonymousLimit { retry_at: DateTime<Utc> },
+    /// The requests without a token are shared by every visitor; this one's share is spent.
+    #[error("no usable GitHub token, and this client's share of the requests GitHub allows without one is spent")]
+    AnonymousShare { retry_after_secs: u64 },
     #[error("no usable GitHub token, and {repositories} public repositories are too many to count without one")]
     TooManyWithoutToken { repositories: i64 },
     #[error("GitHub answered HTTP {status}")]

@@ -9,7 +9,7 @@ mod tokens;
 
 pub use client::{GitHubClient, RetryPolicy};
 pub use error::GitHubError;
-pub use progress::{FetchProgress, PartialUser};
+pub use progress::{AnonymousShare, FetchProgress, PartialUser};
 pub use rest::RestClient;
 pub use tokens::{PoolLimits, TokenInfo, TokenStatus};
 

@@ -3,7 +3,8 @@
 //! user costs 1 (the profile) plus one per 100 public repositories.
 //!
 //! Invariants: a fetch reserves the requests it needs before sending them, so concurrent
-//! fetches cannot overdraw the budget between GitHub's answers; a user whose repositories would
+//! fetches cannot overdraw the budget between GitHub's answers, and takes them from its payer's
+//! share first (`FetchProgress`), so one visitor cannot spend the whole hour; a user whose repositories would
 //! take more than `MAX_PAGES` pages is refused rather than counted in part; `Link` headers are
 //! only followed on the configured base URL.
 
@@ -14,8 +15,8 @@ use chrono::{DateTime, Utc};
 use reqwest::header::{ACCEPT, LINK, USER_AGENT};
 use serde::Deserialize;
 
-use super::GitHubError;
 use super::client::{HeaderLimits, classify_transport};
+use super::{FetchProgress, GitHubError};
 use crate::domain::{Contributions, LanguageSize, Login, Profile, RepoSnapshot, SnapshotSource, UserSnapshot};
 
 /// Repositories per page (GitHub's maximum).
@@ -94,8 +95,8 @@ impl RestClient {
 
     /// Profile, followers and owned public repositories with their primary language (weighted by
     /// the repository's size); no contribution counters.
-    pub async fn fetch_user(&self, login: &Login) -> Result<UserSnapshot, GitHubError> {
-        self.reserve(1)?;
+    pub async fn fetch_user(&self, login: &Login, progress: &FetchProgress) -> Result<UserSnapshot, GitHubError> {
+        self.reserve_for(progress, 1)?;
         let user: RestUser = match self.get(&format!("{}/users/{}", self.base, login.as_str())).await? {
             (Some(body), _) => decode(&body)?,
             (None, _) => return Err(GitHubError::NotFound),
@@ -105,7 +106,7 @@ impl RestClient {
         if pages > MAX_PAGES {
             return Err(GitHubError::TooManyWithoutToken { repositories: user.public_repos });
         }
-        self.reserve(pages.into())?;
+        self.reserve_for(progress, pages)?;
         let mut repositories = Vec::new();
         let mut next = Some(format!("{}/users/{}/repos?type=owner&per_page={PER_PAGE}", self.base, login.as_str()));
         let mut fetched = 0;
@@ -144,6 +145,13 @@ impl RestClient {
             fetched_at: Utc::now(),
             source: SnapshotSource::Rest,
         })
+    }
+
+    /// Takes `n` requests from the budget and from the payer's share of it; neither is spent
+    /// when the other refuses.
+    fn reserve_for(&self, progress: &FetchProgress, n: u32) -> Result<(), GitHubError> {
+        self.reserve(n.into())?;
+        progress.take_anonymous(n).inspect_err(|_| self.release(n.into()))
     }
 
     /// Takes `n` requests from the budget, or says when it resets.

@@ -10,8 +10,6 @@ use crate::domain::{BannerType, ImageFormat};
 use crate::render::options::OPTION_NAMES;
 use crate::render::{BannerOptions, OptionError, i18n};
 
-use super::request::{CardRequest, UrlRequest};
-
 /// A github-readme-stats route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum GrsCard {
@@ -94,12 +92,13 @@ fn is_theme_choice(theme: &str, installed: &impl Fn(&str) -> bool) -> bool {
     }
 }
 
-/// Translates a github-readme-stats query; `installed` says whether a theme name selects a pack.
-pub fn translate(
+/// A github-readme-stats query in our parameter names, with the `max-age` it asks for;
+/// `installed` says whether a theme name selects a pack.
+pub(super) fn translate(
     card: GrsCard,
     params: &HashMap<String, String>,
     installed: impl Fn(&str) -> bool,
-) -> Result<UrlRequest, OptionError> {
+) -> Result<(HashMap<String, String>, Option<u64>), OptionError> {
     let get = |name: &str| params.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
     let mut ours: HashMap<String, String> = HashMap::new();
     let mut pass = |name: &str, value: String| {
@@ -204,8 +203,7 @@ pub fn translate(
         let bounds = card.cache_bounds();
         s.max(0).unsigned_abs().clamp(bounds.min, bounds.max)
     });
-    let request = CardRequest::from_params(&ours, Some(format_of(params)))?;
-    Ok(UrlRequest { request, max_age })
+    Ok((ours, max_age))
 }
 
 /// github-readme-stats serves SVG only; ours add `format=json` (the card's data) and
@@ -249,10 +247,11 @@ fn grs_palette(theme: &str) -> Option<[&'static str; 4]> {
 mod tests {
     use super::*;
     use crate::cards::Subject;
-    use crate::images::query_pairs;
+    use crate::images::{UrlRequest, UrlRoute, query_pairs};
 
     fn translate_query(card: GrsCard, query: &str) -> Result<UrlRequest, OptionError> {
-        translate(card, &query_pairs(Some(query)), |t| matches!(t, "dracula" | "github_dark" | "vue"))
+        let installed = |t: &str| matches!(t, "dracula" | "github_dark" | "vue");
+        UrlRequest::parse(UrlRoute::Grs(card), &query_pairs(Some(query)), installed).map_err(|refused| refused.error)
     }
 
     #[test]

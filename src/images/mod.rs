@@ -9,10 +9,12 @@
 //! - the ETag is derived from that cache key, so a revalidation is answered without rendering
 //!   or hashing a body; an SVG is compressed at most once per cache entry and coding (gzip,
 //!   brotli), when a client first accepts it;
-//! - what costs GitHub points or CPU (a user not in memory, a PNG drawn afresh) is charged to the
-//!   caller's [`Budget`] before it is done.
+//! - every request is admitted first (`admission.rs`): who may be shown, what it will cost that
+//!   is not in memory, charged to its [`Payer`] before anything is fetched or drawn.
 
+mod admission;
 mod encoding;
+mod error_cards;
 pub mod grs;
 mod request;
 pub mod streak_stats;
@@ -24,19 +26,22 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
+pub use admission::{Payer, Unlimited};
 pub use encoding::{Coding, negotiate};
-pub use request::{CardRequest, UrlRequest, format, kind, query_pairs, subject};
+pub use error_cards::ErrorText;
+pub use request::{CardRequest, Look, Refused, SubjectFrom, UrlRequest, UrlRoute, query_pairs};
 
 use crate::cards::{self, CardData, Source, Subject};
-use crate::domain::{ImageFormat, Login, PastYears, UserSnapshot, WakaUser};
+use crate::domain::{CodeCard, ImageFormat, Login, PastYears, UserSnapshot, WakaUser};
 use crate::render::{
-    BannerOptions, CommitWindow, DarkTheme, OptionError, Pack, RasterError, RasterPool, Renderer, Scheme, ThemeSet,
-    both_schemes,
+    CommitWindow, DarkTheme, OptionError, Pack, RasterError, RasterPool, Renderer, Scheme, ThemeSet, both_schemes,
 };
 use crate::stats::FIRST_YEAR;
 use crate::stats::{
-    CodeKey, CodeService, CommitsService, ContributionsService, Freshness, StatsError, StatsService, WakaService,
+    CalendarLookup, CodeKey, CodeService, CommitsService, ContributionsService, Freshness, Lookup, StatsError,
+    StatsLookup, StatsService, WakaService,
 };
+use admission::Admitted;
 use chrono::Datelike;
 
 /// PNGs are drawn at twice the SVG size so they stay crisp on high-density screens.
@@ -50,6 +55,9 @@ pub const DEFAULT_CACHE_BYTES: u64 = 64 * 1024 * 1024;
 pub enum ImageError {
     #[error(transparent)]
     Invalid(#[from] OptionError),
+    /// A login this instance does not show (ALLOWED_USERS, BLOCKED_USERS).
+    #[error("this instance does not show `{login}`")]
+    NotShown { login: String },
     #[error("stats for `{login}`: {error}")]
     Stats { login: String, error: StatsError },
     /// A repository, gist or WakaTime card's data (`what` names it: "repository octocat/hello").
@@ -74,20 +82,6 @@ impl From<RasterError> for ImageError {
             RasterError::Busy => ImageError::Busy,
             other => ImageError::Render(other.to_string()),
         }
-    }
-}
-
-/// Who pays for costly work; the HTTP edge charges the client's rate limit.
-pub trait Budget: Send + Sync {
-    fn charge(&self) -> Result<(), ImageError>;
-}
-
-/// No limit: background work, the CLI, tests.
-pub struct Unlimited;
-
-impl Budget for Unlimited {
-    fn charge(&self) -> Result<(), ImageError> {
-        Ok(())
     }
 }
 
@@ -141,6 +135,8 @@ pub struct Rendered {
     pub freshness: Option<Freshness>,
     /// For live data: when GitHub was asked.
     pub fetched_at: Option<DateTime<Utc>>,
+    /// Contribution cards counted in another UTC offset than the reader's (minutes east).
+    pub counted_in: Option<i32>,
     /// True when this call drew it (rather than finding it cached).
     pub drawn_now: bool,
 }
@@ -173,6 +169,30 @@ struct Fetched {
     data: CardData,
     freshness: Option<Freshness>,
     fetched_at: Option<DateTime<Utc>>,
+    /// Contribution cards counted in another offset than the reader's (minutes east of UTC).
+    counted_in: Option<i32>,
+}
+
+impl Fetched {
+    fn code(lookup: Lookup<CodeCard>) -> Self {
+        let fetched_at = lookup.value.fetched_at;
+        Self {
+            data: CardData::Code { card: lookup.value, stale: lookup.freshness != Freshness::Fresh },
+            freshness: Some(lookup.freshness),
+            fetched_at: Some(fetched_at),
+            counted_in: None,
+        }
+    }
+
+    fn rendered(&self, image: Arc<Image>, drawn_now: bool) -> Rendered {
+        Rendered {
+            image,
+            freshness: self.freshness,
+            fetched_at: self.fetched_at,
+            counted_in: self.counted_in,
+            drawn_now,
+        }
+    }
 }
 
 impl ImageService {
@@ -199,19 +219,27 @@ impl ImageService {
         packs_for(&themes, request).map(|_| ())
     }
 
-    /// The image for `request`, from the cache or drawn now.
-    pub async fn image(&self, request: &CardRequest, budget: &dyn Budget) -> Result<Rendered, ImageError> {
+    /// The image for `request`, paid by `payer`: admitted, then from the cache or drawn now.
+    pub async fn image(&self, request: &CardRequest, payer: &dyn Payer) -> Result<Rendered, ImageError> {
         let card = cards::kind(request.kind);
         let themes = self.inner.renderer.themes();
         let (pack, dark) = packs_for(&themes, request)?;
-        let fetched = self.fetch(request, card.source(), budget).await?;
+        let admitted = self.admit(request, payer).await?;
+        let fetched = self.fetch(request, card.source(), &admitted, payer).await?;
+        self.check_shown(&fetched.data)?;
         let key = cache_key(request, &fetched.data, self.inner.renderer.generation());
+        let partial = matches!(fetched.freshness, Some(Freshness::Partial(_)));
+        if !partial && let Some(image) = self.inner.cache.get(&key).await {
+            crate::metrics::image_cache(true);
+            return Ok(fetched.rendered(image, false));
+        }
+        // The render of data just fetched is part of that fetch's cost.
+        if admitted.charged == 0 {
+            payer.charge(1)?;
+        }
         let mut drawn_now = false;
         let draw = async {
             drawn_now = true;
-            if request.format == ImageFormat::Png {
-                budget.charge()?;
-            }
             let render = |pack: &Pack| {
                 card.render(pack, &fetched.data, &request.options).map_err(|e| ImageError::Render(e.to_string()))
             };
@@ -238,39 +266,70 @@ impl ImageService {
             image.fetched_at = fetched.fetched_at.and_then(|at| HeaderValue::from_str(&at.to_rfc3339()).ok());
             Ok::<_, ImageError>(Arc::new(image))
         };
-        let image = if matches!(fetched.freshness, Some(Freshness::Partial(_))) {
+        let image = if partial {
             // A partial card is good for one answer: the next request counts more pages.
             draw.await?
         } else {
             self.inner.cache.try_get_with(key, draw).await.map_err(|e| (*e).clone())?
         };
         crate::metrics::image_cache(!drawn_now);
-        Ok(Rendered { image, freshness: fetched.freshness, fetched_at: fetched.fetched_at, drawn_now })
+        Ok(fetched.rendered(image, drawn_now))
     }
 
     /// The request's SVG text (GraphQL `preview`).
-    pub async fn svg(&self, request: &CardRequest, budget: &dyn Budget) -> Result<String, ImageError> {
+    pub async fn svg(&self, request: &CardRequest, payer: &dyn Payer) -> Result<String, ImageError> {
         let request = CardRequest { format: ImageFormat::Svg, ..request.clone() };
-        let rendered = self.image(&request, budget).await?;
+        let rendered = self.image(&request, payer).await?;
         String::from_utf8(rendered.image.bytes.to_vec()).map_err(|e| ImageError::Render(e.to_string()))
     }
 
-    /// An error card saying `title`/`message`/`hint`, in `theme` when it has one; as SVG when the
-    /// PNG cannot be drawn now.
-    pub async fn error_card(
+    /// A user's stats for a GraphQL field, admitted like a card of them.
+    pub async fn user(&self, login: &Login, payer: &dyn Payer) -> Result<StatsLookup, ImageError> {
+        let live = self.live()?;
+        self.admit_user(live, login, payer)?;
+        let failed = |error| ImageError::Stats { login: login.as_str().to_owned(), error };
+        live.stats.get_paid(login, payer.anonymous_share()).await.map_err(failed)
+    }
+
+    /// A repository or gist for a GraphQL field, admitted like its card.
+    pub async fn code(&self, key: CodeKey<'_>, payer: &dyn Payer) -> Result<Lookup<CodeCard>, ImageError> {
+        let live = self.live()?;
+        if let CodeKey::Repository(repo) = key {
+            admission::shown(live, &repo.owner)?;
+        }
+        if !live.code.is_cached(key) {
+            payer.charge(1)?;
+        }
+        let lookup = self.code_lookup(live, key).await?;
+        self.check_shown(&CardData::Code { card: lookup.value.clone(), stale: false })?;
+        Ok(lookup)
+    }
+
+    /// A user's contribution calendar in `timezone` for a GraphQL field, admitted like a card.
+    pub async fn calendar(
         &self,
-        theme: &str,
-        title: &str,
-        message: &str,
-        hint: Option<&str>,
-        format: ImageFormat,
-    ) -> Arc<Image> {
-        let svg = self.inner.renderer.error_card(theme, title, message, hint);
-        let key = digest(&("error", format.as_str(), self.inner.renderer.generation(), &svg));
+        login: &Login,
+        timezone: &chrono_tz::Tz,
+        past: PastYears,
+        payer: &dyn Payer,
+    ) -> Result<CalendarLookup, ImageError> {
+        let live = self.live()?;
+        let requested = live.contributions.offset_now(timezone);
+        let offset = self.admit_calendar(live, login, requested, past, payer).await?;
+        live.contributions
+            .calendar(login, offset, past)
+            .await
+            .map_err(|error| ImageError::Stats { login: login.as_str().to_owned(), error })
+    }
+
+    /// An error card for `look`, saying `text`; as SVG when the PNG cannot be drawn now.
+    pub async fn error_card(&self, look: &Look, text: &ErrorText) -> Arc<Image> {
+        let svg = error_cards::svg(&self.inner.renderer, look, text);
+        let key = digest(&("error", look.format.as_str(), self.inner.renderer.generation(), &svg));
         if let Some(image) = self.inner.cache.get(&key).await {
             return image;
         }
-        let image = match self.encode(svg.clone(), format, &key).await {
+        let image = match self.encode(svg.clone(), look.format, &key).await {
             Ok(image) => image,
             Err(error) => {
                 tracing::warn!(%error, "could not draw the error card as PNG; sending it as SVG");
@@ -282,34 +341,50 @@ impl ImageService {
         image
     }
 
-    async fn fetch(&self, request: &CardRequest, source: Source, budget: &dyn Budget) -> Result<Fetched, ImageError> {
+    /// Whether this instance shows `login` at all (for what shows a user without fetching, such
+    /// as a subscription to their updates).
+    pub fn admit_login(&self, login: &Login) -> Result<(), ImageError> {
+        admission::shown(self.live()?, login)
+    }
+
+    fn live(&self) -> Result<&LiveSources, ImageError> {
+        self.inner.live.as_ref().ok_or(ImageError::NoSource)
+    }
+
+    async fn fetch(
+        &self,
+        request: &CardRequest,
+        source: Source,
+        admitted: &Admitted,
+        payer: &dyn Payer,
+    ) -> Result<Fetched, ImageError> {
         let options = &request.options;
         match (source, &request.subject) {
             (source, Subject::Sample(sample)) => {
-                Ok(Fetched { data: source.sample(*sample), freshness: None, fetched_at: None })
+                Ok(Fetched { data: source.sample(*sample), freshness: None, fetched_at: None, counted_in: None })
             }
-            (_, Subject::Given(data)) => Ok(Fetched { data: data.clone(), freshness: None, fetched_at: None }),
-            (Source::Repository, Subject::Repository(repo)) => self.code(CodeKey::Repository(repo), budget).await,
-            (Source::Gist, Subject::Gist(id)) => self.code(CodeKey::Gist(id), budget).await,
-            (Source::WakaTime, Subject::WakaTime(user)) => self.wakatime(user, budget).await,
+            (_, Subject::Given(data)) => {
+                Ok(Fetched { data: data.clone(), freshness: None, fetched_at: None, counted_in: None })
+            }
+            (Source::Repository, Subject::Repository(repo)) => {
+                let lookup = self.code_lookup(self.live()?, CodeKey::Repository(repo)).await?;
+                Ok(Fetched::code(lookup))
+            }
+            (Source::Gist, Subject::Gist(id)) => {
+                Ok(Fetched::code(self.code_lookup(self.live()?, CodeKey::Gist(id)).await?))
+            }
+            (Source::WakaTime, Subject::WakaTime(user)) => self.wakatime(user).await,
             (Source::Contributions, Subject::User(login)) => {
                 let past = cards::kind(request.kind).past_years(options);
-                self.contributions(login, budget, options, past).await
+                let requested = self.live()?.contributions.offset_now(&options.contributions.timezone);
+                self.contributions(login, requested, admitted.offset.unwrap_or(requested), past).await
             }
             (Source::UserStats, Subject::User(login)) => {
-                let stats = self.inner.live.as_ref().map(|l| &l.stats).ok_or(ImageError::NoSource)?;
+                let stats = &self.live()?.stats;
                 let failed = |error: StatsError| ImageError::Stats { login: login.as_str().to_owned(), error };
                 let lookup = match stats.get_cached(login).await {
                     Some(lookup) => lookup,
-                    None => {
-                        // Beyond memory: the store or GitHub, charged to the caller (a refused
-                        // login is refused first, at no charge).
-                        if !stats.permits(login) {
-                            return Err(failed(StatsError::Refused { login: login.as_str().to_owned() }));
-                        }
-                        budget.charge()?;
-                        stats.get_or_partial(login).await.map_err(failed)?
-                    }
+                    None => stats.get_or_partial(login, payer.anonymous_share()).await.map_err(failed)?,
                 };
                 let fetched_at = lookup.snapshot.fetched_at;
                 let stale = matches!(lookup.freshness, Freshness::Revalidating | Freshness::StaleIfError);
@@ -322,6 +397,7 @@ impl ImageService {
                     data: CardData::User { snapshot: lookup.snapshot, stale, commits, partial },
                     freshness: Some(lookup.freshness),
                     fetched_at: Some(fetched_at),
+                    counted_in: None,
                 })
             }
             // A request names its subject by its kind's source, so this is a caller's mistake.
@@ -344,50 +420,29 @@ impl ImageService {
         counted.inspect_err(|error| tracing::warn!(%error, %login, "could not count commits beyond the last year")).ok()
     }
 
-    /// A repository or gist: from memory, else charged to the caller and fetched.
-    async fn code(&self, key: CodeKey<'_>, budget: &dyn Budget) -> Result<Fetched, ImageError> {
-        let code = self.inner.live.as_ref().map(|l| &l.code).ok_or(ImageError::NoSource)?;
-        if !code.is_cached(key) {
-            budget.charge()?;
-        }
-        let lookup = code.get(key).await.map_err(|error| ImageError::Code {
-            what: key.describe(),
-            upstream: "GitHub",
-            error,
-        })?;
-        let fetched_at = lookup.value.fetched_at;
-        Ok(Fetched {
-            data: CardData::Code { card: lookup.value, stale: lookup.freshness != Freshness::Fresh },
-            freshness: Some(lookup.freshness),
-            fetched_at: Some(fetched_at),
-        })
+    /// A repository or gist, from memory or GitHub (admitted before).
+    async fn code_lookup(&self, live: &LiveSources, key: CodeKey<'_>) -> Result<Lookup<CodeCard>, ImageError> {
+        live.code.get(key).await.map_err(|error| ImageError::Code { what: key.describe(), upstream: "GitHub", error })
     }
 
-    /// A user's contribution calendar in the reader's timezone: the current year from memory,
-    /// else charged to the caller and fetched (with the past years it does not have yet).
+    /// A user's contribution calendar counted at `offset` (the reader's `requested` one, or the
+    /// nearest admitted), the current year from memory or GitHub, with the past years it shows.
     async fn contributions(
         &self,
         login: &Login,
-        budget: &dyn Budget,
-        options: &BannerOptions,
+        requested: i32,
+        offset: i32,
         past: PastYears,
     ) -> Result<Fetched, ImageError> {
-        let live = self.inner.live.as_ref().ok_or(ImageError::NoSource)?;
-        if !live.stats.permits(login) {
-            let error = StatsError::Refused { login: login.as_str().to_owned() };
-            return Err(ImageError::Stats { login: login.as_str().to_owned(), error });
-        }
-        let service = &live.contributions;
-        let offset = service.offset_now(&options.contributions.timezone);
-        if !service.is_cached(login, offset) {
-            budget.charge()?;
-        }
-        let lookup = service
+        let lookup = self
+            .live()?
+            .contributions
             .calendar(login, offset, past)
             .await
             .map_err(|error| ImageError::Stats { login: login.as_str().to_owned(), error })?;
         let fetched_at = lookup.years.first().map(|y| y.fetched_at);
         let stale = matches!(lookup.freshness, Freshness::Revalidating | Freshness::StaleIfError);
+        let counted_in = (lookup.offset_minutes != requested).then_some(lookup.offset_minutes);
         Ok(Fetched {
             data: CardData::Contributions {
                 login: login.as_str().to_owned(),
@@ -395,25 +450,17 @@ impl ImageService {
                 past: lookup.past_version,
                 today: lookup.today,
                 stale,
+                counted_in,
             },
             freshness: Some(lookup.freshness),
             fetched_at,
+            counted_in,
         })
     }
 
-    /// A WakaTime user: from memory, else charged to the caller and fetched.
-    async fn wakatime(&self, user: &WakaUser, budget: &dyn Budget) -> Result<Fetched, ImageError> {
-        let wakatime = self.inner.live.as_ref().map(|l| &l.wakatime).ok_or(ImageError::NoSource)?;
-        if !wakatime.allows(user) {
-            return Err(OptionError {
-                name: "api_domain",
-                reason: "this instance does not ask that host (see WAKATIME_DOMAINS)".to_owned(),
-            }
-            .into());
-        }
-        if !wakatime.is_cached(user) {
-            budget.charge()?;
-        }
+    /// A WakaTime user, from memory or WakaTime (admitted before).
+    async fn wakatime(&self, user: &WakaUser) -> Result<Fetched, ImageError> {
+        let wakatime = &self.live()?.wakatime;
         let what = format!("WakaTime user {}", user.name);
         let lookup =
             wakatime.get(user).await.map_err(|error| ImageError::Code { what, upstream: "WakaTime", error })?;
@@ -422,6 +469,7 @@ impl ImageService {
             data: CardData::WakaTime { stats: lookup.value, stale: lookup.freshness != Freshness::Fresh },
             freshness: Some(lookup.freshness),
             fetched_at: Some(fetched_at),
+            counted_in: None,
         })
     }
 

@@ -10,7 +10,6 @@ use crate::domain::{BannerType, ImageFormat};
 use crate::render::{OptionError, i18n};
 
 use super::grs::accepted;
-use super::request::{CardRequest, UrlRequest};
 
 /// Its options that mean the same here, passed on when our parser takes the value.
 const SAME: [&str; 9] = [
@@ -37,12 +36,12 @@ const COLOURS: [(&str, &str); 7] = [
     ("sideLabels", "text_color"),
 ];
 
-/// Translates a github-readme-streak-stats query; `installed` says whether a theme name selects
-/// a pack.
-pub fn translate(
+/// A github-readme-streak-stats query in our parameter names; `installed` says whether a theme
+/// name selects a pack.
+pub(super) fn translate(
     params: &HashMap<String, String>,
     installed: impl Fn(&str) -> bool,
-) -> Result<UrlRequest, OptionError> {
+) -> Result<HashMap<String, String>, OptionError> {
     let get = |name: &str| params.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
     let user = get("user").ok_or_else(|| OptionError { name: "user", reason: "is required".to_owned() })?;
     let mut ours = HashMap::from([
@@ -88,7 +87,7 @@ pub fn translate(
     if let Some(year) = number("starting_year") {
         ours.insert("starting_year".to_owned(), (year.clamp(2008.0, 9999.0) as i32).to_string());
     }
-    Ok(UrlRequest { request: CardRequest::from_params(&ours, Some(format_of(params)))?, max_age: None })
+    Ok(ours)
 }
 
 /// The format a streak-stats URL asks for (`type=`), for its error cards.
@@ -105,10 +104,12 @@ mod tests {
     use super::*;
     use crate::cards::Subject;
     use crate::domain::StreakMode;
+    use crate::images::{UrlRequest, UrlRoute};
 
     fn translate_query(query: &str) -> Result<UrlRequest, OptionError> {
         let params = crate::images::query_pairs(Some(query));
-        translate(&params, |t| ["default", "dark", "radical"].contains(&t))
+        let installed = |t: &str| ["default", "dark", "radical"].contains(&t);
+        UrlRequest::parse(UrlRoute::StreakStats, &params, installed).map_err(|refused| refused.error)
     }
 
     #[test]

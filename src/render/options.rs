@@ -416,7 +416,7 @@ const MAX_HIDDEN_LANGUAGES: usize = 50;
 
 /// `NAME`, `auto` (the default pack and its dark pair), `LIGHT,DARK` or `LIGHT,auto` (LIGHT's
 /// own dark pair).
-fn parse_theme(value: &str) -> Result<(String, Option<DarkTheme>), OptionError> {
+pub(crate) fn parse_theme(value: &str) -> Result<(String, Option<DarkTheme>), OptionError> {
     let name = |part: &str| {
         let part = part.trim();
         if is_identifier(part) { Ok(part.to_owned()) } else { Err(invalid("theme", "not a theme name (see /themes)")) }
@@ -430,6 +430,16 @@ fn parse_theme(value: &str) -> Result<(String, Option<DarkTheme>), OptionError> 
     }
 }
 
+/// `light`, `dark`, or `auto` (None: both, when the theme is a pair).
+pub(crate) fn parse_scheme(value: &str) -> Result<Option<Scheme>, OptionError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "auto" => Ok(None),
+        "light" => Ok(Some(Scheme::Light)),
+        "dark" => Ok(Some(Scheme::Dark)),
+        _ => Err(invalid("scheme", "use light, dark or auto")),
+    }
+}
+
 impl BannerOptions {
     /// Parses options from query-string style pairs. Does not check that the theme is installed
     /// (the renderer knows which are); checks that it is a theme name.
@@ -439,12 +449,7 @@ impl BannerOptions {
         if let Some(theme) = get("theme") {
             (o.theme, o.dark_theme) = parse_theme(&theme.to_ascii_lowercase())?;
         }
-        o.scheme = match get("scheme").map(str::to_ascii_lowercase).as_deref() {
-            None | Some("auto") => None,
-            Some("light") => Some(Scheme::Light),
-            Some("dark") => Some(Scheme::Dark),
-            Some(_) => return Err(invalid("scheme", "use light, dark or auto")),
-        };
+        o.scheme = get("scheme").map(parse_scheme).transpose()?.flatten();
         if let Some(code) = get("locale") {
             let locale = i18n::locale(code).ok_or_else(|| {
                 invalid("locale", format!("unsupported; one of {}", i18n::codes().collect::<Vec<_>>().join(", ")))

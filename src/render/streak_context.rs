@@ -26,6 +26,10 @@ pub struct StreakContext {
     pub theme: ThemeView,
     pub stale: bool,
     pub fetched_at: String,
+    /// The UTC offset the days are counted in (`UTC+09:00`) when it is not the reader's: the
+    /// user's calendar was already counted in as many offsets today as one user may cost.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counted_in: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -109,6 +113,7 @@ impl StreakContext {
             theme,
             stale,
             fetched_at: calendar.fetched_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            counted_in: None,
         }
     }
 }

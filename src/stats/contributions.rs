@@ -11,7 +11,9 @@
 //! - a card asks only for the years it shows (a calendar of the last 12 months: this year and
 //!   the one before);
 //! - one user's calendar is counted in at most [`MAX_OFFSETS_PER_USER`] UTC offsets a day, so
-//!   URLs cycling through timezones cannot multiply what a user costs;
+//!   URLs cycling through timezones cannot multiply what a user costs; a reader asking for a
+//!   further one gets the calendar counted in the nearest of that day's offsets (and is told),
+//!   never a refusal caused by what others asked;
 //! - concurrent requests for one year share one query; past years are asked a few at a time.
 
 use std::collections::BTreeSet;
@@ -61,6 +63,9 @@ pub struct CalendarLookup {
     pub past_version: i64,
     /// The reader's date.
     pub today: NaiveDate,
+    /// The UTC offset the days are counted in (minutes east): the one asked for, or the nearest
+    /// of the day's offsets (see [`ContributionsService::counted_offset`]).
+    pub offset_minutes: i32,
     /// The current year's.
     pub freshness: Freshness,
 }
@@ -125,14 +130,41 @@ impl ContributionsService {
         self.current.is_cached(&key(login, year, offset_minutes))
     }
 
-    /// `login`'s current year and the `past` years with contributions, in the offset.
-    pub async fn calendar(
-        &self,
-        login: &Login,
-        offset_minutes: i32,
-        past: PastYears,
-    ) -> Result<CalendarLookup, StatsError> {
-        self.admit_offset(login, offset_minutes)?;
+    /// The UTC offset a calendar of `login` asked for in `requested` is counted in: the one asked
+    /// for while the user has fewer than [`MAX_OFFSETS_PER_USER`] today or it is one of them,
+    /// else the nearest of them.
+    pub fn counted_offset(&self, login: &Login, requested: i32) -> i32 {
+        match self.offsets.get(&login.as_str().to_ascii_lowercase()) {
+            None => requested,
+            Some(seen) => nearest(&seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner), requested),
+        }
+    }
+
+    /// Queries a calendar would ask GitHub for in the offset: the current year when it is not
+    /// in memory, and each past year the card shows that is not. Until the current year's answer
+    /// lists the years with contributions, every year the card could show counts.
+    pub async fn missing(&self, login: &Login, offset_minutes: i32, past: PastYears) -> u32 {
+        let (this_year, _) = self.local_now(offset_minutes);
+        let current = self.current.peek(&key(login, this_year, offset_minutes)).await;
+        let assembled = (login.as_str().to_ascii_lowercase(), offset_minutes, past);
+        if let Some(current) = &current
+            && self.assembled.get(&assembled).is_some_and(|a| Arc::ptr_eq(&a.years[0], current))
+        {
+            return 0;
+        }
+        let range = past_range(past, this_year - 1);
+        let years = match &current {
+            Some(current) => wanted_years(&current.contribution_years, offset_minutes, range),
+            None => range.rev().collect(),
+        };
+        let past = years.into_iter().filter(|y| !self.past.is_cached(&key(login, *y, offset_minutes))).count();
+        u32::from(current.is_none()).saturating_add(u32::try_from(past).unwrap_or(u32::MAX))
+    }
+
+    /// `login`'s current year and the `past` years with contributions, counted in the offset
+    /// asked for, or the nearest of the user's offsets today (see [`Self::counted_offset`]).
+    pub async fn calendar(&self, login: &Login, requested: i32, past: PastYears) -> Result<CalendarLookup, StatsError> {
+        let offset_minutes = self.admit_offset(login, requested);
         let (this_year, today) = self.local_now(offset_minutes);
         let current = self.current_year(login, this_year, offset_minutes).await?;
         let key = (login.as_str().to_ascii_lowercase(), offset_minutes, past);
@@ -140,14 +172,9 @@ impl ContributionsService {
             && Arc::ptr_eq(&assembled.years[0], &current.value)
         {
             let Assembled { years, past_version } = assembled;
-            return Ok(CalendarLookup { years, past_version, today, freshness: current.freshness });
+            return Ok(CalendarLookup { years, past_version, today, offset_minutes, freshness: current.freshness });
         }
-        let last = this_year - 1;
-        let range = match past {
-            PastYears::From(first) => first.unwrap_or(FIRST_YEAR).max(FIRST_YEAR)..=last,
-            PastYears::Only(year) => year..=year.min(last),
-            PastYears::Previous => last..=last,
-        };
+        let range = past_range(past, this_year - 1);
         let wanted = wanted_years(&current.value.contribution_years, offset_minutes, range);
         let past: Vec<Arc<ContributionYear>> = futures_util::stream::iter(wanted)
             .map(|year| self.past_year(login, year, offset_minutes))
@@ -157,7 +184,7 @@ impl ContributionsService {
         let years: Arc<[Arc<ContributionYear>]> = std::iter::once(current.value).chain(past).collect();
         let past_version = past_years_version(&years);
         self.assembled.insert(key, Assembled { years: years.clone(), past_version });
-        Ok(CalendarLookup { years, past_version, today, freshness: current.freshness })
+        Ok(CalendarLookup { years, past_version, today, offset_minutes, freshness: current.freshness })
     }
 
     fn local_now(&self, offset_minutes: i32) -> (i32, NaiveDate) {
@@ -166,15 +193,14 @@ impl ContributionsService {
         (local.year(), local.date_naive())
     }
 
-    /// Counts `offset` among the user's offsets of the day; refused past the bound.
-    fn admit_offset(&self, login: &Login, offset: i32) -> Result<(), StatsError> {
+    /// Counts `requested` among the user's offsets of the day when there is room; the offset
+    /// the calendar is counted in.
+    fn admit_offset(&self, login: &Login, requested: i32) -> i32 {
         let seen = self.offsets.get_with(login.as_str().to_ascii_lowercase(), Arc::default);
         let mut seen = seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if seen.contains(&offset) || seen.len() < MAX_OFFSETS_PER_USER {
-            seen.insert(offset);
-            return Ok(());
-        }
-        Err(StatsError::TooManyTimezones { login: login.as_str().to_owned(), max: MAX_OFFSETS_PER_USER })
+        let offset = nearest(&seen, requested);
+        seen.insert(offset);
+        offset
     }
 
     async fn current_year(
@@ -232,6 +258,23 @@ fn wanted_years(listed: &[i32], offset_minutes: i32, range: RangeInclusive<i32>)
     let side = offset_minutes.signum();
     let years: BTreeSet<i32> = listed.iter().flat_map(|&y| [y, y + side]).filter(|y| range.contains(y)).collect();
     years.into_iter().rev().collect()
+}
+
+/// The past years `past` means when the last finished year is `last`.
+fn past_range(past: PastYears, last: i32) -> RangeInclusive<i32> {
+    match past {
+        PastYears::From(first) => first.unwrap_or(FIRST_YEAR).max(FIRST_YEAR)..=last,
+        PastYears::Only(year) => year..=year.min(last),
+        PastYears::Previous => last..=last,
+    }
+}
+
+/// `requested` when it is one of `seen` or there is room for it, else the nearest of `seen`.
+fn nearest(seen: &BTreeSet<i32>, requested: i32) -> i32 {
+    if seen.contains(&requested) || seen.len() < MAX_OFFSETS_PER_USER {
+        return requested;
+    }
+    seen.iter().copied().min_by_key(|offset| (offset.abs_diff(requested), *offset)).unwrap_or(requested)
 }
 
 fn key(login: &Login, year: i32, offset: i32) -> String {
@@ -380,13 +423,27 @@ mod service_tests {
         let contributions = service(github, &ContributionStore::new(db.db.clone()), clock.clone());
         let (login, other) = (Login::parse("octocat").unwrap(), Login::parse("hubot").unwrap());
         for offset in [0, -300, 330, 540] {
-            contributions.calendar(&login, offset, PastYears::Previous).await.unwrap();
+            assert_eq!(
+                contributions.calendar(&login, offset, PastYears::Previous).await.unwrap().offset_minutes,
+                offset
+            );
         }
-        let refused = contributions.calendar(&login, 60, PastYears::Previous).await.unwrap_err();
-        assert!(matches!(refused, StatsError::TooManyTimezones { max: MAX_OFFSETS_PER_USER, .. }), "{refused}");
-        contributions.calendar(&login, -300, PastYears::Previous).await.expect("one already counted");
-        contributions.calendar(&other, 60, PastYears::Previous).await.expect("per user");
+        // Berlin (+60) after UTC, New York, Kolkata and Tokyo: counted in UTC, the nearest.
+        assert_eq!(contributions.counted_offset(&login, 60), 0);
+        let nearest = contributions.calendar(&login, 60, PastYears::Previous).await.unwrap();
+        assert_eq!(nearest.offset_minutes, 0, "the nearest offset already counted, not a refusal");
+        assert_eq!(contributions.calendar(&login, 600, PastYears::Previous).await.unwrap().offset_minutes, 540);
+        assert_eq!(contributions.calendar(&login, -300, PastYears::Previous).await.unwrap().offset_minutes, -300);
+        assert_eq!(
+            contributions.calendar(&other, 60, PastYears::Previous).await.unwrap().offset_minutes,
+            60,
+            "per user"
+        );
         contributions.offsets.invalidate_all();
-        contributions.calendar(&login, 60, PastYears::Previous).await.expect("a new day");
+        assert_eq!(
+            contributions.calendar(&login, 60, PastYears::Previous).await.unwrap().offset_minutes,
+            60,
+            "a new day"
+        );
     }
 }

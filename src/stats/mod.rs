@@ -28,7 +28,7 @@ use moka::future::Cache;
 
 use crate::clock::Clock;
 use crate::domain::{Login, LoginPolicy, PartialCount, SnapshotSource, UserSnapshot};
-use crate::github::{FetchProgress, GitHubApi, GitHubError};
+use crate::github::{AnonymousShare, FetchProgress, GitHubApi, GitHubError};
 use crate::store::{Claims, SnapshotStore};
 use expiry::EntryExpiry;
 use flights::Flights;
@@ -62,9 +62,6 @@ pub enum StatsError {
     Refused { login: String },
     #[error("GitHub has not answered for `{login}` yet; the fetch goes on")]
     StillFetching { login: String },
-    /// A user's calendar asked for in more UTC offsets in a day than a reader needs.
-    #[error("`{login}`'s contributions were counted in {max} timezones today; use one of those")]
-    TooManyTimezones { login: String, max: usize },
     #[error(transparent)]
     GitHub(#[from] GitHubError),
 }
@@ -247,6 +244,11 @@ impl StatsService {
         self.inner.cache.contains_key(login.as_key())
     }
 
+    /// The snapshot in memory, however old, without counting a view or starting a refresh.
+    pub async fn peek(&self, login: &Login) -> Option<Arc<UserSnapshot>> {
+        self.inner.cache.get(login.as_key()).await.map(|entry| entry.snapshot.clone())
+    }
+
     /// The GitHub token pool's public state.
     pub fn token_pool(&self) -> Vec<crate::github::TokenInfo> {
         self.inner.github.token_pool()
@@ -296,7 +298,7 @@ impl StatsService {
     /// for GitHub however long it takes.
     pub async fn refresh_scheduled(&self, login: &Login) -> Result<(), StatsError> {
         self.check_access(login)?;
-        self.fetch(login).await.map(|_| ()).map_err(StatsError::from)
+        self.fetch(login, None).await.map(|_| ()).map_err(StatsError::from)
     }
 
     /// The stored snapshot, bypassing the cache (it may be newer than the cache: another replica
@@ -352,7 +354,7 @@ impl StatsService {
                 Err(error) => tracing::warn!(%error, login = %login, "could not check the refresh throttle"),
             }
         }
-        let result = self.fetch(login).await.map_err(|e| failed(e.into()));
+        let result = self.fetch(login, None).await.map_err(|e| failed(e.into()));
         if result.is_err()
             && let Some(claims) = &self.inner.claims
         {
@@ -382,18 +384,36 @@ impl StatsService {
 
     /// The user's snapshot and how fresh it is; see the module doc for the policy.
     pub async fn get(&self, login: &Login) -> Result<StatsLookup, StatsError> {
-        self.lookup(login, false).await
+        self.lookup(login, false, None).await
+    }
+
+    /// [`get`](Self::get) for a visitor: requests without a token come out of `share`.
+    pub async fn get_paid(
+        &self,
+        login: &Login,
+        share: Option<Arc<dyn AnonymousShare>>,
+    ) -> Result<StatsLookup, StatsError> {
+        self.lookup(login, false, share).await
     }
 
     /// Like [`get`](Self::get), except that a user seen for the first time whose repository pages
     /// are still arriving at the deadline is answered from the pages so far
     /// ([`Freshness::Partial`]) rather than with `StillFetching`: images must be answered before
     /// GitHub's image proxy gives up.
-    pub async fn get_or_partial(&self, login: &Login) -> Result<StatsLookup, StatsError> {
-        self.lookup(login, true).await
+    pub async fn get_or_partial(
+        &self,
+        login: &Login,
+        share: Option<Arc<dyn AnonymousShare>>,
+    ) -> Result<StatsLookup, StatsError> {
+        self.lookup(login, true, share).await
     }
 
-    async fn lookup(&self, login: &Login, partial: bool) -> Result<StatsLookup, StatsError> {
+    async fn lookup(
+        &self,
+        login: &Login,
+        partial: bool,
+        share: Option<Arc<dyn AnonymousShare>>,
+    ) -> Result<StatsLookup, StatsError> {
         self.check_access(login)?;
         let key = login.as_key();
         if self.inner.not_found.contains_key(key) {
@@ -403,9 +423,9 @@ impl StatsService {
             Some(entry) if !self.expired(&entry) => self.serve(login, &entry),
             Some(_) => {
                 self.inner.cache.invalidate(key).await;
-                self.load(login, partial).await?
+                self.load(login, partial, share).await?
             }
-            None => self.load(login, partial).await?,
+            None => self.load(login, partial, share).await?,
         };
         self.record_view(login);
         Ok(lookup)
@@ -450,7 +470,12 @@ impl StatsService {
 
     /// A cache miss: the stored snapshot if it is younger than the hard TTL, else GitHub within the
     /// wait for this kind of user, else (GitHub failing or slow) the stored snapshot however old.
-    async fn load(&self, login: &Login, partial: bool) -> Result<StatsLookup, StatsError> {
+    async fn load(
+        &self,
+        login: &Login,
+        partial: bool,
+        share: Option<Arc<dyn AnonymousShare>>,
+    ) -> Result<StatsLookup, StatsError> {
         let key = login.key();
         // Concurrent misses share one store read.
         let read = self.inner.cache.entry(key.clone()).or_try_insert_with(self.read_store(login)).await;
@@ -464,7 +489,7 @@ impl StatsService {
             return Err(error.into());
         }
         let wait = if stored.is_some() { self.inner.waits.known_user } else { self.inner.waits.new_user };
-        let outcome = tokio::time::timeout(wait, self.fetch(login)).await;
+        let outcome = tokio::time::timeout(wait, self.fetch(login, share)).await;
         match (outcome, stored) {
             (Ok(Ok(snapshot)), _) => Ok(StatsLookup { snapshot, freshness: Freshness::Fresh }),
             (Ok(Err(GitHubError::NotFound)), _) => Err(GitHubError::NotFound.into()),
@@ -519,14 +544,20 @@ impl StatsService {
     }
 
     /// Joins the fetch of `login` under way, or starts one in its own task.
-    fn fetch(&self, login: &Login) -> flights::Flight {
+    /// The visitor who starts a fetch pays for its token-less requests (`share`); one who joins
+    /// a fetch under way pays nothing more.
+    fn fetch(&self, login: &Login, share: Option<Arc<dyn AnonymousShare>>) -> flights::Flight {
         let this = self.clone();
         let owned = login.clone();
-        self.inner.flights.join_or_start(login.key(), async move { this.refresh_into_cache(&owned).await })
+        self.inner.flights.join_or_start(login.key(), async move { this.refresh_into_cache(&owned, share).await })
     }
 
-    async fn fetch_and_save(&self, login: &Login) -> Result<Arc<UserSnapshot>, GitHubError> {
-        let progress = InProgress::new(&self.inner.progress, login.key());
+    async fn fetch_and_save(
+        &self,
+        login: &Login,
+        share: Option<Arc<dyn AnonymousShare>>,
+    ) -> Result<Arc<UserSnapshot>, GitHubError> {
+        let progress = InProgress::new(&self.inner.progress, login.key(), share);
         let mut snapshot = self.inner.github.fetch_user(login, &progress.progress).await?;
         drop(progress);
         // The service's clock is the one TTLs are measured by; microseconds are what both
@@ -544,9 +575,13 @@ impl StatsService {
 
     /// Fetches and stores a user and puts the result in the cache; a user GitHub no longer knows
     /// leaves the cache and is remembered as not found. Every fetch goes through here, in a flight.
-    async fn refresh_into_cache(&self, login: &Login) -> Result<Arc<UserSnapshot>, GitHubError> {
+    async fn refresh_into_cache(
+        &self,
+        login: &Login,
+        share: Option<Arc<dyn AnonymousShare>>,
+    ) -> Result<Arc<UserSnapshot>, GitHubError> {
         let key = login.key();
-        match self.fetch_and_save(login).await {
+        match self.fetch_and_save(login, share).await {
             Ok(snapshot) => {
                 self.inner.not_found.invalidate(&key).await;
                 self.inner.refresh_failed.invalidate(&key).await;
@@ -573,7 +608,7 @@ impl StatsService {
             return;
         }
         // The flight runs in its own task; nobody needs to wait for it here.
-        drop(self.fetch(login));
+        drop(self.fetch(login, None));
     }
 
     fn age(&self, snapshot: &UserSnapshot) -> Duration {
@@ -596,8 +631,8 @@ struct InProgress<'a> {
 }
 
 impl<'a> InProgress<'a> {
-    fn new(list: &'a ProgressList, key: String) -> Self {
-        let progress = FetchProgress::default();
+    fn new(list: &'a ProgressList, key: String, share: Option<Arc<dyn AnonymousShare>>) -> Self {
+        let progress = FetchProgress::paid_by(share);
         list.lock().unwrap_or_else(|p| p.into_inner()).insert(key.clone(), progress.clone());
         Self { progress, list, key }
     }

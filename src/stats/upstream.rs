@@ -60,6 +60,11 @@ impl<T: Dated> UpstreamCache<T> {
         self.values.contains_key(id) || self.not_found.contains_key(id)
     }
 
+    /// The value in memory for `id`, however old, without asking anyone.
+    pub(crate) async fn peek(&self, id: &str) -> Option<Arc<T>> {
+        self.values.get(id).await
+    }
+
     /// The value for `id`: cached and fresh at once; cached and older than the soft TTL after at
     /// most `known_user` of waiting for a refresh (else the cached one, marked); unknown after at
     /// most `new_user` (else `StillFetching` named `describe`; the fetch goes on and lands here).

@@ -451,11 +451,19 @@ async fn cycling_through_timezones_cannot_multiply_what_a_user_costs() {
         assert_eq!(app.preview(&format!("username=longtimer&type=streak&timezone={timezone}")).await.status, 200);
     }
     let before = app.github.operation_count("ContributionCalendar");
+    // A reader in Berlin after strangers asked for four other offsets today: the card counted in
+    // the nearest of them (UTC), saying so, rather than a refusal caused by others.
     let fifth = app.preview("username=longtimer&type=streak&timezone=Europe/Berlin").await;
-    assert_eq!(fifth.status, 429);
-    assert!(assert_valid_svg(&fifth.body).contains("timezones"), "{}", fifth.body);
+    assert_eq!(fifth.status, 200);
+    assert_eq!(fifth.header("x-stats-status"), "fresh, nearest-timezone");
+    assert_eq!(fifth.header("x-stats-utc-offset"), "+00:00");
+    assert!(assert_valid_svg(&fifth.body).contains("UTC+00:00"), "{}", fifth.body);
     assert_eq!(app.github.operation_count("ContributionCalendar"), before, "no query for it");
-    assert_eq!(app.preview("username=longtimer&type=calendar&timezone=Asia/Tokyo").await.status, 200);
+    let json = json_of(&app, "username=longtimer&type=streak&timezone=Europe/Berlin").await;
+    assert_eq!(json["counted_in"], "UTC+00:00");
+    let tokyo = app.preview("username=longtimer&type=calendar&timezone=Asia/Tokyo").await;
+    assert_eq!((tokyo.status, tokyo.header("x-stats-status")), (200, "fresh"));
+    assert!(tokyo.headers.get("x-stats-utc-offset").is_none(), "counted in the reader's own offset");
 }
 
 #[tokio::test]

@@ -124,7 +124,7 @@ async fn aliases_cannot_multiply_github_calls() {
     let refused: Vec<&Value> =
         response["errors"].as_array().unwrap().iter().filter(|e| e["extensions"]["code"] == "BAD_USER_INPUT").collect();
     assert_eq!(refused.len(), 3, "{response}");
-    assert!(refused[0]["message"].as_str().unwrap().contains("at most 5 different GitHub users"));
+    assert!(refused[0]["message"].as_str().unwrap().contains("at most 5 different users, repositories or gists"));
     assert_eq!(app.github.requests().len(), 5, "only the first five distinct users reached GitHub");
 }
 

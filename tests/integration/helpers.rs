@@ -74,6 +74,7 @@ impl Default for TestConfig {
             limits: LimitSettings {
                 client_requests_per_minute: 1_000_000,
                 client_costly_per_minute: 1_000_000,
+                client_anonymous_per_hour: 1_000_000,
                 ..LimitSettings::default()
             },
             known_user_wait: Duration::from_millis(300),

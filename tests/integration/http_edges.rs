@@ -55,9 +55,12 @@ async fn new_users_spend_from_a_smaller_budget_than_cached_answers() {
 
     let cold = app.preview("username=octocat").await;
     let second_cold = app.preview("username=forkful").await;
-    let cached = app.preview("username=octocat&theme=dark").await;
+    let cached = app.preview("username=octocat").await;
+    // A card of a user in memory that is not drawn yet is a render: costly too.
+    let new_render = app.preview("username=octocat&theme=dark").await;
 
     assert_eq!((cold.status, second_cold.status, cached.status), (200, 429, 200));
+    assert_eq!(new_render.status, 429);
     assert_eq!(app.github.requests().len(), 1, "the refused user never reached GitHub");
 }
 

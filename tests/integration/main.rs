@@ -8,6 +8,7 @@ mod fake_github_selftest;
 pub mod fake_wakatime;
 pub mod helpers;
 
+mod admission;
 mod banners;
 mod caching;
 mod cli;

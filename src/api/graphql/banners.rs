@@ -135,7 +135,7 @@ struct UpdateBannerInput {
     options: Option<Vec<BannerOptionInput>>,
 }
 
-/// A banner's user counts toward the request's distinct users (creating one may ask GitHub);
+/// A banner's user counts toward the request's distinct subjects (creating one may ask GitHub);
 /// an invalid login is left for the banner service to refuse with its usual message.
 fn admit_username(ctx: &Context<'_>, username: &str) -> async_graphql::Result<()> {
     match crate::domain::Login::parse(username.trim()) {

@@ -3,8 +3,9 @@
 use async_graphql::{Context, ErrorExtensions as _, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
-use super::{admit_login, client, state};
+use super::{admit_subject, payer, state};
 use crate::api::AppError;
+use crate::cards::Subject;
 use crate::domain::{CodeCard, GistId, Login, RepoRef};
 use crate::images::ImageError;
 use crate::stats::{CodeKey, Freshness, StatsError};
@@ -52,24 +53,17 @@ impl CodeObject {
 }
 
 async fn lookup(ctx: &Context<'_>, key: CodeKey<'_>) -> async_graphql::Result<Option<CodeObject>> {
-    let state = state(ctx)?;
-    if !state.code.is_cached(key) {
-        state.clients.check_costly(&client(ctx)).map_err(|e| e.extend())?;
-    }
-    match state.code.get(key).await {
+    match state(ctx)?.images.code(key, &payer(ctx)?).await {
         Ok(found) => Ok(Some(CodeObject::new(&found.value, found.freshness))),
-        Err(StatsError::GitHub(crate::github::GitHubError::NotFound)) => Ok(None),
-        Err(error) => {
-            let error = ImageError::Code { what: key.describe(), upstream: "GitHub", error };
-            Err(AppError::from(error).extend())
-        }
+        Err(ImageError::Code { error: StatsError::GitHub(crate::github::GitHubError::NotFound), .. }) => Ok(None),
+        Err(error) => Err(AppError::from(error).extend()),
     }
 }
 
 #[Object]
 impl CodeQuery {
     /// A public repository of any owner (organisations included); null when GitHub has none or
-    /// it is private. Costs 20 toward the complexity limit, and counts toward the distinct users.
+    /// it is private. Costs 20 toward the complexity limit, and counts toward the distinct subjects.
     #[graphql(complexity = "20")]
     async fn repository(
         &self,
@@ -79,15 +73,17 @@ impl CodeQuery {
     ) -> async_graphql::Result<Option<CodeObject>> {
         let invalid = |reason: String| AppError::InvalidParameter { name: "repository", reason }.extend();
         let owner = Login::parse(owner.trim()).map_err(|e| invalid(e.to_string()))?;
-        admit_login(ctx, &owner)?;
         let repo = RepoRef::new(owner, name.trim()).map_err(invalid)?;
+        admit_subject(ctx, &Subject::Repository(repo.clone()))?;
         lookup(ctx, CodeKey::Repository(&repo)).await
     }
 
-    /// A public gist by id; null when GitHub has none. Costs 20 toward the complexity limit.
+    /// A public gist by id; null when GitHub has none. Costs 20 toward the complexity limit, and
+    /// counts toward the distinct subjects.
     #[graphql(complexity = "20")]
     async fn gist(&self, ctx: &Context<'_>, id: String) -> async_graphql::Result<Option<CodeObject>> {
         let id = GistId::parse(&id).map_err(|reason| AppError::InvalidParameter { name: "id", reason }.extend())?;
+        admit_subject(ctx, &Subject::Gist(id.clone()))?;
         lookup(ctx, CodeKey::Gist(&id)).await
     }
 }

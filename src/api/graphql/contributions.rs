@@ -4,7 +4,7 @@
 use async_graphql::{Context, Enum, Object, SimpleObject};
 use chrono::{Datelike, NaiveDate};
 
-use super::{client, state};
+use super::{payer, state};
 use crate::api::AppError;
 use crate::domain::{ContributionCalendar, Login, PastYears, StreakMode, streaks};
 use crate::render::contribution_options::{YEARS, parse_exclude_days, parse_timezone, rules};
@@ -16,6 +16,7 @@ const MAX_DATES: i64 = 366;
 /// A user's contributions in one timezone (`User.contributions(timezone:)`).
 pub(super) struct Contributions {
     calendar: ContributionCalendar,
+    offset_minutes: i32,
 }
 
 /// How a streak counts.
@@ -65,6 +66,12 @@ impl Contributions {
     async fn today(&self) -> NaiveDate {
         self.calendar.today
     }
+    /// The UTC offset the days are counted in (`+09:00`): the timezone's, or, when the user's
+    /// calendar was already counted in as many offsets today as one user may cost, the nearest
+    /// of those.
+    async fn utc_offset(&self) -> String {
+        crate::domain::utc_offset(self.offset_minutes)
+    }
     /// Private contributions among the days (0 unless the user shows them on their profile).
     async fn restricted(&self) -> i64 {
         count(self.calendar.restricted)
@@ -113,8 +120,8 @@ impl Contributions {
     }
 }
 
-/// The calendar of `login` in `timezone` (IANA name), every year since `starting_year`; a
-/// calendar not in memory spends from the client's costly budget, as on the card routes.
+/// The calendar of `login` in `timezone` (IANA name), every year since `starting_year`, admitted
+/// like a streak card (each year not in memory spends from the client's costly budget).
 pub(super) async fn load(
     ctx: &Context<'_>,
     login: &Login,
@@ -125,15 +132,11 @@ pub(super) async fn load(
     if starting_year.is_some_and(|y| !YEARS.contains(&y)) {
         return Err(invalid("startingYear", "must be a year from 2008"));
     }
-    let state = state(ctx)?;
-    let service = &state.contributions;
-    let offset = service.offset_now(&timezone.unwrap_or(chrono_tz::Tz::UTC));
-    if !service.is_cached(login, offset) {
-        state.clients.check_costly(&client(ctx)).map_err(|e| e.extend())?;
-    }
-    let lookup = service
-        .calendar(login, offset, PastYears::From(starting_year))
+    let timezone = timezone.unwrap_or(chrono_tz::Tz::UTC);
+    let lookup = state(ctx)?
+        .images
+        .calendar(login, &timezone, PastYears::From(starting_year), &payer(ctx)?)
         .await
-        .map_err(|e| AppError::from_stats(e, login.as_str()).extend())?;
-    Ok(Contributions { calendar: lookup.calendar(login) })
+        .map_err(|e| AppError::from(e).extend())?;
+    Ok(Contributions { calendar: lookup.calendar(login), offset_minutes: lookup.offset_minutes })
 }

@@ -25,10 +25,12 @@ use axum::routing::get;
 use axum::{Extension, Json, Router};
 
 use super::auth::Caller;
-use super::clients::Client;
+use super::clients::{Client, ClientPayer};
 use super::{AppError, AppState};
+use crate::cards::Subject;
 use crate::domain::Login;
-use guard::{GuardedSchema, LoginBudget};
+pub use guard::GraphQlLimits;
+use guard::{Connection, GuardedSchema, SubjectBudget};
 
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(user::UserQuery, code::CodeQuery, themes::ThemeQuery, banners::BannerQuery, admin::AdminQuery);
@@ -65,12 +67,13 @@ pub fn sdl() -> String {
     builder().finish().sdl()
 }
 
-pub(super) fn routes(schema: AppSchema, max_logins: usize) -> Router<AppState> {
+pub(super) fn routes(schema: AppSchema, state: &AppState) -> Router<AppState> {
+    let guarded = GuardedSchema::new(schema, state.graphql_limits, state.clients.clone());
     Router::new()
         .route("/graphql", get(graphiql::page).post(execute))
         .route("/graphql/graphiql.js", get(graphiql::script))
         .route("/graphql/ws", get(subscriptions))
-        .layer(Extension(GuardedSchema::new(schema, max_logins)))
+        .layer(Extension(guarded))
 }
 
 /// A JSON GraphQL request, read and parsed here rather than by the integration crate so that a
@@ -108,19 +111,29 @@ fn request_error(error: &AppError) -> Response {
 }
 
 /// Subscriptions (and queries) over WebSocket; a message larger than a request body is refused.
+/// Each operation is admitted like an HTTP request (see `guard::Connection`); a connection with
+/// nothing running is closed after WEBSOCKET_IDLE_TIMEOUT without a message.
 async fn subscriptions(
     Extension(schema): Extension<GuardedSchema>,
     client: Client,
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let mut data = async_graphql::Data::default();
-    data.insert(client);
+    let idle = schema.limits().idle_timeout;
     upgrade
         .max_message_size(guard::MAX_DOCUMENT_BYTES)
         .max_frame_size(guard::MAX_DOCUMENT_BYTES)
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |stream| GraphQLWebSocket::new(stream, schema, protocol).with_data(data).serve())
+        .on_upgrade(move |socket| {
+            use async_graphql::futures_util::StreamExt as _;
+            let connection = Connection::new(client);
+            let (sink, input) = socket.split();
+            let input = guard::idle_input(input, connection.running(), idle);
+            let mut data = async_graphql::Data::default();
+            data.insert(client);
+            data.insert(connection);
+            GraphQLWebSocket::new_with_pair(sink, input, schema, protocol).with_data(data).serve()
+        })
 }
 
 /// The client behind the request (the local one when there was none, as in a test).
@@ -128,27 +141,35 @@ fn client(ctx: &Context<'_>) -> Client {
     ctx.data_opt::<Client>().copied().unwrap_or_else(Client::local)
 }
 
-/// A user not in memory spends from the client's costly budget (as on the REST routes); a login
-/// this instance does not show is refused before that.
-fn charge_costly_user(ctx: &Context<'_>, login: &Login) -> async_graphql::Result<()> {
-    let state = state(ctx)?;
-    if !state.stats.permits(login) {
-        return Err(AppError::Forbidden { login: login.as_str().to_owned() }.extend());
-    }
-    if state.stats.is_cached(login) { Ok(()) } else { state.clients.check_costly(&client(ctx)).map_err(|e| e.extend()) }
+/// The client behind the request, as the payer of what its fields cost.
+fn payer(ctx: &Context<'_>) -> async_graphql::Result<ClientPayer> {
+    Ok(client(ctx).payer(state(ctx)?))
 }
 
-/// Counts `login` against the request's budget of distinct logins (see `guard::LoginBudget`).
-fn admit_login(ctx: &Context<'_>, login: &Login) -> async_graphql::Result<()> {
-    let budget =
-        ctx.data::<LoginBudget>().map_err(|_| AppError::bug("a GraphQL request without a login budget").extend())?;
-    budget.admit(login).map_err(|max| {
+/// Counts `subject` against the request's budget of distinct subjects (`guard::SubjectBudget`).
+fn admit_subject(ctx: &Context<'_>, subject: &Subject) -> async_graphql::Result<()> {
+    let key = match subject {
+        Subject::User(login) => format!("user:{}", login.key()),
+        Subject::Repository(repo) => format!("repo:{}", repo.key()),
+        Subject::Gist(id) => format!("gist:{}", id.as_str()),
+        Subject::WakaTime(user) => format!("wakatime:{}", user.key()),
+        Subject::Sample(_) | Subject::Given(_) => return Ok(()),
+    };
+    let budget = ctx
+        .data::<SubjectBudget>()
+        .map_err(|_| AppError::bug("a GraphQL request without a subject budget").extend())?;
+    budget.admit(key).map_err(|max| {
         AppError::InvalidParameter {
             name: "login",
-            reason: format!("one request may ask for at most {max} different GitHub users"),
+            reason: format!("one request may ask for at most {max} different users, repositories or gists"),
         }
         .extend()
     })
+}
+
+/// [`admit_subject`] for a user.
+fn admit_login(ctx: &Context<'_>, login: &Login) -> async_graphql::Result<()> {
+    admit_subject(ctx, &Subject::User(login.clone()))
 }
 
 /// The application's state; always present in a served schema.

@@ -9,11 +9,10 @@ use async_graphql::futures_util::{Stream, StreamExt};
 use async_graphql::{Context, InputObject, Object, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
 
-use super::{admit_login, charge_costly_user, client, require_trusted, state};
+use super::{admit_login, admit_subject, payer, require_trusted, state};
 use crate::api::AppError;
-use crate::domain::{self, BannerType, ImageFormat, Login, StatsOptions, UserSnapshot, ViewSubject, compute};
-use crate::images::CardRequest;
-use crate::render::BannerOptions;
+use crate::domain::{self, ImageFormat, Login, StatsOptions, UserSnapshot, ViewSubject, compute};
+use crate::images::{CardRequest, SubjectFrom};
 use crate::stats::Freshness;
 use async_graphql::ErrorExtensions as _;
 
@@ -47,19 +46,17 @@ pub(super) fn options_map(options: Option<Vec<BannerOptionInput>>) -> HashMap<St
 #[Object]
 impl UserQuery {
     /// A GitHub user, from the cache, the store or GitHub (see the README for freshness).
-    /// Costs 20 toward the complexity limit, and counts toward the distinct users per request.
+    /// Costs 20 toward the complexity limit, and counts toward the distinct subjects per request.
     #[graphql(complexity = "20 + child_complexity")]
     async fn user(&self, ctx: &Context<'_>, login: String) -> async_graphql::Result<User> {
         let login = parse_login(&login)?;
         admit_login(ctx, &login)?;
-        charge_costly_user(ctx, &login)?;
-        let lookup =
-            state(ctx)?.stats.get(&login).await.map_err(|e| AppError::from_stats(e, login.as_str()).extend())?;
+        let lookup = state(ctx)?.images.user(&login, &payer(ctx)?).await.map_err(|e| AppError::from(e).extend())?;
         Ok(User { snapshot: lookup.snapshot, freshness: lookup.freshness })
     }
 
     /// A banner rendered on the fly, as SVG text; `options` as on /banners/preview. A whole render:
-    /// costs 100 toward the complexity limit, and counts toward the distinct users per request.
+    /// costs 100 toward the complexity limit, and counts toward the distinct subjects per request.
     #[graphql(complexity = "100")]
     async fn preview(
         &self,
@@ -70,22 +67,17 @@ impl UserQuery {
         options: Option<Vec<BannerOptionInput>>,
     ) -> async_graphql::Result<String> {
         let state = state(ctx)?;
-        let login = parse_login(&login)?;
-        admit_login(ctx, &login)?;
-        let kind: BannerType =
-            banner_type.parse().map_err(|reason| AppError::InvalidParameter { name: "type", reason }.extend())?;
         let mut params = options_map(options);
         if let Some(theme) = theme {
             params.insert("theme".to_owned(), theme);
         }
-        let options = BannerOptions::from_params(&params).map_err(|e| AppError::from(e).extend())?;
         // Repository and gist cards name their subject in options (`repo`, `id`).
-        params.insert("username".to_owned(), login.as_str().to_owned());
-        let subject = crate::images::subject(kind, &params).map_err(|e| AppError::from(e).extend())?;
-        let request =
-            CardRequest::new(kind, subject, options, ImageFormat::Svg).map_err(|e| AppError::from(e).extend())?;
-        let budget = client(ctx).budget(state);
-        state.images.svg(&request, &budget).await.map_err(|e| AppError::from(e).extend())
+        params.insert("username".to_owned(), login.trim().to_owned());
+        params.insert("type".to_owned(), banner_type);
+        let request = CardRequest::parse(&params, Some(ImageFormat::Svg), SubjectFrom::Params)
+            .map_err(|refused| AppError::from(refused.error).extend())?;
+        admit_subject(ctx, &request.subject)?;
+        state.images.svg(&request, &payer(ctx)?).await.map_err(|e| AppError::from(e).extend())
     }
 }
 
@@ -106,8 +98,11 @@ impl UserMutation {
 impl UserSubscription {
     /// The user's stats each time a refresh of that user completes.
     async fn stats_updated(&self, ctx: &Context<'_>, login: String) -> async_graphql::Result<impl Stream<Item = User>> {
-        let key = parse_login(&login)?.key();
-        let updates = state(ctx)?.stats.updates();
+        let login = parse_login(&login)?;
+        let state = state(ctx)?;
+        state.images.admit_login(&login).map_err(|e| AppError::from(e).extend())?;
+        let key = login.key();
+        let updates = state.stats.updates();
         let stream = async_graphql::futures_util::stream::unfold(updates, |mut updates| async move {
             loop {
                 match updates.recv().await {
