@@ -3,7 +3,11 @@
 //! A caller signs `METHOD \n PATH \n TIMESTAMP \n hex(sha256(body))` with HMAC-SHA256 and the shared
 //! SERVICES_SECRET_KEY, and sends `X-Signature: t=<unix seconds>,v1=<hex mac>`. A request is
 //! trusted when the MAC matches (constant-time), the timestamp is within the replay window, and
-//! this exact signature has not been seen before within that window.
+//! this signature has not been used before within that window.
+//!
+//! Only the one canonical spelling is accepted (decimal seconds without sign or leading zeros,
+//! 64 lower-case hex digits, `t` first, nothing else), and a used signature is remembered by
+//! (timestamp, MAC bytes): the same signature written another way is the same signature.
 
 use std::time::Duration;
 
@@ -25,7 +29,7 @@ const MAX_SIGNED_BODY: usize = 64 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SignatureError {
-    #[error("X-Signature must look like t=<unix seconds>,v1=<hex>")]
+    #[error("X-Signature must be exactly t=<unix seconds>,v1=<64 lower-case hex digits>")]
     Malformed,
     #[error("signature does not match")]
     Mismatch,
@@ -40,8 +44,9 @@ pub enum SignatureError {
 pub struct RequestSigning {
     secret: Option<SecretString>,
     window: Duration,
-    /// Signatures seen within the window: a captured request cannot be sent again.
-    seen: Cache<String, ()>,
+    /// Signatures seen within the window, by (timestamp, MAC): a captured request cannot be
+    /// sent again.
+    seen: Cache<(i64, [u8; 32]), ()>,
 }
 
 impl RequestSigning {
@@ -66,7 +71,7 @@ impl RequestSigning {
         verifier.update(&message(method, path, timestamp, body));
         verifier.verify_slice(&signature).map_err(|_| SignatureError::Mismatch)?;
         // Only a valid signature is remembered, so garbage cannot fill the cache.
-        let entry = self.seen.entry(header.to_owned()).or_insert(());
+        let entry = self.seen.entry((timestamp, signature)).or_insert(());
         if !entry.is_fresh() {
             return Err(SignatureError::Replayed);
         }
@@ -86,17 +91,19 @@ fn mac(secret: &[u8], method: &str, path: &str, timestamp: i64, body: &[u8]) -> 
     mac.finalize().into_bytes().to_vec()
 }
 
-fn parse(header: &str) -> Option<(i64, Vec<u8>)> {
-    let mut timestamp = None;
-    let mut signature = None;
-    for part in header.split(',') {
-        match part.trim().split_once('=') {
-            Some(("t", t)) => timestamp = t.parse().ok(),
-            Some(("v1", v)) => signature = hex::decode(v).ok(),
-            _ => {}
-        }
+/// `t=<seconds>,v1=<mac>` in its one canonical spelling, else None.
+fn parse(header: &str) -> Option<(i64, [u8; 32])> {
+    let (timestamp, mac) = header.strip_prefix("t=")?.split_once(",v1=")?;
+    let canonical_number = !timestamp.is_empty()
+        && timestamp.bytes().all(|b| b.is_ascii_digit())
+        && (timestamp == "0" || !timestamp.starts_with('0'));
+    let canonical_hex = mac.len() == 64 && mac.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    if !canonical_number || !canonical_hex {
+        return None;
     }
-    Some((timestamp?, signature?))
+    let mut signature = [0u8; 32];
+    hex::decode_to_slice(mac, &mut signature).ok()?;
+    Some((timestamp.parse().ok()?, signature))
 }
 
 /// A request with `X-Signature` is verified (401 on any failure) and, when valid, carries
@@ -109,7 +116,7 @@ pub(super) async fn verify(state: &AppState, request: Request) -> Result<Request
     let bytes: Bytes = axum::body::to_bytes(body, MAX_SIGNED_BODY)
         .await
         .map_err(|_| AppError::PayloadTooLarge { limit: MAX_SIGNED_BODY }.into_response())?;
-    let now = chrono::Utc::now().timestamp();
+    let now = state.stats.now().timestamp();
     match state.signing.verify(&header, parts.method.as_str(), parts.uri.path(), &bytes, now) {
         Ok(()) => {
             parts.extensions.insert(Caller::Trusted);
@@ -155,5 +162,26 @@ mod tests {
         assert_eq!(s.verify("nonsense", "POST", "/banners", b"{}", 1000), Err(SignatureError::Malformed));
         let disabled = RequestSigning::new(None, Duration::from_secs(300));
         assert_eq!(disabled.verify(&header, "POST", "/banners", b"{}", 1000), Err(SignatureError::Disabled));
+    }
+
+    #[test]
+    fn one_signature_is_used_once_however_it_is_spelled() {
+        let s = signing();
+        let header = RequestSigning::sign("s3cret", "POST", "/banners", 1000, b"{}");
+        let mac = header.split_once(",v1=").unwrap().1.to_owned();
+        let respelled = [
+            format!("t=1000,v1={}", mac.to_ascii_uppercase()),
+            format!("v1={mac},t=1000"),
+            format!("t=01000,v1={mac}"),
+            format!("t=+1000,v1={mac}"),
+            format!(" t=1000,v1={mac}"),
+            format!("t=1000,v1={mac},x=1"),
+            format!("t=1000, v1={mac}"),
+        ];
+        for other in &respelled {
+            assert_eq!(s.verify(other, "POST", "/banners", b"{}", 1000), Err(SignatureError::Malformed), "{other}");
+        }
+        assert_eq!(s.verify(&header, "POST", "/banners", b"{}", 1000), Ok(()));
+        assert_eq!(s.verify(&header, "POST", "/banners", b"{}", 1000), Err(SignatureError::Replayed));
     }
 }

@@ -121,6 +121,39 @@ async fn hmac_signed_service_requests_are_trusted_and_checked() {
 }
 
 #[tokio::test]
+async fn a_signature_respelled_is_still_the_one_signature_and_is_used_once() {
+    let app = spawn_app().await;
+    let now = chrono::Utc::now().timestamp();
+    let body = json!({ "username": "octocat" }).to_string();
+    let signature = RequestSigning::sign(SERVICES_SECRET, "POST", "/banners", now, body.as_bytes());
+    let mac = signature.split_once(",v1=").unwrap().1.to_owned();
+    let spellings = [
+        signature.clone(),
+        format!("t={now},v1={}", mac.to_ascii_uppercase()),
+        format!("v1={mac},t={now}"),
+        format!("t=0{now},v1={mac}"),
+        format!("t=+{now},v1={mac}"),
+        format!(" t={now},v1={mac},x=1"),
+    ];
+    let mut statuses = Vec::new();
+    for spelling in spellings {
+        let response = app
+            .client
+            .post(format!("{}/banners", app.address))
+            .header("x-signature", spelling)
+            .header("content-type", "application/json")
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(statuses, [201, 401, 401, 401, 401, 401], "one signature, one banner");
+    let listed = app.graphql("{ banners(first: 10) { edges { node { id } } } }", json!({}), None).await;
+    assert_eq!(listed["data"]["banners"]["edges"].as_array().unwrap().len(), 1, "{listed}");
+}
+
+#[tokio::test]
 async fn a_delivery_whose_refresh_failed_is_acted_on_when_github_redelivers_it() {
     let app = spawn_app().await;
     app.preview("username=octocat&type=compact").await;
