@@ -128,6 +128,8 @@ impl GitHubClient {
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
+            // GitHub's GraphQL endpoint does not redirect; a token is never sent anywhere else.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| GitHubError::Transport(e.to_string()))?;
         Ok(Self { http, endpoint, pool: TokenPool::new(tokens, limits), retry, rest: None })

@@ -75,16 +75,23 @@ struct RestRepo {
 
 impl RestClient {
     pub fn new(base: &str, timeout: Duration) -> Result<Self, GitHubError> {
+        let base = base.trim_end_matches('/').to_owned();
+        let within = format!("{base}/");
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
+            // GitHub moves renamed repositories with redirects on its own host; a redirect
+            // anywhere else is not followed (an answer from elsewhere is not GitHub's).
+            .redirect(reqwest::redirect::Policy::custom(move |attempt| {
+                if attempt.previous().len() < 5 && attempt.url().as_str().starts_with(&within) {
+                    attempt.follow()
+                } else {
+                    attempt.stop()
+                }
+            }))
             .build()
             .map_err(|e| GitHubError::Transport(e.to_string()))?;
-        Ok(Self {
-            http,
-            base: base.trim_end_matches('/').to_owned(),
-            budget: Mutex::new(RestBudget { remaining: ANONYMOUS_LIMIT, reset_at: None }),
-        })
+        Ok(Self { http, base, budget: Mutex::new(RestBudget { remaining: ANONYMOUS_LIMIT, reset_at: None }) })
     }
 
     /// Requests left without a token, and when the window resets (when GitHub has said).

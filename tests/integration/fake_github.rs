@@ -277,6 +277,8 @@ struct FakeState {
     /// REST requests without a token answered so far, and how many the hour allows.
     anonymous_used: i64,
     anonymous_limit: i64,
+    /// REST answers `302 Found` to this base (the same path) instead of answering.
+    rest_redirect: Option<String>,
 }
 
 type Shared = Arc<Mutex<FakeState>>;
@@ -322,6 +324,11 @@ impl FakeGitHub {
     /// Requests the REST API answers without a token before it says the hour's budget is spent.
     pub fn set_anonymous_limit(&self, limit: i64) {
         lock(&self.state).anonymous_limit = limit;
+    }
+
+    /// The REST API answers every request with a redirect to the same path on `base`.
+    pub fn redirect_rest_to(&self, base: &str) {
+        lock(&self.state).rest_redirect = Some(base.to_owned());
     }
 
     /// The GraphQL endpoint, `http://127.0.0.1:PORT/graphql`.

@@ -90,3 +90,24 @@ async fn contribution_cards_say_they_need_a_token() {
     }
     assert_eq!(app.github.requests().len(), 0);
 }
+
+#[tokio::test]
+async fn a_redirect_away_from_the_rest_api_is_not_followed() {
+    let app = without_tokens().await;
+    let elsewhere = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = elsewhere.clone();
+    let other = axum::Router::new().fallback(move || {
+        counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        async { "{}" }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, other).await.unwrap() });
+    app.github.set_user(FakeUser::new("moved"));
+    app.github.redirect_rest_to(&format!("http://{address}"));
+
+    let reply = app.preview("username=moved").await;
+
+    assert_eq!(reply.status, 502, "{}", reply.body);
+    assert_eq!(elsewhere.load(std::sync::atomic::Ordering::SeqCst), 0, "nothing was asked of the other host");
+}

@@ -76,6 +76,12 @@ async fn user(State(app): State<AppState>, Path(login): Path<String>) -> Respons
         Ok(headers) => headers,
         Err(response) => return *response,
     };
+    if let Some(base) = lock(&app.state).rest_redirect.clone() {
+        let mut response = json_response(StatusCode::FOUND, &json!({}));
+        let location = format!("{base}/users/{login}");
+        response.headers_mut().insert("location", HeaderValue::from_str(&location).unwrap());
+        return response;
+    }
     let state = lock(&app.state);
     let Some(user) = state.users.get(&login.to_ascii_lowercase()) else {
         return not_found(headers);
