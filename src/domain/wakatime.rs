@@ -13,9 +13,11 @@ pub struct WakaUser {
 impl WakaUser {
     pub fn new(name: &str, domain: Option<&str>) -> Result<Self, (&'static str, String)> {
         let name = name.trim().trim_start_matches('@');
+        // Dots alone (`.`, `..`) would be other paths of the API, not a user.
         let valid_name = !name.is_empty()
             && name.len() <= 100
-            && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+            && !name.bytes().all(|b| b == b'.');
         if !valid_name {
             return Err(("username", format!("`{name}` is not a WakaTime username")));
         }
@@ -80,6 +82,10 @@ mod tests {
         let user = WakaUser::new("@Octo_Cat.1", Some("Wakapi.dev/")).unwrap();
         assert_eq!((user.name.as_str(), user.domain.as_deref()), ("Octo_Cat.1", Some("wakapi.dev")));
         assert_eq!(WakaUser::new("a b", None).unwrap_err().0, "username");
+        for dots in [".", "..", "...", "@.."] {
+            assert_eq!(WakaUser::new(dots, None).unwrap_err().0, "username", "{dots} is another path, not a user");
+        }
+        assert!(WakaUser::new("a.b", None).is_ok() && WakaUser::new(".a", None).is_ok());
         for domain in ["localhost", "127.0.0.1", "127.0.0.1:8080", "evil.com/x", "-a.com", "a..b"] {
             assert_eq!(WakaUser::new("octocat", Some(domain)).unwrap_err().0, "api_domain", "{domain}");
         }

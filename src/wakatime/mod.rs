@@ -73,10 +73,17 @@ impl WakaTimeClient {
             Some(domain) if self.allows(user) => format!("https://{domain}"),
             Some(_) => return Err(GitHubError::NotFound),
         };
-        let url = format!("{base}/api/v1/users/{}/stats?is_including_today=true", user.name);
+        // The name is one path segment however it is spelled (the parser refuses dot-only ones).
+        let mut url =
+            reqwest::Url::parse(&format!("{base}/api/v1/users/")).map_err(|e| GitHubError::Transport(e.to_string()))?;
+        url.path_segments_mut()
+            .map_err(|()| GitHubError::Transport(format!("`{base}` cannot be a base URL")))?
+            .pop_if_empty()
+            .extend([user.name.as_str(), "stats"]);
+        url.set_query(Some("is_including_today=true"));
         let response = self
             .http
-            .get(&url)
+            .get(url)
             .header(reqwest::header::USER_AGENT, concat!("github-banners/", env!("CARGO_PKG_VERSION")))
             .send()
             .await

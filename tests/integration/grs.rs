@@ -247,6 +247,12 @@ async fn the_wakatime_card_shows_coding_time_by_language_from_the_configured_ins
     assert!(assert_valid_svg(&elsewhere.body).contains("api_domain"));
     let raw_ip = app.get("/api/wakatime?username=coder&api_domain=169.254.169.254").await;
     assert_eq!(raw_ip.status, 400);
+    // Dots alone would be other paths of the allowed host's API (`/api/v1/stats`).
+    for dots in [".", "..", "%2E%2E"] {
+        let reply = app.get(&format!("/api/wakatime?username={dots}")).await;
+        assert_eq!(reply.status, 400, "{dots}");
+        assert!(assert_valid_svg(&reply.body).contains("username"));
+    }
 }
 
 #[tokio::test]
