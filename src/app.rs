@@ -176,6 +176,8 @@ impl Services {
                 idle_timeout: limits.websocket_idle_timeout,
             },
             parsed_requests: crate::api::parsed_requests(),
+            public_url: settings.public_url.clone(),
+            readiness: crate::api::health::Readiness::default(),
             views,
         });
         Ok(Self { state, bus, relay, scheduler, consumers, origin, themes_dir })

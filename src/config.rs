@@ -57,6 +57,12 @@ pub struct Settings {
     #[arg(long, env = "PORT", default_value_t = 8080)]
     pub port: u16,
 
+    /// The address readers reach this service at (`https://banners.example.com`), for the
+    /// snippets the gallery writes. Unset: the gallery writes relative URLs (a Host header is the
+    /// client's to choose, so it is never written into a page others may be served).
+    #[arg(long, env = "PUBLIC_URL", value_parser = parse_public_url)]
+    pub public_url: Option<String>,
+
     #[command(flatten)]
     pub database: DatabaseSettings,
 
@@ -411,6 +417,18 @@ fn parse_http_url(raw: &str) -> Result<String, String> {
         "http" | "https" if url.host().is_some() => Ok(raw.to_owned()),
         _ => Err("must be an http(s) URL with a host".to_owned()),
     }
+}
+
+/// An http(s) base URL without query or fragment, kept without a trailing slash.
+fn parse_public_url(raw: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(raw.trim()).map_err(|e| e.to_string())?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err("must be an http(s) URL with a host".to_owned());
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("must not have a query or fragment".to_owned());
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

@@ -85,15 +85,17 @@ async fn respond(
 }
 
 /// The request a query string stands for. README images ask with the same URL again and again,
-/// so valid ones are remembered, parsed, by a digest of (route, query); the memory they take is
-/// bounded by bytes (see `ParsedRequests`).
+/// so valid ones are remembered, parsed; the memory they take is bounded by bytes, and long
+/// queries are not kept (see `ParsedKey`).
 fn parsed(state: &AppState, query: &str, route: UrlRoute) -> Result<Arc<UrlRequest>, Refused> {
     let key = ParsedKey::new(route, query);
-    if let Some(request) = state.parsed_requests.get(&key) {
+    if let Some(request) = key.as_ref().and_then(|key| state.parsed_requests.get(key)) {
         return Ok(request);
     }
     let themes = state.renderer.themes();
     let request = Arc::new(UrlRequest::parse(route, &query_pairs(Some(query)), |t| themes.get(t).is_some())?);
-    state.parsed_requests.insert(key, request.clone());
+    if let Some(key) = key {
+        state.parsed_requests.insert(key, request.clone());
+    }
     Ok(request)
 }

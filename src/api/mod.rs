@@ -9,7 +9,7 @@ pub mod clients;
 mod edge;
 mod error;
 pub mod graphql;
-mod health;
+pub mod health;
 mod image_http;
 mod prometheus;
 pub mod server;
@@ -62,6 +62,8 @@ pub struct AppInner {
     pub webhooks: webhooks::WebhookVerifier,
     /// Only for the readiness probe.
     pub db: DatabaseConnection,
+    /// The readiness probe's last database answer (asked at most once a second).
+    pub readiness: health::Readiness,
     /// Only for the readiness probe: whether events flow.
     pub consumers: crate::worker::Consumers,
     /// `in-process` or `kafka`.
@@ -72,37 +74,39 @@ pub struct AppInner {
     pub views: crate::views::ViewCounter,
     /// GraphQL bounds: distinct subjects per request, WebSocket operations and idle time.
     pub graphql_limits: graphql::GraphQlLimits,
+    /// PUBLIC_URL: where readers reach this service, for the gallery's snippets.
+    pub public_url: Option<String>,
     /// Preview query strings already parsed (the hot path asks with the same URL again and again).
     pub parsed_requests: ParsedRequests,
 }
 
-/// Parsed card requests by a digest of (route, raw query string).
+/// Parsed card requests by (route, raw query string).
 pub type ParsedRequests = moka::sync::Cache<ParsedKey, Arc<crate::images::UrlRequest>>;
 
-/// 128 bits of SHA-256 over (route, query): a long query is not kept, only its digest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ParsedKey([u8; 16]);
+/// A route and the query string it was asked with.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ParsedKey(crate::images::UrlRoute, Box<str>);
+
+/// Queries longer than this are parsed every time rather than kept: README URLs are far shorter.
+const MAX_KEPT_QUERY: usize = 4096;
 
 impl ParsedKey {
-    fn new(route: crate::images::UrlRoute, query: &str) -> Self {
-        use sha2::{Digest, Sha256};
-        let route = format!("{route:?}");
-        let digest = Sha256::new().chain_update(route.as_bytes()).chain_update([0]).chain_update(query.as_bytes());
-        let mut key = [0u8; 16];
-        key.copy_from_slice(&digest.finalize()[..16]);
-        Self(key)
+    /// The key for `query` on `route`, unless the query is too long to be worth keeping.
+    fn new(route: crate::images::UrlRoute, query: &str) -> Option<Self> {
+        (query.len() <= MAX_KEPT_QUERY).then(|| Self(route, query.into()))
     }
 }
 
-/// Memory parsed requests may take: a request keeps at most about as many bytes as its query
-/// had (the options it holds are parts of it), plus its fixed size.
+/// Memory parsed requests may take, counting each query and what its request holds.
 const PARSED_REQUESTS_BYTES: u64 = 8 * 1024 * 1024;
 
 /// A parsed-request cache bounded by bytes, so that long URLs cannot grow it.
 pub fn parsed_requests() -> ParsedRequests {
     moka::sync::Cache::builder()
         .max_capacity(PARSED_REQUESTS_BYTES)
-        .weigher(|_key: &ParsedKey, request: &Arc<crate::images::UrlRequest>| request.weight())
+        .weigher(|key: &ParsedKey, request: &Arc<crate::images::UrlRequest>| {
+            request.weight().saturating_add(u32::try_from(key.1.len()).unwrap_or(u32::MAX))
+        })
         .build()
 }
 
@@ -154,4 +158,26 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
                 // One line per request; server errors add one with their cause (edge.rs).
                 .on_failure(()),
         )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::images::{UrlRequest, UrlRoute, query_pairs};
+
+    #[test]
+    fn parsed_requests_are_bounded_by_bytes_not_by_count() {
+        let cache = parsed_requests();
+        let title = "t".repeat(100);
+        let hidden: Vec<String> = (0..50).map(|i| format!("{i:060}")).collect();
+        for i in 0..20_000 {
+            let query = format!("username=u{i}&custom_title={title}&hide_languages={}", hidden.join(","));
+            let request = UrlRequest::parse(UrlRoute::Ours(None), &query_pairs(Some(&query)), |_| true).unwrap();
+            cache.insert(ParsedKey::new(UrlRoute::Ours(None), &query).unwrap(), Arc::new(request));
+        }
+        cache.run_pending_tasks();
+        assert!(cache.weighted_size() <= PARSED_REQUESTS_BYTES, "{}", cache.weighted_size());
+        assert!(cache.entry_count() < 20_000, "the biggest requests were evicted");
+        assert!(ParsedKey::new(UrlRoute::Ours(None), &"x".repeat(60_000)).is_none(), "a 60 KB URL is not kept");
+    }
 }

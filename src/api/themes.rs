@@ -57,8 +57,10 @@ async fn sample(
 }
 
 /// The page a theme author (or a README owner choosing a look) browses.
-async fn gallery(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let base = public_base(&headers);
+async fn gallery(State(state): State<AppState>) -> Response {
+    // PUBLIC_URL, or relative URLs: never the request's Host, which the client chooses and a
+    // shared cache would hand to others.
+    let base = state.public_url.as_deref().unwrap_or("");
     let themes = state.renderer.themes();
     let mut html = String::with_capacity(64 * 1024);
     html.push_str(GALLERY_HEAD);
@@ -128,21 +130,6 @@ async fn gallery(State(state): State<AppState>, headers: HeaderMap) -> Response 
 }
 
 /// Where this service is reachable, for snippets: the Host header (https unless local).
-fn public_base(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b)))
-        .unwrap_or("localhost:8080");
-    let local = host.starts_with("localhost") || host.starts_with("127.") || host.starts_with("[::1]");
-    let scheme = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .filter(|p| *p == "http" || *p == "https")
-        .unwrap_or(if local { "http" } else { "https" });
-    format!("{scheme}://{host}")
-}
-
 const GALLERY_HEAD: &str = r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>GitHub Banners themes</title><style>
 body{font-family:system-ui,sans-serif;margin:0;background:#f6f8fa;color:#24292f}main{max-width:1800px;margin:auto;padding:1rem 2rem}
 section{background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:1rem;margin:1rem 0}h2 small{color:#6a737d;font-weight:400;font-size:.8em}

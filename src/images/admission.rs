@@ -15,8 +15,9 @@
 //!   not in memory: a user, a repository, a gist, a WakaTime user, each commits year, each
 //!   contribution year (every year the card could show, until the current year's answer says
 //!   which have contributions). A request whose data is all in memory pays one unit when its
-//!   image is not in the finished-image cache (a render, or a rasterisation). The payer is
-//!   charged before anything is asked; a request never costs more than its payer's burst.
+//!   image is not in the finished-image cache (a render, or a rasterisation; for the built-in
+//!   samples of the gallery, only a rasterisation). The payer is charged before anything is
+//!   asked; a request never costs more than its payer's burst.
 //! - **Requests without a token** (no usable token: GitHub's REST API, 60 an hour for the whole
 //!   server) come out of the payer's share of them, so one client cannot spend everyone's hour.
 
@@ -158,15 +159,19 @@ pub(super) fn shown(live: &LiveSources, login: &Login) -> Result<(), ImageError>
 /// Commits years beyond the last 12 months that are not in memory; `commits_year` must be a year
 /// GitHub can have commits in.
 async fn commit_years(live: &LiveSources, login: &Login, window: CommitWindow) -> Result<u32, ImageError> {
-    let this_year = live.stats.now().year();
     match window {
         CommitWindow::LastYear => Ok(0),
-        CommitWindow::Year(year) if !(FIRST_YEAR..=this_year).contains(&year) => Err(OptionError {
-            name: "commits_year",
-            reason: format!("must be a year from {FIRST_YEAR} to {this_year}"),
+        CommitWindow::Year(year) => {
+            let this_year = live.stats.now().year();
+            if !(FIRST_YEAR..=this_year).contains(&year) {
+                return Err(OptionError {
+                    name: "commits_year",
+                    reason: format!("must be a year from {FIRST_YEAR} to {this_year}"),
+                }
+                .into());
+            }
+            Ok(live.commits.missing(login, year..=year))
         }
-        .into()),
-        CommitWindow::Year(year) => Ok(live.commits.missing(login, year..=year)),
         CommitWindow::AllTime => {
             // Until the user is known, every year since GitHub began.
             let joined = live.stats.peek(login).await.and_then(|s| s.profile.created_at);

@@ -319,4 +319,13 @@ mod tests {
             ("user", "dark", ImageFormat::Png)
         );
     }
+
+    #[test]
+    fn a_long_url_keeps_little_once_parsed() {
+        let junk: String = (0..3000).map(|i| format!("&x{i}=abcdefghijklmnop")).collect();
+        let query = format!("username=octocat&custom_title={}{junk}", "t".repeat(100));
+        assert!(query.len() > 60_000);
+        let parsed = UrlRequest::parse(UrlRoute::Ours(None), &params(&query), |_| true).unwrap();
+        assert!(parsed.weight() < 2_048, "{} bytes for a {} byte URL", parsed.weight(), query.len());
+    }
 }

@@ -57,6 +57,8 @@ pub struct TestConfig {
     pub wakatime_url: Option<String>,
     /// METRICS_TOKEN.
     pub metrics_token: Option<String>,
+    /// PUBLIC_URL.
+    pub public_url: Option<String>,
 }
 
 impl Default for TestConfig {
@@ -86,6 +88,7 @@ impl Default for TestConfig {
             manual_background: true,
             wakatime_url: None,
             metrics_token: None,
+            public_url: None,
         }
     }
 }
@@ -153,6 +156,7 @@ pub async fn spawn_app_with(config: TestConfig) -> TestApp {
     let settings = Settings {
         host: "127.0.0.1".parse().unwrap(),
         port: 0,
+        public_url: config.public_url.clone(),
         database: DatabaseSettings { database_url: Some(db.url.clone()) },
         github_tokens: config.tokens.into_iter().map(SecretString::from).collect(),
         github_api_url: github.url(),

@@ -36,6 +36,36 @@ async fn a_client_over_its_budget_gets_429_cards_while_other_clients_are_served(
 }
 
 #[tokio::test]
+async fn the_readiness_probe_is_limited_like_any_request() {
+    let app = spawn_app_with(limited(8, 1000, None)).await;
+    let statuses: Vec<u16> =
+        futures::future::join_all((0..4).map(|_| app.get("/readyz"))).await.iter().map(|r| r.status).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 2, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 2, "{statuses:?}");
+    assert_eq!(app.get("/healthz").await.status, 200, "liveness stays free");
+}
+
+#[tokio::test]
+async fn a_client_cannot_make_itself_new_budgets_behind_a_trusted_proxy() {
+    // The proxy (127.0.0.1) appends the address it saw to X-Forwarded-For.
+    let app = spawn_app_with(limited(8, 1000, Some("127.0.0.1/32"))).await;
+    let mut statuses = Vec::new();
+    for n in 1..=6 {
+        let forwarded = format!("for=198.51.100.{n}");
+        let prepended = format!("203.0.113.{n}, 192.0.2.50");
+        let headers = [("forwarded", forwarded.as_str()), ("x-forwarded-for", prepended.as_str())];
+        statuses.push(app.get_with("/banners/preview?username=octocat", &headers).await.status);
+    }
+    assert_eq!(statuses, [200, 200, 429, 429, 429, 429], "one client: 192.0.2.50");
+    let mut unknown = Vec::new();
+    for _ in 0..4 {
+        let headers = [("x-forwarded-for", "unknown")];
+        unknown.push(app.get_with("/banners/preview?username=octocat", &headers).await.status);
+    }
+    assert_eq!(unknown, [200, 200, 429, 429], "unreadable addresses share one budget, never the proxy's");
+}
+
+#[tokio::test]
 async fn forwarded_headers_from_untrusted_peers_do_not_make_new_clients() {
     let app = spawn_app_with(limited(8, 1000, None)).await;
 

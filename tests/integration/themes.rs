@@ -218,9 +218,26 @@ async fn the_gallery_shows_every_pack_with_embed_snippets() {
     assert_eq!(reply.status, 200);
     assert!(reply.header("content-type").starts_with("text/html"));
     assert!(reply.body.contains("<img src=\"/themes/default/wide.svg\""));
-    assert!(reply.body.contains("![GitHub stats](http://127.0.0.1"));
+    assert!(reply.body.contains("![GitHub stats](/banners/preview?"), "relative without PUBLIC_URL");
     assert!(reply.body.contains("theme=default"));
     assert!(!reply.header("content-security-policy").contains("script"));
+}
+
+#[tokio::test]
+async fn the_gallery_never_writes_the_host_a_client_sent_into_its_snippets() {
+    let plain = spawn_app().await;
+    let configured = spawn_app_with(TestConfig {
+        public_url: Some("https://banners.example.com".to_owned()),
+        ..TestConfig::default()
+    })
+    .await;
+    for app in [&plain, &configured] {
+        let reply = app.get_with("/themes", &[("host", "evil.example"), ("x-forwarded-proto", "https")]).await;
+        assert_eq!(reply.status, 200);
+        assert!(!reply.body.contains("evil.example"), "a shared cache would hand this page to others");
+    }
+    let reply = configured.get("/themes").await;
+    assert!(reply.body.contains("![GitHub stats](https://banners.example.com/banners/preview?"), "PUBLIC_URL");
 }
 
 #[tokio::test]
