@@ -30,7 +30,7 @@ use crate::cards::{self, CardData, Source, Subject};
 use crate::domain::{Login, PastYears};
 use crate::github::AnonymousShare;
 use crate::render::{CommitWindow, OptionError};
-use crate::stats::FIRST_YEAR;
+use crate::stats::{CalendarLookup, FIRST_YEAR};
 
 /// Who pays for a request's costly work.
 pub trait Payer: Send + Sync {
@@ -57,6 +57,8 @@ pub(super) struct Admitted {
     /// Contribution cards: the UTC offset the calendar is counted in (the reader's, or the
     /// nearest of the user's offsets today).
     pub(super) offset: Option<i32>,
+    /// Contribution cards whose calendar admission found whole and fresh in memory.
+    pub(super) calendar: Option<CalendarLookup>,
     /// Units charged up front: a request that fetches pays nothing more for its render.
     pub(super) charged: u32,
 }
@@ -67,9 +69,10 @@ impl ImageService {
     pub(super) async fn admit(&self, request: &CardRequest, payer: &dyn Payer) -> Result<Admitted, ImageError> {
         let Some(live) = self.inner.live.as_ref() else {
             // Sample data: nothing to fetch, nobody to refuse.
-            return Ok(Admitted { offset: None, charged: 0 });
+            return Ok(Admitted { offset: None, calendar: None, charged: 0 });
         };
         let options = &request.options;
+        let mut calendar = None;
         let (units, offset) = match (cards::kind(request.kind).source(), &request.subject) {
             (_, Subject::Sample(_) | Subject::Given(_)) => (0, None),
             (Source::UserStats, Subject::User(login)) => {
@@ -80,9 +83,14 @@ impl ImageService {
             (Source::Contributions, Subject::User(login)) => {
                 shown(live, login)?;
                 let requested = live.contributions.offset_now(&options.contributions.timezone);
-                let offset = live.contributions.counted_offset(login, requested);
                 let past = cards::kind(request.kind).past_years(options);
-                (live.contributions.missing(login, offset, past).await, Some(offset))
+                calendar = live.contributions.warm(login, requested, past).await;
+                if calendar.is_some() {
+                    (0, Some(requested))
+                } else {
+                    let offset = live.contributions.counted_offset(login, requested);
+                    (live.contributions.missing(login, offset, past).await, Some(offset))
+                }
             }
             (Source::Repository, Subject::Repository(repo)) => {
                 shown(live, &repo.owner)?;
@@ -107,7 +115,7 @@ impl ImageService {
         if units > 0 {
             payer.charge(units)?;
         }
-        Ok(Admitted { offset, charged: units })
+        Ok(Admitted { offset, calendar, charged: units })
     }
 
     /// A user's stats for GraphQL: the login policy, then one unit when they are not in memory.

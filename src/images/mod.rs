@@ -184,6 +184,27 @@ impl Fetched {
         }
     }
 
+    /// A calendar as a card's data; `requested` is the reader's offset (the lookup may be
+    /// counted in the nearest other).
+    fn contributions(login: &Login, requested: i32, lookup: CalendarLookup) -> Self {
+        let fetched_at = lookup.years.first().map(|y| y.fetched_at);
+        let stale = matches!(lookup.freshness, Freshness::Revalidating | Freshness::StaleIfError);
+        let counted_in = (lookup.offset_minutes != requested).then_some(lookup.offset_minutes);
+        Self {
+            data: CardData::Contributions {
+                login: login.as_str().to_owned(),
+                years: lookup.years,
+                past: lookup.past_version,
+                today: lookup.today,
+                stale,
+                counted_in,
+            },
+            freshness: Some(lookup.freshness),
+            fetched_at,
+            counted_in,
+        }
+    }
+
     fn rendered(&self, image: Arc<Image>, drawn_now: bool) -> Rendered {
         Rendered {
             image,
@@ -318,10 +339,7 @@ impl ImageService {
         let live = self.live()?;
         let requested = live.contributions.offset_now(timezone);
         let offset = self.admit_calendar(live, login, requested, past, payer).await?;
-        live.contributions
-            .calendar(login, offset, past)
-            .await
-            .map_err(|error| ImageError::Stats { login: login.as_str().to_owned(), error })
+        self.calendar_lookup(login, offset, past).await
     }
 
     /// An error card for `look`, saying `text`; as SVG when the PNG cannot be drawn now.
@@ -379,7 +397,11 @@ impl ImageService {
             (Source::Contributions, Subject::User(login)) => {
                 let past = cards::kind(request.kind).past_years(options);
                 let requested = self.live()?.contributions.offset_now(&options.contributions.timezone);
-                self.contributions(login, requested, admitted.offset.unwrap_or(requested), past).await
+                let lookup = match &admitted.calendar {
+                    Some(warm) => warm.clone(),
+                    None => self.calendar_lookup(login, admitted.offset.unwrap_or(requested), past).await?,
+                };
+                Ok(Fetched::contributions(login, requested, lookup))
             }
             (Source::UserStats, Subject::User(login)) => {
                 let stats = &self.live()?.stats;
@@ -427,37 +449,14 @@ impl ImageService {
         live.code.get(key).await.map_err(|error| ImageError::Code { what: key.describe(), upstream: "GitHub", error })
     }
 
-    /// A user's contribution calendar counted at `offset` (the reader's `requested` one, or the
-    /// nearest admitted), the current year from memory or GitHub, with the past years it shows.
-    async fn contributions(
-        &self,
-        login: &Login,
-        requested: i32,
-        offset: i32,
-        past: PastYears,
-    ) -> Result<Fetched, ImageError> {
-        let lookup = self
-            .live()?
+    /// A user's contribution calendar counted at `offset`: the current year from memory or
+    /// GitHub, with the past years the card shows (admitted before).
+    async fn calendar_lookup(&self, login: &Login, offset: i32, past: PastYears) -> Result<CalendarLookup, ImageError> {
+        self.live()?
             .contributions
             .calendar(login, offset, past)
             .await
-            .map_err(|error| ImageError::Stats { login: login.as_str().to_owned(), error })?;
-        let fetched_at = lookup.years.first().map(|y| y.fetched_at);
-        let stale = matches!(lookup.freshness, Freshness::Revalidating | Freshness::StaleIfError);
-        let counted_in = (lookup.offset_minutes != requested).then_some(lookup.offset_minutes);
-        Ok(Fetched {
-            data: CardData::Contributions {
-                login: login.as_str().to_owned(),
-                years: lookup.years,
-                past: lookup.past_version,
-                today: lookup.today,
-                stale,
-                counted_in,
-            },
-            freshness: Some(lookup.freshness),
-            fetched_at,
-            counted_in,
-        })
+            .map_err(|error| ImageError::Stats { login: login.as_str().to_owned(), error })
     }
 
     /// A WakaTime user, from memory or WakaTime (admitted before).

@@ -134,10 +134,31 @@ impl ContributionsService {
     /// for while the user has fewer than [`MAX_OFFSETS_PER_USER`] today or it is one of them,
     /// else the nearest of them.
     pub fn counted_offset(&self, login: &Login, requested: i32) -> i32 {
-        match self.offsets.get(&login.as_str().to_ascii_lowercase()) {
+        match self.offsets.get(login.as_key()) {
             None => requested,
             Some(seen) => nearest(&seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner), requested),
         }
+    }
+
+    /// The calendar straight from memory when all the card shows is there and fresh: `offset` is
+    /// one of the user's offsets today, the current year is younger than the soft TTL and the
+    /// years put together for the card are the current ones. Asks nothing, counts nothing: the
+    /// warm path of every streak and calendar card.
+    pub async fn warm(&self, login: &Login, offset_minutes: i32, past: PastYears) -> Option<CalendarLookup> {
+        let seen = self.offsets.get(login.as_key())?;
+        if !seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains(&offset_minutes) {
+            return None;
+        }
+        let (this_year, today) = self.local_now(offset_minutes);
+        let current = self.current.fresh(&key(login, this_year, offset_minutes)).await?;
+        let Assembled { years, past_version } = self.assembled.get(&(login.key(), offset_minutes, past))?;
+        Arc::ptr_eq(&years[0], &current).then_some(CalendarLookup {
+            years,
+            past_version,
+            today,
+            offset_minutes,
+            freshness: Freshness::Fresh,
+        })
     }
 
     /// Queries a calendar would ask GitHub for in the offset: the current year when it is not

@@ -60,6 +60,11 @@ impl<T: Dated> UpstreamCache<T> {
         self.values.contains_key(id) || self.not_found.contains_key(id)
     }
 
+    /// The value in memory for `id` when it is younger than the soft TTL (nothing to refresh).
+    pub(crate) async fn fresh(&self, id: &str) -> Option<Arc<T>> {
+        self.values.get(id).await.filter(|value| self.age(value) < self.policy.soft)
+    }
+
     /// The value in memory for `id`, however old, without asking anyone.
     pub(crate) async fn peek(&self, id: &str) -> Option<Arc<T>> {
         self.values.get(id).await
