@@ -308,3 +308,40 @@ pub fn validate_pack(pack: &Pack) -> Result<(), ThemeError> {
     }
     crate::render::validate_error_template(pack)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::{DEFAULT_THEME, ThemeSet, png};
+
+    /// A tester's name: Latin, emoji, Han and Arabic. The wide card drew everything after the
+    /// emoji as missing-glyph boxes.
+    const NAME: &str = "Zoë Ñandú 🦀✨ 李小龍 عربي";
+
+    /// Every card kind, with the unicode sample (mixed scripts and emoji in names, bios,
+    /// repositories, languages) and with the name above as its title (the wide card's name line),
+    /// in a locale of every bundled script: the PNG draws a missing-glyph box only for a character
+    /// no loaded font has (emoji on a host without an emoji font), never for one a font has. It
+    /// drew boxes for the Han and Arabic after an emoji, for "PR" in Malayalam labels, for ASCII
+    /// digits in Myanmar ones and for the dash between a streak's dates in Tamil.
+    #[test]
+    fn mixed_scripts_are_drawn_wherever_a_font_has_them() {
+        let themes = ThemeSet::load(None, &|_: &Pack| -> Result<(), ThemeError> { Ok(()) });
+        let pack = themes.get(DEFAULT_THEME).expect("the default pack loads");
+        let mut failures = Vec::new();
+        for card in pack.types.iter().map(|t| kind(*t)) {
+            let data = card.source().sample(Sample::Unicode);
+            for locale in ["en", "ml", "ta", "hi", "bn", "my", "th", "ar", "he", "ja", "ko", "zh-CN"] {
+                for custom_title in [None, Some(NAME.to_owned())] {
+                    let options = BannerOptions { locale, custom_title, ..BannerOptions::default() };
+                    let svg = card.render(pack, &data, &options).expect("the card renders");
+                    let boxed: String = png::boxes(&svg).into_iter().filter(|c| png::has_font_for(*c)).collect();
+                    if !boxed.is_empty() {
+                        failures.push(format!("{} in {locale}: {boxed}", card.kind().as_str()));
+                    }
+                }
+            }
+        }
+        assert!(failures.is_empty(), "characters a loaded font has, drawn as boxes:\n{}", failures.join("\n"));
+    }
+}

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::assets;
 use super::i18n::{self, Locale};
+use super::png;
 
 handlebars_helper!(truncate: |s: str, limit: u64| truncate_chars(s, limit as usize));
 handlebars_helper!(add: |a: f64, b: f64| round2(a + b));
@@ -46,6 +47,8 @@ pub(super) fn register(registry: &mut Handlebars<'static>) {
     registry.register_helper("percent", Box::new(NumberFormat::Percent));
     registry.register_helper("bytes", Box::new(NumberFormat::Bytes));
     registry.register_helper("icon", Box::new(IconHelper));
+    registry.register_helper("stat_value", Box::new(StatValue));
+    registry.register_helper("fit", Box::new(Fit));
     registry.register_helper("mirror", Box::new(Mirror::Card));
     registry.register_helper("flip", Box::new(Mirror::Text));
     registry.register_helper("anchor", Box::new(Mirror::Anchor));
@@ -209,6 +212,78 @@ impl HelperDef for IconHelper {
             r#"<svg class="icon" x="{x}" y="{y}" width="{size}" height="{size}" viewBox="0 0 {} {}">{}</svg>"#,
             icon.width, icon.height, icon.body
         ))?;
+        Ok(())
+    }
+}
+
+/// `{{stat_value value percent short}}`: a stat row's number as the card shows it: `75%` when
+/// `percent`, `1.2k` when `short` (with `theme.number_precision` decimals), else `1,234`; in the
+/// banner's locale. One expression, so `fit` can measure what is drawn.
+struct StatValue;
+
+impl HelperDef for StatValue {
+    fn call_inner<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        ctx: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+    ) -> Result<ScopedJson<'rc>, RenderError> {
+        let hint = "call as {{stat_value value percent short}}";
+        let value = h.param(0).map(|p| p.value()).ok_or_else(|| usage("stat_value", hint))?;
+        let flag = |i: usize| h.param(i).is_some_and(|p| p.value().as_bool() == Some(true));
+        let n = value
+            .as_i64()
+            .or_else(|| value.as_f64().map(|f| f.round() as i64))
+            .ok_or_else(|| usage("stat_value", hint))?;
+        let locale = locale_of(ctx);
+        let text = if flag(1) {
+            format!("{value}%")
+        } else if flag(2) {
+            let precision =
+                ctx.data().pointer("/theme/number_precision").and_then(Value::as_u64).map_or(1, |p| p.min(2));
+            locale.short_with(n, precision as usize)
+        } else {
+            locale.number(n)
+        };
+        Ok(ScopedJson::Derived(Value::String(text)))
+    }
+}
+
+/// `<text ...{{fit text size room [value]}}>`: when `text`, at `size` px in the card's fonts, is
+/// wider than `room` pixels (less the width of `value`, bold, and an 8 px gap: the number drawn
+/// right-aligned at the end of the room), writes ` style="font-size: …px"` with the size at which
+/// it fits; else nothing. Labels sit at fixed places, and in some languages (Malayalam, Tamil,
+/// Serbian, Azerbaijani...) they are longer than the room before their number, which they were
+/// drawn over. A smaller size rather than `textLength`: resvg stretches instead of squeezing text
+/// whose clusters have several glyphs (usvg 0.49 `apply_length_adjust` adds up each cluster's
+/// widest glyph, not its advance), which is the Indic text that needs it. Widths are the PNG
+/// renderer's, with the bundled fonts (`png::text_width`); `size` must be the CSS size of the
+/// text. Writes markup (an attribute with a number), so it is not escaped.
+struct Fit;
+
+impl HelperDef for Fit {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        ctx: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+        out: &mut dyn Output,
+    ) -> HelperResult {
+        let hint = "call as {{fit text size room}} or {{fit text size room value}}";
+        let text = h.param(0).and_then(|p| p.value().as_str()).ok_or_else(|| usage("fit", hint))?;
+        let number = |i: usize| h.param(i).and_then(|p| p.value().as_f64()).ok_or_else(|| usage("fit", hint));
+        let (size, mut room) = (number(1)? as f32, number(2)? as f32);
+        let family = ctx.data().pointer("/theme/font_family").and_then(Value::as_str).unwrap_or("sans-serif");
+        if let Some(value) = h.param(3).map(|p| p.value()) {
+            let value = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
+            room -= png::text_width(&value, family, size, 700) + 8.0;
+        }
+        let width = png::text_width(text, family, size, 400);
+        if room > 0.0 && width > room {
+            out.write(&format!(r#" style="font-size: {}px""#, (size * room / width * 100.0).floor() / 100.0))?;
+        }
         Ok(())
     }
 }

@@ -17,7 +17,10 @@ What it produces (next to this script):
                                               script's own digits and punctuation, ASCII digits
                                               and a little punctuation; all layout features
                                               (GSUB/GPOS) kept, since these scripts need
-                                              shaping; no hinting
+                                              shaping; no hinting; then Noto Sans' printable
+                                              ASCII, Latin-1, Latin Extended-A and general
+                                              punctuation merged in where the script font lacks
+                                              them (LATIN_RANGES)
   NotoSansCJKkr-Regular.subset.otf,
   NotoSansCJKkr-Bold.subset.otf               the "Noto Sans CJK KR" face of the TTCs in
                                               fonts-noto-cjk, subset the same way to the
@@ -30,8 +33,9 @@ A script whose package has no Bold gets a Regular only (README.md says so); at
 the pinned versions every one of them has a Bold.
 
 After writing, it checks that every label character of every locale is mapped
-by a bundled font (per locale: by its script's subset, or for Latin/Common
-characters by Noto Sans), prints the counts, and exits 1 if any is missing.
+by a bundled font (per locale: by its script's subset, Latin included; for
+Korean, Latin/Common characters by Noto Sans), prints the counts, and exits 1 if
+any is missing.
 Re-run it whenever a locale file gains characters.
 
 Pinned Debian package versions (bookworm):
@@ -61,7 +65,7 @@ import tomllib
 from pathlib import Path
 from typing import NamedTuple
 
-from fontTools import subset, unicodedata
+from fontTools import merge, subset, unicodedata
 from fontTools.ttLib import TTCollection, TTFont
 
 HERE = Path(__file__).resolve().parent
@@ -110,6 +114,9 @@ class ScriptFont(NamedTuple):
     scripts: tuple[str, ...]  # Unicode scripts (ISO 15924 codes, as fontTools.unicodedata has them)
     locales: tuple[str, ...]  # locale files (../locales/<name>.toml) written in that script
     extra: tuple[tuple[int, int], ...]  # the script's own digits and punctuation (inclusive ranges)
+    # Merge Noto Sans' LATIN_RANGES into the subset: the script's shaping (conjuncts, reordering,
+    # ligatures) changes how many glyphs a string has, so its strings must not need a fallback.
+    latin: bool = True
 
 
 def _noto(script: str, codes: tuple[str, ...], locales: tuple[str, ...], extra) -> ScriptFont:
@@ -159,6 +166,8 @@ SCRIPT_FONTS = [
         "Noto Sans CJK KR", "fonts-noto-cjk", f"{CJK_DIR}/NotoSansCJK-{{style}}.ttc",
         "NotoSansCJKkr-{style}.subset.otf", ("Hang",), ("ko",),
         (),  # Korean uses ASCII digits and punctuation
+        # One glyph per syllable: usvg's fallback fills the Latin of a Korean label glyph for glyph.
+        latin=False,
     ),
 ]
 # Added to every script fallback where the font maps them, so that a label's spaces,
@@ -166,6 +175,15 @@ SCRIPT_FONTS = [
 # . , : ( ) % - / ; no-break space; ZWNJ and ZWJ (they steer joining in Arabic and
 # Indic text); and the dotted circle a shaper inserts before a stray combining mark.
 COMMON = "0123456789 .,:()%-/\u00a0\u200c\u200d\u25cc"
+# Merged from Noto Sans (same style) into the script fallbacks, where the script font lacks them:
+# printable ASCII, Latin-1, Latin Extended-A and Romanian ș ț (most names written in Latin), and
+# general punctuation (dashes, quotes, the ellipsis `truncate` adds).
+# usvg (0.49, text/layout.rs `shape_text`) shapes a whole string with one font, and for a
+# character that font lacks shapes the whole string again with a fallback, keeping the fallback's
+# glyphs only if both give the same number; with conjuncts, reordering or lam-alef they never do,
+# so "PR" in a Malayalam label, "2024" in a Myanmar one or a Latin name in a Tamil title drew as
+# missing-glyph boxes. With these, a label, and a title with a Latin name, needs no fallback.
+LATIN_RANGES = [(0x0020, 0x007E), (0x00A0, 0x017F), (0x0218, 0x021B), (0x2010, 0x2027)]
 # Vertical-writing features: their glyphs would need the vertical metrics the CJK subsets drop.
 VERTICAL_FEATURES = {"vert", "vrt2", "vkna", "vhal", "vpal", "vkrn"}
 
@@ -254,7 +272,7 @@ def script_chars(sf: ScriptFont, texts: dict[str, str]) -> set[str]:
     return out
 
 
-def subset_script(sf: ScriptFont, src: Path, dst: Path, texts: dict[str, str]) -> dict:
+def subset_script(sf: ScriptFont, src: Path, dst: Path, texts: dict[str, str], latin: Path | None) -> dict:
     font = open_face(src, sf.family)
     cmap = font.getBestCmap()
     labels = script_chars(sf, texts)
@@ -262,8 +280,9 @@ def subset_script(sf: ScriptFont, src: Path, dst: Path, texts: dict[str, str]) -
     for lo, hi in sf.extra:
         wanted.update(range(lo, hi + 1))
     unicodes = wanted & cmap.keys()
-    # A letter of the script that the font lacks is reported by check_coverage(); Common ones
-    # it lacks (parentheses in Noto Sans Arabic, say) come from Noto Sans.
+    # A letter of the script that the font lacks is reported by check_coverage(); Latin and
+    # Common characters it lacks are merged from Noto Sans (`latin`), or for the KR face come
+    # from Noto Sans by usvg's fallback.
     opts = subset.Options()
     if src.suffix == ".ttc":
         # Every feature but the vertical ones (no vertical metrics are kept, as for the SC face).
@@ -287,22 +306,60 @@ def subset_script(sf: ScriptFont, src: Path, dst: Path, texts: dict[str, str]) -
     sub.populate(unicodes=unicodes)
     sub.subset(font)
     font.save(str(dst))
+    if latin is not None:
+        merge_latin(dst, latin)
     return {
         "labels": sum(ord(c) in cmap for c in labels),
-        "codepoints": len(unicodes),
+        "codepoints": len(TTFont(str(dst)).getBestCmap()),
     }
+
+
+def merge_latin(dst: Path, latin: Path) -> None:
+    """Merges into the subset at `dst` the LATIN_RANGES characters it lacks, with their glyphs
+    and the features shapers apply by default (kerning, marks), from `latin`: Noto Sans of the
+    same style and units per em. The subset's name, vertical metrics and own characters (digits,
+    punctuation) are kept."""
+    own = TTFont(str(dst))
+    have = set(own.getBestCmap())
+    font = TTFont(str(latin), recalcTimestamp=False)
+    wanted = {u for lo, hi in LATIN_RANGES for u in range(lo, hi + 1)}
+    unicodes = (wanted & font.getBestCmap().keys()) - have
+    opts = subset.Options()  # the features shapers apply by default (kern, marks, ...), no more
+    opts.name_IDs = ["*"]
+    opts.name_languages = ["*"]
+    opts.notdef_outline = True
+    opts.hinting = False
+    sub = subset.Subsetter(opts)
+    sub.populate(unicodes=unicodes)
+    sub.subset(font)
+    with tempfile.TemporaryDirectory(prefix="banner-latin-") as t:
+        part = Path(t) / "latin.ttf"
+        font.save(str(part))
+        merged = merge.Merger().merge([str(dst), str(part)])
+    # The merger takes the larger vertical metrics and stamps today's date: keep the subset's,
+    # so the script's line metrics do not change and a rebuild gives the same bytes.
+    for table, fields in {
+        "head": ("created", "modified"),
+        "hhea": ("ascent", "descent", "lineGap"),
+        "OS/2": ("sTypoAscender", "sTypoDescender", "sTypoLineGap", "usWinAscent", "usWinDescent"),
+    }.items():
+        for field in fields:
+            setattr(merged[table], field, getattr(own[table], field))
+    merged.recalcTimestamp = False
+    merged.save(str(dst))
 
 
 def check_coverage(texts: dict[str, str], faces: list[tuple[str, ScriptFont | None, dict[str, Path]]]) -> int:
     """For every locale, sort each distinct label character into the bundled family that draws it
-    in every style: the locale's own script font first, then (for any other locale, or for
-    Latin/Common characters) the first family in `faces` that maps it. Prints a line per locale and
-    returns how many locales have a character no family draws."""
+    in every style: the locale's own script font (every character, where it has Latin merged in),
+    else (for any other locale, or for the Latin/Common characters of Korean labels) the first
+    family in `faces` that maps it. Prints a line per locale and returns how many locales have a
+    character no family draws."""
     cmaps = [
         (family, sf, [set(TTFont(str(paths.get(s, paths["Regular"]))).getBestCmap()) for s in STYLES])
         for family, sf, paths in faces
     ]
-    own = {loc: (family, cm) for family, sf, cm in cmaps if sf for loc in sf.locales}
+    own = {loc: (family, cm, sf.latin) for family, sf, cm in cmaps if sf for loc in sf.locales}
     failed = 0
     print("\nLabel coverage (distinct characters of the values of each locale file):")
     for loc, text in texts.items():
@@ -312,8 +369,10 @@ def check_coverage(texts: dict[str, str], faces: list[tuple[str, ScriptFont | No
             u = ord(c)
             if loc in own and all(u in m for m in own[loc][1]):
                 family = own[loc][0]
-            elif loc in own and unicodedata.script(c) not in ("Latn", "Zyyy", "Zinh"):
-                family = None  # a letter of the locale's script must come from its own font
+            elif loc in own and (own[loc][2] or unicodedata.script(c) not in ("Latn", "Zyyy", "Zinh")):
+                # A letter of the locale's script must come from its own font, and so must
+                # everything else where the script's shaping keeps usvg from falling back.
+                family = None
             else:
                 family = next((f for f, _, cm in cmaps if all(u in m for m in cm)), None)
             if family is None:
@@ -393,7 +452,8 @@ def main() -> int:
                         raise SystemExit(f"{sf.package}: no {sf.source.format(style=style)}")
                     continue  # no Bold in the package: fontdb falls back to the Regular
                 out = sf.out.format(style=style)
-                info = subset_script(sf, src, HERE / out, texts)
+                latin = roots["fonts-noto-core"] / NOTO / f"NotoSans-{style}.ttf" if sf.latin else None
+                info = subset_script(sf, src, HERE / out, texts, latin)
                 stats = stats or info
                 face = f"the '{sf.family}' face of " if src.suffix == ".ttc" else ""
                 outputs.append((out, sf.package, f"subset of {face}{src.name}"))
@@ -505,17 +565,24 @@ punctuation, and {common} (space, ASCII digits and
 punctuation, no-break space, ZWNJ, ZWJ, dotted circle), each only where the
 font has it. All OpenType layout features are kept with every glyph they
 reach (joining forms, conjuncts, reordering, mark positioning), except the
-vertical ones of the CJK KR face; no hinting. Characters a fallback lacks
-(such as parentheses in Noto Sans Arabic) come from Noto Sans.
+vertical ones of the CJK KR face; no hinting. Every one but the KR face then
+has Noto Sans' printable ASCII, Latin-1, Latin Extended-A, Romanian ș ț and
+general punctuation (U+2010-U+2027) merged in where it lacks them (same
+style, with their kerning): usvg shapes a string with one font and keeps a
+fallback's glyphs only when both give as many glyphs, which conjuncts,
+reordering and lam-alef never do, so the Latin of a label ("PR", "GitHub"),
+ASCII digits in Myanmar, the dash of a date range and a Latin name in a title
+must come from the script's own font. The Latin of Korean labels comes from
+Noto Sans.
 
 | family | locales | label characters kept | code points mapped | styles | size |
 | --- | --- | --- | --- | --- | --- |
 {script_rows}
 
 `build_fonts.py` ends by checking that every distinct label character of
-every locale is mapped in both styles by its script's fallback or, for
-Latin/Common characters, by Noto Sans (or, for the other locales, by any
-bundled family), and fails if one is not.
+every locale is mapped in both styles by its script's fallback (for Korean,
+Latin/Common characters by Noto Sans; for the other locales, by any bundled
+family), and fails if one is not.
 
 ## How to use from resvg / usvg
 
@@ -528,8 +595,11 @@ bundled family), and fails if one is not.
   with `CJK` in their name last, and the name `NotoSans-` sorts before
   `NotoSans<Script>-`, so the script fallbacks never become primary. A
   complete list for templates is
-  `font-family="{font_family}"`; usvg also falls back per character
-  to any loaded face that has the glyph.
+  `font-family="{font_family}"`. usvg falls back to any loaded face that has
+  a missing character, but only where the fallback shapes the whole string
+  into as many glyphs as the first font (so not inside Arabic, Indic, Myanmar
+  or Thai strings), and the renderer's fallback chooser (`src/render/png.rs`)
+  picks the face nearest in weight.
 - CJK fallback: `Noto Sans CJK SC` (Regular 400, Bold 700), covering CJK
   punctuation, hiragana/katakana, all 20,992 CJK Unified Ideographs
   (U+4E00-U+9FFF) and fullwidth forms. Chinese (SC) glyph shapes are used for
