@@ -35,7 +35,17 @@ async fn sample(
         _ => (file.as_str(), None),
     };
     let mut params = query_pairs(query.as_deref());
-    params.insert("theme".to_owned(), name.to_ascii_lowercase());
+    // The path names the (light) pack; the query may still ask for a dark pair (`theme=auto`,
+    // `theme=x,dracula`), which keeps its dark part.
+    let pack = name.to_ascii_lowercase();
+    let theme = match params.get("theme").map(|t| t.trim()) {
+        Some("auto") => format!("{pack},auto"),
+        Some(pair) if pair.contains(',') => {
+            format!("{pack},{}", pair.split_once(',').map_or("", |(_, dark)| dark.trim()))
+        }
+        _ => pack,
+    };
+    params.insert("theme".to_owned(), theme);
     params.insert("type".to_owned(), kind.to_owned());
     let sample = match params.get("sample") {
         None => Ok(Sample::Typical),

@@ -98,3 +98,15 @@ async fn pairs_that_cannot_be_made_say_why() {
     }
     assert!(app.github.requests().is_empty(), "a bad theme never reaches GitHub");
 }
+
+#[tokio::test]
+async fn theme_samples_keep_the_dark_pair_the_query_asks_for() {
+    let app = crate::helpers::spawn_app().await;
+    let auto = app.get("/themes/github-light/compact.svg?theme=auto").await;
+    let pair = app.get("/themes/github-light/compact.svg?theme=x,dracula").await;
+    let plain = app.get("/themes/nord/compact.svg").await;
+    assert_eq!((auto.status, pair.status, plain.status), (200, 200, 200));
+    assert!(auto.body.contains("prefers-color-scheme"), "github-light with its own dark pack");
+    assert!(pair.body.contains("prefers-color-scheme") && pair.body.to_ascii_lowercase().contains("#282a36"));
+    assert!(!plain.body.contains("prefers-color-scheme"));
+}
