@@ -48,7 +48,7 @@ system-wide: the .debs are fetched with `apt-get download` and unpacked with
 for tomllib):
 
     python3 -m venv /tmp/ftvenv && /tmp/ftvenv/bin/pip install fonttools
-    /tmp/ftvenv/bin/python src/render/assets/fonts/build_fonts.py
+    /tmp/ftvenv/bin/python tools/build_fonts.py
 
 Takes about a minute (the CJK subsetting dominates).
 """
@@ -68,7 +68,7 @@ from typing import NamedTuple
 from fontTools import merge, subset, unicodedata
 from fontTools.ttLib import TTCollection, TTFont
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent.parent / "src" / "render" / "assets" / "fonts"
 
 PACKAGES = {
     "fonts-noto-core": "20201225-1",
@@ -544,7 +544,7 @@ README_TEMPLATE = """# Bundled fonts
 These fonts are loaded into the renderer's `fontdb` so that PNG output never
 depends on system fonts. All of them are licensed under the SIL Open Font
 License 1.1 (see `OFL.txt`). This file and `OFL.txt` are written by
-`build_fonts.py`; re-run it rather than editing by hand (and whenever a
+`tools/build_fonts.py`; re-run it rather than editing by hand (and whenever a
 locale file in `../locales/` gains characters: the script fallbacks only hold
 the characters the labels use).
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Regenerate the vendored data assets in this directory from npm packages.
+"""Regenerate the vendored data assets of src/render/assets/ from npm packages.
 
-Outputs (written next to this script):
+Outputs (written to src/render/assets/):
   linguist_colors.json        {"<Linguist language name>": "#rrggbb", ...}  (sorted keys)
   linguist_colors.LICENSE.md  package name, version and license text
   octicons.json               {"<icon>": {"width": 16, "height": 16, "body": "<path .../>"}, ...}
@@ -14,8 +14,8 @@ Pinned versions (change them here, then re-run):
 How to run (Python 3.11+, stdlib only; needs `npm` on PATH and access to the
 npm registry; it does not touch node_modules or any npm project):
 
-    python3 src/render/assets/generate.py
-    python3 src/render/assets/generate.py --linguist-version 9.5.0 --octicons-version 19.42.0
+    python3 tools/generate_assets.py
+    python3 tools/generate_assets.py --linguist-version 9.5.0 --octicons-version 19.42.0
 
 The script runs `npm pack <pkg>@<version>` into a temporary directory,
 extracts the tarball there and writes the outputs.  Output is deterministic
@@ -65,7 +65,7 @@ OCTICON_NAMES = [
 ]
 OCTICON_SIZE = "16"
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent.parent / "src" / "render" / "assets"
 
 
 def npm_pack(package: str, version: str, workdir: Path) -> Path:
@@ -193,7 +193,7 @@ def license_md(package: str, version: str, license_id: str, what: str, texts: li
         f"- Version: `{version}`",
         f"- License: {license_id}",
         "",
-        "Regenerate with `python3 src/render/assets/generate.py`.",
+        "Regenerate with `python3 tools/generate_assets.py`.",
     ]
     for title, text in texts:
         parts += ["", f"## {title}", "", "```text", text, "```"]
@@ -214,7 +214,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--linguist-version", default=LINGUIST_VERSION)
     parser.add_argument("--octicons-version", default=OCTICONS_VERSION)
-    parser.add_argument("--out", type=Path, default=HERE, help="output directory (default: this script's directory)")
+    parser.add_argument("--out", type=Path, default=HERE, help="output directory (default: src/render/assets)")
     args = parser.parse_args(argv)
     out: Path = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)

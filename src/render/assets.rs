@@ -1,4 +1,4 @@
-//! Data generated from npm packages by `assets/generate.py` (never hand-typed): GitHub linguist
+//! Data generated from npm packages by `tools/generate_assets.py` (never hand-typed): GitHub linguist
 //! language colors and Primer octicons; plus the translated labels in `assets/locales/`.
 
 use std::collections::HashMap;

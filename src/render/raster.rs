@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 
 use super::png::{self, PngError};
 
@@ -23,6 +23,8 @@ pub enum RasterError {
 pub struct RasterPool {
     permits: Arc<Semaphore>,
     queued: Arc<AtomicUsize>,
+    /// Woken when a request starts waiting (what tests wait for instead of polling).
+    queue_grew: Notify,
     max_queue: usize,
 }
 
@@ -37,7 +39,8 @@ impl Drop for Queued {
 
 impl RasterPool {
     pub fn new(concurrency: usize, max_queue: usize) -> Self {
-        Self { permits: Arc::new(Semaphore::new(concurrency.max(1))), queued: Arc::default(), max_queue }
+        let permits = Arc::new(Semaphore::new(concurrency.max(1)));
+        Self { permits, queued: Arc::default(), queue_grew: Notify::new(), max_queue }
     }
 
     /// One per core: rasterising is pure CPU work.
@@ -55,6 +58,7 @@ impl RasterPool {
                     return Err(RasterError::Busy);
                 }
                 let _queued = Queued(self.queued.clone());
+                self.queue_grew.notify_waiters();
                 self.permits.clone().acquire_owned().await.map_err(|e| RasterError::Task(e.to_string()))?
             }
         };
@@ -70,6 +74,20 @@ impl RasterPool {
     /// Requests waiting for a slot right now.
     pub fn queued(&self) -> usize {
         self.queued.load(Ordering::Acquire)
+    }
+
+    /// Returns once at least `n` requests are waiting.
+    #[cfg(test)]
+    async fn until_queued(&self, n: usize) {
+        loop {
+            let grew = self.queue_grew.notified();
+            tokio::pin!(grew);
+            grew.as_mut().enable();
+            if self.queued() >= n {
+                return;
+            }
+            grew.await;
+        }
     }
 }
 
@@ -87,9 +105,7 @@ mod tests {
             let pool = pool.clone();
             async move { pool.rasterize(SVG.to_owned(), 1.0).await }
         });
-        while pool.queued() == 0 {
-            tokio::task::yield_now().await;
-        }
+        pool.until_queued(1).await;
         assert!(matches!(pool.rasterize(SVG.to_owned(), 1.0).await, Err(RasterError::Busy)));
         drop(held);
         assert!(waiting.await.unwrap().unwrap().starts_with(b"\x89PNG"));

@@ -341,7 +341,7 @@ mod service_tests {
     use crate::clock::ManualClock;
     use crate::domain::{CodeCard, ContributionDay, GistId, RepoRef, UserSnapshot};
     use crate::github::{FetchProgress, GitHubError};
-    use crate::store::test_support::TestDb;
+    use crate::store::testing::TestDatabase;
 
     /// Answers calendar queries with one contribution on 1 July of each year from 2020, and
     /// counts them per year; fails them all while `down`.
@@ -398,7 +398,7 @@ mod service_tests {
 
     #[tokio::test]
     async fn a_past_year_is_asked_again_only_in_the_week_after_it_ended_and_its_copy_serves_when_that_fails() {
-        let db = TestDb::sqlite_memory().await;
+        let db = TestDatabase::sqlite_memory().await;
         let store = ContributionStore::new(db.db.clone());
         let github = Arc::new(Calendars::default());
         let login = Login::parse("octocat").unwrap();
@@ -438,7 +438,7 @@ mod service_tests {
 
     #[tokio::test]
     async fn a_users_calendar_is_counted_in_a_few_offsets_a_day() {
-        let db = TestDb::sqlite_memory().await;
+        let db = TestDatabase::sqlite_memory().await;
         let github = Arc::new(Calendars::default());
         let clock = Arc::new(ManualClock::at(Utc.with_ymd_and_hms(2025, 3, 1, 12, 0, 0).unwrap()));
         let contributions = service(github, &ContributionStore::new(db.db.clone()), clock.clone());

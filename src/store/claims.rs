@@ -102,11 +102,11 @@ impl Claims {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::store::test_support::TestDb;
+    use crate::store::testing::TestDatabase;
 
     #[tokio::test]
     async fn a_delivery_is_claimed_once_until_released() {
-        for t in TestDb::all().await {
+        for t in TestDatabase::all().await {
             let claims = Claims::new(t.db.clone());
             let now = Utc::now();
             assert!(claims.claim_delivery("d-1", now).await.unwrap(), "{}", t.label);
@@ -123,7 +123,7 @@ mod tests {
 
     #[tokio::test]
     async fn one_refresh_per_interval_whoever_asks() {
-        for t in TestDb::all().await {
+        for t in TestDatabase::all().await {
             let (a, b) = (Claims::new(t.db.clone()), Claims::new(t.another_pool().await));
             let now = Utc::now();
             let minute = Duration::from_secs(60);

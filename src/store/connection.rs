@@ -175,14 +175,13 @@ mod tests {
     use migration::SchemaManager;
 
     use super::*;
-    use crate::store::test_support::TestDb;
     use crate::store::testing::TestDatabase;
 
     /// Compose starts every process at once, each migrating an empty database.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn processes_starting_together_migrate_one_after_the_other() {
         let Some(admin) = std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) else { return };
-        let database = TestDatabase::postgres(&admin).await;
+        let database = TestDatabase::postgres_unmigrated(&admin).await;
         let mut pools = Vec::new();
         for _ in 0..3 {
             pools.push(connect(&database.url).await.unwrap());
@@ -259,7 +258,7 @@ mod tests {
 
     #[tokio::test]
     async fn migrations_roll_back_completely_and_apply_again() {
-        for t in TestDb::all().await {
+        for t in TestDatabase::all().await {
             let tables = [
                 "github_users",
                 "repositories",

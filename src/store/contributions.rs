@@ -100,11 +100,11 @@ fn decode(row: contribution_year::Model) -> Option<ContributionYear> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::test_support::TestDb;
+    use crate::store::testing::TestDatabase;
 
     #[tokio::test]
     async fn a_year_reads_back_as_written_and_is_replaced_by_the_next_write() {
-        for t in TestDb::all().await {
+        for t in TestDatabase::all().await {
             check_round_trip(ContributionStore::new(t.db.clone())).await;
         }
     }

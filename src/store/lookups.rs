@@ -174,7 +174,7 @@ mod tests {
     use super::*;
     use crate::{
         domain::{Contributions, Profile, UserSnapshot},
-        store::test_support::TestDb,
+        store::testing::TestDatabase,
     };
 
     fn at(secs: i64, micros: u32) -> DateTime<Utc> {
@@ -227,7 +227,7 @@ mod tests {
 
     #[tokio::test]
     async fn list_repositories_pages_through_250_each_exactly_once_in_order_with_languages() {
-        for t in TestDb::all().await {
+        for t in TestDatabase::all().await {
             let store = SnapshotStore::new(t.db.clone());
             // Seven star counts, so most ties are broken by name; prefixes whose byte order
             // differs from a locale's (`B` < `Z` < `_` < `a`, case and punctuation significant).
@@ -263,7 +263,7 @@ mod tests {
 
     #[tokio::test]
     async fn list_repositories_of_an_unknown_user_is_none_and_of_a_bare_user_is_empty() {
-        for t in TestDb::all().await {
+        for t in TestDatabase::all().await {
             let store = SnapshotStore::new(t.db.clone());
             store.save(&snapshot("U_1", "bare", vec![])).await.unwrap();
 
@@ -277,7 +277,7 @@ mod tests {
 
     #[tokio::test]
     async fn load_many_returns_the_known_users_by_lowercase_login() {
-        for t in TestDb::all().await {
+        for t in TestDatabase::all().await {
             let store = SnapshotStore::new(t.db.clone());
             for (id, name) in [("U_1", "OctoCat"), ("U_2", "alice"), ("U_3", "Bob-2")] {
                 store.save(&snapshot(id, name, vec![])).await.unwrap();

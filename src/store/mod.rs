@@ -37,7 +37,5 @@ pub use views::{ViewBatchRow, ViewStore};
 /// make the database read a whole table; `has_next` stays truthful when a page is capped.
 pub const MAX_PAGE_SIZE: u64 = 1_000;
 
-#[cfg(test)]
-pub(crate) mod test_support;
 #[doc(hidden)]
 pub mod testing;

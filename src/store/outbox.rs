@@ -251,7 +251,7 @@ mod tests {
     use sea_orm::TransactionTrait;
 
     use super::*;
-    use crate::store::{test_support::TestDb, tx::write_options};
+    use crate::store::{testing::TestDatabase, tx::write_options};
 
     fn deleted(n: u32) -> EventKind {
         EventKind::BannerDeleted { banner_id: format!("b{n}"), login: "OctoCat".into() }
@@ -278,7 +278,7 @@ mod tests {
 
     #[tokio::test]
     async fn pending_returns_unsent_events_in_id_order_with_the_row_id_as_event_id() {
-        for t in TestDb::all().await {
+        for t in TestDatabase::all().await {
             let outbox = OutboxStore::new(t.db.clone());
             let mut ids = Vec::new();
             for n in 0..5 {
@@ -307,7 +307,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_event_key_column_is_the_lowercase_login() {
-        for t in TestDb::all().await {
+        for t in TestDatabase::all().await {
             let id = enqueue_committed(&t.db, deleted(1)).await;
 
             let row = event_outbox::Entity::find_by_id(id).one(&t.db).await.unwrap().unwrap();
@@ -320,7 +320,7 @@ mod tests {
 
     #[tokio::test]
     async fn undecodable_payloads_are_marked_sent_and_do_not_block_the_queue() {
-        for t in TestDb::all().await {
+        for t in TestDatabase::all().await {
             let outbox = OutboxStore::new(t.db.clone());
             let good1 = enqueue_committed(&t.db, deleted(1)).await;
             let bad1 = insert_raw(&t.db, "not json").await;
@@ -340,7 +340,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_page_of_only_bad_rows_does_not_hide_the_good_ones_behind_it() {
-        for t in TestDb::all().await {
+        for t in TestDatabase::all().await {
             let outbox = OutboxStore::new(t.db.clone());
             for _ in 0..3 {
                 insert_raw(&t.db, "{}").await;
@@ -355,7 +355,7 @@ mod tests {
 
     #[tokio::test]
     async fn purge_sent_deletes_only_events_sent_before_the_cutoff() {
-        for t in TestDb::all().await {
+        for t in TestDatabase::all().await {
             let outbox = OutboxStore::new(t.db.clone());
             let sent = enqueue_committed(&t.db, deleted(1)).await;
             let pending = enqueue_committed(&t.db, deleted(2)).await;
@@ -371,7 +371,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_event_rolled_back_with_its_transaction_is_never_pending() {
-        for t in TestDb::all().await {
+        for t in TestDatabase::all().await {
             let outbox = OutboxStore::new(t.db.clone());
             let txn = t.db.begin_with_options(write_options(t.db.get_database_backend())).await.unwrap();
             enqueue(&txn, "replica-a", deleted(1), "test: enqueue").await.unwrap();

@@ -1,5 +1,6 @@
-//! Databases for tests, shared by the store's unit tests and the integration tests: a SQLite file
-//! in a fresh temporary directory, or, when `TEST_DATABASE_URL` is set, a fresh PostgreSQL schema.
+//! Databases for tests, the one helper of the store's unit tests and the integration tests: a
+//! migrated SQLite file in a fresh temporary directory (or in memory), or, when
+//! `TEST_DATABASE_URL` is set, a fresh migrated PostgreSQL schema.
 //!
 //! Invariant: every [`TestDatabase`] is private to one test and removed when dropped — the
 //! directory with the SQLite file, or the schema (after ending the sessions tagged with its name,
@@ -9,9 +10,9 @@ use std::hash::{BuildHasher, Hasher};
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 
-use super::{StoreError, connect};
+use super::{StoreError, connect, migrate};
 
 /// The environment variable naming a PostgreSQL server for tests.
 pub const TEST_DATABASE_URL: &str = "TEST_DATABASE_URL";
@@ -24,40 +25,63 @@ pub struct TestDatabase {
     pub url: String,
     /// The schema, on PostgreSQL.
     pub schema: Option<String>,
+    /// A pool on it, migrated (unless made by [`Self::postgres_unmigrated`]).
+    pub db: DatabaseConnection,
     cleanup: Cleanup,
 }
 
 enum Cleanup {
     Directory(PathBuf),
-    Schema { admin_url: String, schema: String },
+    Schema {
+        admin_url: String,
+        schema: String,
+    },
+    /// In-memory SQLite: gone with its one pool.
+    Nothing,
 }
 
 impl TestDatabase {
-    /// PostgreSQL when `TEST_DATABASE_URL` is set, else SQLite.
+    /// PostgreSQL when `TEST_DATABASE_URL` is set, else a SQLite file.
     pub async fn from_env() -> Self {
         match admin_url() {
             Some(admin) => Self::postgres(&admin).await,
-            None => Self::sqlite(),
+            None => Self::sqlite().await,
         }
     }
 
     /// SQLite always, plus PostgreSQL when configured.
     pub async fn all() -> Vec<Self> {
-        let mut all = vec![Self::sqlite()];
+        let mut all = vec![Self::sqlite().await];
         if let Some(admin) = admin_url() {
             all.push(Self::postgres(&admin).await);
         }
         all
     }
 
-    pub fn sqlite() -> Self {
+    /// A SQLite file in a fresh temporary directory.
+    pub async fn sqlite() -> Self {
         let dir = std::env::temp_dir().join(format!("github-banners-test-{}", unique()));
         std::fs::create_dir_all(&dir).expect("create a temporary directory");
         let url = format!("sqlite://{}?mode=rwc", dir.join("test.db").display());
-        Self { label: "sqlite", url, schema: None, cleanup: Cleanup::Directory(dir) }
+        Self::open("sqlite", url, None, Cleanup::Directory(dir), true).await
     }
 
+    /// SQLite in memory: one pool only (see [`Self::another_pool`]).
+    pub async fn sqlite_memory() -> Self {
+        Self::open("sqlite-memory", "sqlite::memory:".to_owned(), None, Cleanup::Nothing, true).await
+    }
+
+    /// A fresh schema on the PostgreSQL server at `admin_url`.
     pub async fn postgres(admin_url: &str) -> Self {
+        Self::new_schema(admin_url, true).await
+    }
+
+    /// [`Self::postgres`] without migrations, for tests of migrating.
+    pub async fn postgres_unmigrated(admin_url: &str) -> Self {
+        Self::new_schema(admin_url, false).await
+    }
+
+    async fn new_schema(admin_url: &str, migrated: bool) -> Self {
         let schema = format!("t_{}", unique());
         let admin = connect(admin_url).await.expect("connect to TEST_DATABASE_URL");
         admin.execute_unprepared(&format!("CREATE SCHEMA \"{schema}\"")).await.expect("create a test schema");
@@ -65,13 +89,29 @@ impl TestDatabase {
         let separator = if admin_url.contains('?') { '&' } else { '?' };
         let url = format!("{admin_url}{separator}options=-c%20search_path%3D{schema}&application_name={schema}");
         let cleanup = Cleanup::Schema { admin_url: admin_url.to_owned(), schema: schema.clone() };
-        Self { label: "postgres", url, schema: Some(schema), cleanup }
+        Self::open("postgres", url, Some(schema), cleanup, migrated).await
+    }
+
+    async fn open(label: &'static str, url: String, schema: Option<String>, cleanup: Cleanup, migrated: bool) -> Self {
+        let db = connect(&url).await.expect("connect to the test database");
+        if migrated {
+            migrate(&db).await.expect("migrate the test database");
+        }
+        Self { label, url, schema, db, cleanup }
+    }
+
+    /// A second pool on the same database, sharing nothing with `db` but the data: for tests of
+    /// writers in separate processes. Panics for in-memory SQLite, which one pool cannot share.
+    pub async fn another_pool(&self) -> DatabaseConnection {
+        assert!(!matches!(self.cleanup, Cleanup::Nothing), "an in-memory SQLite database cannot have a second pool");
+        connect(&self.url).await.expect("open a second pool")
     }
 }
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         match &self.cleanup {
+            Cleanup::Nothing => {}
             Cleanup::Directory(dir) => {
                 let _ = std::fs::remove_dir_all(dir);
             }

@@ -84,7 +84,7 @@ impl ViewStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::test_support::TestDb;
+    use crate::store::testing::TestDatabase;
 
     fn row(subject: ViewSubject, key: &str, views: u64) -> ViewBatchRow {
         ViewBatchRow { subject, key: key.to_owned(), views, last_viewed_at: Utc::now() }
@@ -92,7 +92,7 @@ mod tests {
 
     #[tokio::test]
     async fn batches_from_two_pools_add_up_per_subject_and_key() {
-        for t in TestDb::all().await {
+        for t in TestDatabase::all().await {
             let (a, b) = (ViewStore::new(t.db.clone()), ViewStore::new(t.another_pool().await));
             a.add(&[row(ViewSubject::User, "octocat", 3), row(ViewSubject::Banner, "octocat", 1)]).await.unwrap();
             b.add(&[row(ViewSubject::User, "octocat", 4), row(ViewSubject::User, "torvalds", 2)]).await.unwrap();

@@ -119,11 +119,11 @@ mod tests {
     use crate::events::{EventKind, InProcessBus};
     use crate::render::Sample;
     use crate::store::SnapshotStore;
-    use crate::store::test_support::TestDb;
+    use crate::store::testing::TestDatabase;
 
     #[tokio::test]
     async fn an_event_committed_before_a_crash_is_published_after_restart_and_only_once() {
-        for db in TestDb::all().await {
+        for db in TestDatabase::all().await {
             // Life 1: the snapshot and its event commit; the process dies before any relay ran.
             let snapshot = Sample::Typical.snapshot();
             SnapshotStore::with_origin(db.db.clone(), "life-1").save(&snapshot).await.unwrap();
@@ -161,7 +161,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn two_relays_on_one_postgresql_database_publish_each_event_once_in_order() {
-        for db in TestDb::all().await.into_iter().filter(|db| db.label == "postgres") {
+        for db in TestDatabase::all().await.into_iter().filter(|db| db.label == "postgres") {
             let store = SnapshotStore::with_origin(db.db.clone(), "a");
             for sample in [Sample::Typical, Sample::Unicode, Sample::Empty, Sample::Huge, Sample::Hostile] {
                 store.save(&sample.snapshot()).await.unwrap();
@@ -199,7 +199,7 @@ mod tests {
                 "down"
             }
         }
-        for db in TestDb::all().await {
+        for db in TestDatabase::all().await {
             let store = SnapshotStore::with_origin(db.db.clone(), "a");
             for sample in [Sample::Typical, Sample::Unicode, Sample::Empty] {
                 store.save(&sample.snapshot()).await.unwrap();

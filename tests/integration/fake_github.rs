@@ -279,6 +279,8 @@ struct FakeState {
     anonymous_limit: i64,
     /// REST answers `302 Found` to this base (the same path) instead of answering.
     rest_redirect: Option<String>,
+    /// Woken each time a request is recorded.
+    arrivals: Arc<tokio::sync::Notify>,
 }
 
 type Shared = Arc<Mutex<FakeState>>;
@@ -428,6 +430,20 @@ impl FakeGitHub {
     }
 
     /// Every request received so far, in arrival order.
+    /// Returns once at least `n` requests have arrived (recorded on arrival, before any delay).
+    pub async fn until_requests(&self, n: usize) {
+        loop {
+            let arrivals = lock(&self.state).arrivals.clone();
+            let arrived = arrivals.notified();
+            tokio::pin!(arrived);
+            arrived.as_mut().enable();
+            if lock(&self.state).requests.len() >= n {
+                return;
+            }
+            arrived.await;
+        }
+    }
+
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.state).requests.clone()
     }
@@ -550,6 +566,7 @@ fn arrive(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Arrival {
         after: variable("after"),
         from: variable("from"),
     });
+    state.arrivals.notify_waiters();
     let used = state.used.entry(token.clone().unwrap_or_default()).or_default();
     *used += 1;
     let used = *used;

@@ -21,19 +21,17 @@ pub const API_KEY: &str = "test-api-key";
 pub const WEBHOOK_SECRET: &str = "test-webhook-secret";
 pub const SERVICES_SECRET: &str = "test-services-secret";
 
-/// A database for one test (or for several apps in one test, to simulate a restart): the
-/// store's own test databases (SQLite, or PostgreSQL with TEST_DATABASE_URL).
-pub type TestDb = github_banners::store::testing::TestDatabase;
+pub use github_banners::store::testing::TestDatabase;
 
-async fn new_db() -> Arc<TestDb> {
-    Arc::new(TestDb::from_env().await)
+async fn new_db() -> Arc<TestDatabase> {
+    Arc::new(TestDatabase::from_env().await)
 }
 
 pub struct TestConfig {
     pub tokens: Vec<String>,
     pub soft_ttl: Duration,
     pub hard_ttl: Duration,
-    pub db: Option<Arc<TestDb>>,
+    pub db: Option<Arc<TestDatabase>>,
     pub github: Option<Arc<FakeGitHub>>,
     /// THEMES_DIR; None uses the built-in packs only.
     pub themes_dir: Option<std::path::PathBuf>,
@@ -96,7 +94,7 @@ impl Default for TestConfig {
 pub struct TestApp {
     pub address: String,
     pub github: Arc<FakeGitHub>,
-    pub db: Arc<TestDb>,
+    pub db: Arc<TestDatabase>,
     pub client: reqwest::Client,
     /// The app's background refresh scheduler (not looping in tests: call `run_once`).
     pub scheduler: github_banners::worker::RefreshScheduler,

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::fake_github::{FakeGitHub, FakeUser};
-use crate::helpers::{API_KEY, GOOD_TOKEN, TestApp, TestConfig, TestDb, spawn_app, spawn_app_with};
+use crate::helpers::{API_KEY, GOOD_TOKEN, TestApp, TestConfig, TestDatabase, spawn_app, spawn_app_with};
 
 /// A little over the scheduler's refresh interval for the default soft TTL (0.8 x 10 min).
 const REFRESH_INTERVAL: Duration = Duration::from_secs(8 * 60 + 1);
@@ -82,7 +82,7 @@ async fn two_workers_on_one_database_refresh_each_of_100_users_exactly_once() {
         github.set_user(FakeUser::new(login));
     }
     let github = Arc::new(github);
-    let db = Arc::new(TestDb::from_env().await);
+    let db = Arc::new(TestDatabase::from_env().await);
     let clock = Arc::new(github_banners::clock::ManualClock::default());
     let config = || TestConfig {
         db: Some(db.clone()),

@@ -6,7 +6,7 @@ use sea_orm::{ConnectionTrait, DbBackend, PaginatorTrait, Statement};
 
 use super::*;
 use crate::domain::ImageFormat;
-use crate::store::{OutboxStore, test_support::TestDb};
+use crate::store::{OutboxStore, testing::TestDatabase};
 
 /// Microsecond precision: PostgreSQL's timestamptz keeps no more, so the round trip is exact.
 fn at(secs: i64, micros: u32) -> DateTime<Utc> {
@@ -57,7 +57,7 @@ async fn all_pages(store: &BannerStore, owner: Option<&str>, first: u64) -> Vec<
 
 #[tokio::test]
 async fn insert_then_get_round_trips_every_field() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let store = BannerStore::new(t.db.clone());
         let mut saved = banner("x7Kq_-9z", "OctoCat", at(1_763_700_000, 123_456));
         saved.updated_at = at(1_763_700_001, 654_321);
@@ -78,7 +78,7 @@ async fn insert_then_get_round_trips_every_field() {
 
 #[tokio::test]
 async fn inserting_a_taken_id_is_a_conflict_and_keeps_the_first() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let store = BannerStore::new(t.db.clone());
         let first = banner("dup", "alice", at(1_763_700_000, 0));
         store.insert(&first).await.unwrap();
@@ -92,7 +92,7 @@ async fn inserting_a_taken_id_is_a_conflict_and_keeps_the_first() {
 
 #[tokio::test]
 async fn update_replaces_the_configuration_keeps_created_at_and_clears_renders() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let store = BannerStore::new(t.db.clone());
         let original = banner("b1", "alice", at(1_763_700_000, 5));
         store.insert(&original).await.unwrap();
@@ -126,7 +126,7 @@ async fn update_replaces_the_configuration_keeps_created_at_and_clears_renders()
 
 #[tokio::test]
 async fn delete_removes_the_banner_and_cascades_to_its_renders() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let store = BannerStore::new(t.db.clone());
         store.insert(&banner("b1", "alice", at(1_763_700_000, 0))).await.unwrap();
         store.insert(&banner("b2", "alice", at(1_763_700_000, 0))).await.unwrap();
@@ -144,7 +144,7 @@ async fn delete_removes_the_banner_and_cascades_to_its_renders() {
 
 #[tokio::test]
 async fn save_render_upserts_by_format_and_get_render_returns_the_bytes() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let store = BannerStore::new(t.db.clone());
         store.insert(&banner("b1", "alice", at(1_763_700_000, 0))).await.unwrap();
         // Every byte value, including NUL and invalid UTF-8, must survive.
@@ -168,7 +168,7 @@ async fn save_render_upserts_by_format_and_get_render_returns_the_bytes() {
 
 #[tokio::test]
 async fn saving_a_render_for_a_missing_banner_is_not_found() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let store = BannerStore::new(t.db.clone());
 
         let err = store.save_render("deleted-meanwhile", &render(ImageFormat::Svg, b"<svg/>", "e")).await.unwrap_err();
@@ -184,7 +184,7 @@ async fn events(db: &DatabaseConnection) -> Vec<crate::events::Event> {
 
 #[tokio::test]
 async fn every_change_writes_its_event() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let store = BannerStore::with_origin(t.db.clone(), "replica-a");
         let mut b1 = banner("b1", "OctoCat", at(1_763_700_000, 0));
 
@@ -220,7 +220,7 @@ async fn every_change_writes_its_event() {
 
 #[tokio::test]
 async fn changes_that_do_nothing_write_no_event() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let store = BannerStore::new(t.db.clone());
         store.insert(&banner("taken", "alice", at(1_763_700_000, 0))).await.unwrap();
         let before = events(&t.db).await.len();
@@ -237,7 +237,7 @@ async fn changes_that_do_nothing_write_no_event() {
 
 #[tokio::test]
 async fn a_change_whose_event_cannot_be_written_is_rolled_back() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let store = BannerStore::new(t.db.clone());
         let kept = banner("kept", "alice", at(1_763_700_000, 0));
         store.insert(&kept).await.unwrap();
@@ -258,7 +258,7 @@ async fn a_change_whose_event_cannot_be_written_is_rolled_back() {
 
 #[tokio::test]
 async fn list_pages_through_260_banners_each_exactly_once_in_order() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let store = BannerStore::new(t.db.clone());
         // Three banners per timestamp, so the id decides within a timestamp; prefixes whose
         // byte order differs from a locale's (`B` < `Z` < `a`, `-` and `_` not ignored).
@@ -302,7 +302,7 @@ async fn list_pages_through_260_banners_each_exactly_once_in_order() {
 
 #[tokio::test]
 async fn list_caps_a_huge_first_and_reports_more_for_first_zero() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let store = BannerStore::new(t.db.clone());
         for i in 0..3 {
             store.insert(&banner(&format!("b{i}"), "alice", at(1_763_700_000 + i, 0))).await.unwrap();
@@ -321,7 +321,7 @@ async fn list_caps_a_huge_first_and_reports_more_for_first_zero() {
 /// an ICU `en-US` locale, the pagination tests themselves fail without it.)
 #[tokio::test]
 async fn postgres_orders_banner_ids_by_bytes_whatever_the_database_locale() {
-    for t in TestDb::all().await.into_iter().filter(|t| t.db.get_database_backend() == DbBackend::Postgres) {
+    for t in TestDatabase::all().await.into_iter().filter(|t| t.db.get_database_backend() == DbBackend::Postgres) {
         let row =
             t.db.query_one_raw(Statement::from_string(
                 DbBackend::Postgres,
@@ -337,7 +337,7 @@ async fn postgres_orders_banner_ids_by_bytes_whatever_the_database_locale() {
 
 #[tokio::test]
 async fn ids_for_owner_and_owners_treat_logins_case_insensitively() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let store = BannerStore::new(t.db.clone());
         store.insert(&banner("c", "OctoCat", at(1_763_700_002, 0))).await.unwrap();
         store.insert(&banner("a", "octocat", at(1_763_700_001, 0))).await.unwrap();

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{SubsecRound, TimeDelta};
 
 use super::*;
-use crate::store::test_support::TestDb;
+use crate::store::testing::TestDatabase;
 
 const LONG: Duration = Duration::from_secs(600);
 
@@ -25,7 +25,7 @@ fn logins(names: &[&str]) -> Vec<String> {
 
 #[tokio::test]
 async fn ensure_adds_only_new_logins_whatever_the_letter_case() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let schedule = RefreshSchedule::new(t.db.clone());
 
         assert_eq!(
@@ -46,7 +46,7 @@ async fn ensure_adds_only_new_logins_whatever_the_letter_case() {
 
 #[tokio::test]
 async fn ensure_does_not_reset_a_scheduled_user() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let schedule = RefreshSchedule::new(t.db.clone());
         schedule.ensure(&logins(&["alice"]), Utc::now()).await.unwrap();
         let later = in_micros(Utc::now() + TimeDelta::hours(6));
@@ -61,7 +61,7 @@ async fn ensure_does_not_reset_a_scheduled_user() {
 
 #[tokio::test]
 async fn claim_due_leases_earliest_due_first_and_skips_leased_and_future_rows() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let schedule = RefreshSchedule::new(t.db.clone());
         schedule.ensure(&logins(&["a", "b", "c", "d"]), Utc::now()).await.unwrap();
         let now = Utc::now();
@@ -86,14 +86,17 @@ async fn claim_due_leases_earliest_due_first_and_skips_leased_and_future_rows() 
 
 #[tokio::test]
 async fn an_expired_lease_can_be_claimed_again() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let schedule = RefreshSchedule::new(t.db.clone());
-        schedule.ensure(&logins(&["OctoCat"]), Utc::now()).await.unwrap();
+        let now = Utc::now();
+        schedule.ensure(&logins(&["OctoCat"]), now).await.unwrap();
 
-        assert_eq!(schedule.claim_due("w1", 10, Duration::from_millis(200), Utc::now()).await.unwrap(), ["OctoCat"]);
-        assert!(schedule.claim_due("w2", 10, LONG, Utc::now()).await.unwrap().is_empty(), "{}: still leased", t.label);
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let reclaimed = schedule.claim_due("w2", 10, LONG, Utc::now()).await.unwrap();
+        assert_eq!(schedule.claim_due("w1", 10, Duration::from_millis(200), now).await.unwrap(), ["OctoCat"]);
+        let soon = now + TimeDelta::milliseconds(100);
+        assert!(schedule.claim_due("w2", 10, LONG, soon).await.unwrap().is_empty(), "{}: still leased", t.label);
+        // The lease is over by the clock `claim_due` is given: nothing waits in real time.
+        let later = now + TimeDelta::milliseconds(300);
+        let reclaimed = schedule.claim_due("w2", 10, LONG, later).await.unwrap();
 
         assert_eq!(reclaimed, ["OctoCat"], "{}", t.label);
         assert_eq!(row(&t.db, "octocat").await.leased_by.as_deref(), Some("w2"), "{}", t.label);
@@ -102,7 +105,7 @@ async fn an_expired_lease_can_be_claimed_again() {
 
 #[tokio::test]
 async fn complete_clears_the_lease_and_sets_the_next_due_time() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let schedule = RefreshSchedule::new(t.db.clone());
         schedule.ensure(&logins(&["alice"]), Utc::now()).await.unwrap();
         schedule.claim_due("w1", 10, LONG, Utc::now()).await.unwrap();
@@ -124,7 +127,7 @@ async fn complete_clears_the_lease_and_sets_the_next_due_time() {
 
 #[tokio::test]
 async fn release_clears_the_lease_and_retries_at_the_given_time() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let schedule = RefreshSchedule::new(t.db.clone());
         schedule.ensure(&logins(&["alice"]), Utc::now()).await.unwrap();
         schedule.claim_due("w1", 10, LONG, Utc::now()).await.unwrap();
@@ -144,7 +147,7 @@ async fn release_clears_the_lease_and_retries_at_the_given_time() {
 
 #[tokio::test]
 async fn prune_keeps_owners_and_recent_viewers_only() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let schedule = RefreshSchedule::new(t.db.clone());
         let now = in_micros(Utc::now());
         schedule.ensure(&logins(&["alice", "Bob"]), now).await.unwrap();
@@ -176,7 +179,7 @@ async fn prune_keeps_owners_and_recent_viewers_only() {
 /// Two workers, each with its own connection pool, race over 100 due users in batches of 10.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_workers_claim_every_due_user_exactly_once() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let all: Vec<String> = (0..100).map(|i| format!("user-{i:03}")).collect();
         RefreshSchedule::new(t.db.clone()).ensure(&all, Utc::now()).await.unwrap();
         let pools = [t.db.clone(), t.another_pool().await];
@@ -217,7 +220,7 @@ async fn concurrent_workers_claim_every_due_user_exactly_once() {
 
 #[tokio::test]
 async fn the_backlog_counts_due_unleased_rows_and_the_longest_wait() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let schedule = RefreshSchedule::new(t.db.clone());
         let now = in_micros(Utc::now());
         assert_eq!(schedule.backlog(now).await.unwrap(), (0, None), "{}", t.label);

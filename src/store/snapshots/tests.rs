@@ -5,7 +5,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, PaginatorTrait, QuerySelect, Statement, TransactionTrait};
 
 use super::*;
-use crate::store::{OutboxStore, test_support::TestDb};
+use crate::store::{OutboxStore, testing::TestDatabase};
 
 /// Microsecond precision: PostgreSQL's timestamptz keeps no more, so the round trip is exact.
 fn at(secs: i64, micros: u32) -> DateTime<Utc> {
@@ -76,7 +76,7 @@ async fn count_languages(db: &DatabaseConnection) -> u64 {
 
 #[tokio::test]
 async fn save_then_load_returns_the_same_snapshot_in_display_order() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let store = SnapshotStore::new(t.db.clone());
         let mut bare = repo("R_c", "zeta", 5, vec![]);
         (bare.is_fork, bare.is_private, bare.pushed_at) = (true, true, None);
@@ -108,7 +108,7 @@ async fn save_then_load_returns_the_same_snapshot_in_display_order() {
 
 #[tokio::test]
 async fn second_save_leaves_exactly_the_new_repositories_and_languages() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let store = SnapshotStore::new(t.db.clone());
         let first = snapshot(
             "U_1",
@@ -159,7 +159,7 @@ async fn second_save_leaves_exactly_the_new_repositories_and_languages() {
 
 #[tokio::test]
 async fn load_finds_a_user_whatever_the_letter_case() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let store = SnapshotStore::new(t.db.clone());
         store.save(&snapshot("U_1", "OctoCat", vec![])).await.unwrap();
 
@@ -173,7 +173,7 @@ async fn load_finds_a_user_whatever_the_letter_case() {
 
 #[tokio::test]
 async fn saving_another_spelling_updates_the_same_user() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let store = SnapshotStore::new(t.db.clone());
         store.save(&snapshot("U_1", "octocat", vec![])).await.unwrap();
         store.save(&snapshot("U_1", "OctoCat", vec![])).await.unwrap();
@@ -187,7 +187,7 @@ async fn saving_another_spelling_updates_the_same_user() {
 
 #[tokio::test]
 async fn load_of_an_unknown_login_is_none() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let store = SnapshotStore::new(t.db.clone());
         store.save(&snapshot("U_1", "octocat", vec![])).await.unwrap();
 
@@ -197,7 +197,7 @@ async fn load_of_an_unknown_login_is_none() {
 
 #[tokio::test]
 async fn two_hundred_fifty_repositories_round_trip() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let store = SnapshotStore::new(t.db.clone());
         // Three languages each: 750 language rows, more than one insert chunk.
         let repos: Vec<_> = (0..250)
@@ -222,7 +222,7 @@ async fn two_hundred_fifty_repositories_round_trip() {
 
 #[tokio::test]
 async fn thousands_of_repositories_stay_under_bind_parameter_limits() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let store = SnapshotStore::new(t.db.clone());
         let repos: Vec<_> =
             (0..3_100).map(|i| repo(&format!("R_{i:05}"), &format!("r{i:05}"), 0, vec![lang("C", None, 1)])).collect();
@@ -241,7 +241,7 @@ async fn thousands_of_repositories_stay_under_bind_parameter_limits() {
 
 #[tokio::test]
 async fn hostile_strings_round_trip_unchanged() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let store = SnapshotStore::new(t.db.clone());
         let hostile = "Robert'); DROP TABLE github_users;-- \"quoted\" \\back\\slash %_ <script>alert(1)</script> 🦀👩‍💻 ünïcødé \u{202e}rtl";
         let mut saved = snapshot("U_'\"1", "octocat", vec![]);
@@ -264,7 +264,7 @@ async fn hostile_strings_round_trip_unchanged() {
 
 #[tokio::test]
 async fn renamed_account_replaces_its_old_login() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let store = SnapshotStore::new(t.db.clone());
         store.save(&snapshot("U_1", "old-name", vec![repo("R_1", "a", 1, vec![lang("C", None, 1)])])).await.unwrap();
 
@@ -278,7 +278,7 @@ async fn renamed_account_replaces_its_old_login() {
 
 #[tokio::test]
 async fn transferred_repository_moves_to_its_new_owner() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let store = SnapshotStore::new(t.db.clone());
         let moving = repo("R_moving", "tool", 3, vec![lang("Go", None, 10)]);
         store.save(&snapshot("U_a", "alice", vec![moving.clone()])).await.unwrap();
@@ -296,7 +296,7 @@ async fn transferred_repository_moves_to_its_new_owner() {
 
 #[tokio::test]
 async fn duplicate_entries_in_a_snapshot_are_stored_once() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let store = SnapshotStore::new(t.db.clone());
         let first = repo("R_1", "dup", 1, vec![lang("C", None, 5), lang("C", None, 9)]);
         let mut later = first.clone();
@@ -313,7 +313,7 @@ async fn duplicate_entries_in_a_snapshot_are_stored_once() {
 
 #[tokio::test]
 async fn concurrent_saves_of_one_user_all_succeed_and_one_wins_whole() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let store = SnapshotStore::new(t.db.clone());
         let versions: Vec<_> = (0..8)
             .map(|v| {
@@ -348,7 +348,7 @@ fn changed_of(event: &crate::events::Event) -> Vec<String> {
 
 #[tokio::test]
 async fn save_writes_exactly_one_stats_refreshed_event_with_the_snapshot() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let saved = snapshot("U_1", "OctoCat", vec![repo("R_1", "a", 1, vec![])]);
 
         SnapshotStore::new(t.db.clone()).save(&saved).await.unwrap();
@@ -370,7 +370,7 @@ async fn save_writes_exactly_one_stats_refreshed_event_with_the_snapshot() {
 
 #[tokio::test]
 async fn changed_lists_the_stats_that_differ_from_the_previous_save() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let store = SnapshotStore::new(t.db.clone());
         let first = snapshot("U_1", "octocat", vec![repo("R_1", "a", 10, vec![]), repo("R_2", "b", 4, vec![])]);
         store.save(&first).await.unwrap();
@@ -418,7 +418,7 @@ async fn changed_lists_the_stats_that_differ_from_the_previous_save() {
 
 #[tokio::test]
 async fn a_login_taken_over_by_another_account_starts_with_nothing_changed() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let store = SnapshotStore::new(t.db.clone());
         store.save(&snapshot("U_old", "octocat", vec![])).await.unwrap();
         let mut other = snapshot("U_new", "octocat", vec![]);
@@ -433,7 +433,7 @@ async fn a_login_taken_over_by_another_account_starts_with_nothing_changed() {
 
 #[tokio::test]
 async fn a_save_whose_event_cannot_be_written_stores_nothing() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let store = SnapshotStore::new(t.db.clone());
         let first = snapshot("U_1", "octocat", vec![repo("R_1", "a", 1, vec![lang("C", None, 1)])]);
         store.save(&first).await.unwrap();
@@ -451,7 +451,7 @@ async fn a_save_whose_event_cannot_be_written_stores_nothing() {
 
 #[tokio::test]
 async fn a_save_that_fails_after_its_event_leaves_no_event() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let store = SnapshotStore::new(t.db.clone());
         // The languages are written after the event: their failure must take the event back.
         t.db.execute_unprepared("DROP TABLE repository_languages").await.unwrap();
@@ -466,7 +466,7 @@ async fn a_save_that_fails_after_its_event_leaves_no_event() {
 
 #[tokio::test]
 async fn in_memory_sqlite_keeps_data_between_calls() {
-    let t = TestDb::sqlite_memory().await;
+    let t = TestDatabase::sqlite_memory().await;
     let store = SnapshotStore::new(t.db.clone());
     let saved = snapshot("U_1", "octocat", vec![repo("R_1", "a", 1, vec![lang("C", None, 1)])]);
 
@@ -477,7 +477,7 @@ async fn in_memory_sqlite_keeps_data_between_calls() {
 
 #[tokio::test]
 async fn every_pooled_sqlite_connection_enforces_foreign_keys() {
-    let t = TestDb::sqlite_file().await;
+    let t = TestDatabase::sqlite().await;
     // Open transactions pin distinct connections, so this checks each one the pool opened.
     let mut txns = Vec::new();
     for _ in 0..4 {
@@ -492,7 +492,7 @@ async fn every_pooled_sqlite_connection_enforces_foreign_keys() {
 
 #[tokio::test]
 async fn deleting_a_user_cascades_to_repositories_and_languages() {
-    for t in TestDb::all().await {
+    for t in TestDatabase::all().await {
         let store = SnapshotStore::new(t.db.clone());
         let repos = vec![repo("R_1", "a", 1, vec![lang("C", None, 1), lang("Go", None, 2)])];
         store.save(&snapshot("U_1", "octocat", repos)).await.unwrap();

@@ -32,6 +32,7 @@ fn arrive(app: &AppState, operation: &str, login: &str) -> Result<HeaderMap, Box
         after: None,
         from: None,
     });
+    state.arrivals.notify_waiters();
     state.anonymous_used += 1;
     let remaining = (state.anonymous_limit - state.anonymous_used).max(0);
     let mut headers = HeaderMap::new();
