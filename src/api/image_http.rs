@@ -32,13 +32,15 @@ pub(crate) struct CachePolicy {
     /// What the URL asked for (`cache_seconds`), already within the route's bounds; applies to
     /// fresh data only, and never changes how often we ask GitHub.
     pub(crate) requested_max_age: Option<u64>,
+    /// The service's time, which data ages by.
+    pub(crate) now: chrono::DateTime<chrono::Utc>,
 }
 
 impl CachePolicy {
     /// Image caches (GitHub's camo among them) keep a fresh card until its soft TTL runs out and
     /// may show it a while longer while they fetch the next one; sample cards for five minutes.
     fn header(&self, rendered: &Rendered) -> String {
-        let age = rendered.fetched_at.map_or(0, |at| (chrono::Utc::now() - at).num_seconds().max(0).unsigned_abs());
+        let age = rendered.fetched_at.map_or(0, |at| (self.now - at).num_seconds().max(0).unsigned_abs());
         let max_age = match rendered.freshness {
             None => 300,
             Some(Freshness::Fresh) => self.requested_max_age.unwrap_or_else(|| self.soft.as_secs().saturating_sub(age)),

@@ -118,7 +118,7 @@ impl AppState {
     /// How long caches may keep images of live data.
     pub(crate) fn cache_policy(&self) -> image_http::CachePolicy {
         let ttl = self.stats.policy();
-        image_http::CachePolicy { soft: ttl.soft, hard: ttl.hard, requested_max_age: None }
+        image_http::CachePolicy { soft: ttl.soft, hard: ttl.hard, requested_max_age: None, now: self.stats.now() }
     }
 }
 

@@ -94,7 +94,7 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     }
     let delivery = header("x-github-delivery").map(str::to_owned);
     if let Some(delivery) = &delivery {
-        match state.webhooks.deliveries.claim_delivery(delivery, chrono::Utc::now()).await {
+        match state.webhooks.deliveries.claim_delivery(delivery, state.stats.now()).await {
             Ok(true) => {}
             Ok(false) => return ok(json!({ "ok": true, "ignored": "delivery already handled" })),
             Err(error) => return AppError::from(error).into_response(),

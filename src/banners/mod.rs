@@ -126,7 +126,7 @@ impl BannerService {
         // Stored as validated: a login that only passes trimmed must not be stored untrimmed.
         let username = input.username.ok_or_else(|| invalid("username", "is required"))?.trim().to_owned();
         // Microseconds: what both databases keep, so a listing cursor matches the stored value.
-        let now = Utc::now().trunc_subsecs(6);
+        let now = self.stats.now().trunc_subsecs(6);
         let banner_type = match input.banner_type {
             Some(kind) => kind.trim().parse().map_err(|reason: String| invalid("type", reason))?,
             None => BannerType::Wide,
@@ -161,7 +161,7 @@ impl BannerService {
         if let Some(options) = input.options {
             record.options = options;
         }
-        record.updated_at = Utc::now().trunc_subsecs(6);
+        record.updated_at = self.stats.now().trunc_subsecs(6);
         let request = self.validate(&record)?;
         if user_changed || !matches!(request.subject, Subject::User(_)) {
             self.check_subject_exists(&request).await?;
@@ -243,7 +243,7 @@ impl BannerService {
             bytes: image.bytes.to_vec(),
             etag: version.clone(),
             stats_version: version,
-            rendered_at: Utc::now(),
+            rendered_at: self.stats.now(),
         };
         self.store.save_render(id, &render).await?;
         Ok(true)
