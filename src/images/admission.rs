@@ -27,10 +27,10 @@ use chrono::Datelike;
 
 use super::{CardRequest, ImageError, ImageService, LiveSources};
 use crate::cards::{self, CardData, Source, Subject};
-use crate::domain::{Login, PastYears};
+use crate::domain::{CodeCard, Login, PastYears};
 use crate::github::AnonymousShare;
 use crate::render::{CommitWindow, OptionError};
-use crate::stats::{CalendarLookup, FIRST_YEAR};
+use crate::stats::{CalendarLookup, CodeKey, FIRST_YEAR};
 
 /// Who pays for a request's costly work.
 pub trait Payer: Send + Sync {
@@ -76,29 +76,17 @@ impl ImageService {
         let (units, offset) = match (cards::kind(request.kind).source(), &request.subject) {
             (_, Subject::Sample(_) | Subject::Given(_)) => (0, None),
             (Source::UserStats, Subject::User(login)) => {
-                shown(live, login)?;
-                let user = u32::from(!live.stats.is_cached(login));
+                let user = user_units(live, login)?;
                 (user.saturating_add(commit_years(live, login, options.commits).await?), None)
             }
             (Source::Contributions, Subject::User(login)) => {
-                shown(live, login)?;
                 let requested = live.contributions.offset_now(&options.contributions.timezone);
-                let past = cards::kind(request.kind).past_years(options);
-                calendar = live.contributions.warm(login, requested, past).await;
-                if calendar.is_some() {
-                    (0, Some(requested))
-                } else {
-                    let offset = live.contributions.counted_offset(login, requested);
-                    (live.contributions.missing(login, offset, past).await, Some(offset))
-                }
+                let plan = calendar_plan(live, login, requested, cards::kind(request.kind).past_years(options)).await?;
+                calendar = plan.warm;
+                (plan.units, Some(plan.offset))
             }
-            (Source::Repository, Subject::Repository(repo)) => {
-                shown(live, &repo.owner)?;
-                (u32::from(!live.code.is_cached(crate::stats::CodeKey::Repository(repo))), None)
-            }
-            (Source::Gist, Subject::Gist(id)) => {
-                (u32::from(!live.code.is_cached(crate::stats::CodeKey::Gist(id))), None)
-            }
+            (Source::Repository, Subject::Repository(repo)) => (code_units(live, CodeKey::Repository(repo))?, None),
+            (Source::Gist, Subject::Gist(id)) => (code_units(live, CodeKey::Gist(id))?, None),
             (Source::WakaTime, Subject::WakaTime(user)) => {
                 if !live.wakatime.allows(user) {
                     return Err(OptionError {
@@ -112,50 +100,70 @@ impl ImageService {
             // A request names its subject by its kind's source, so this is a caller's mistake.
             _ => return Err(ImageError::NoSource),
         };
-        if units > 0 {
-            payer.charge(units)?;
-        }
+        charge(payer, units)?;
         Ok(Admitted { offset, calendar, charged: units })
-    }
-
-    /// A user's stats for GraphQL: the login policy, then one unit when they are not in memory.
-    pub(super) fn admit_user(&self, live: &LiveSources, login: &Login, payer: &dyn Payer) -> Result<(), ImageError> {
-        shown(live, login)?;
-        if !live.stats.is_cached(login) {
-            payer.charge(1)?;
-        }
-        Ok(())
-    }
-
-    /// A calendar for GraphQL: the login policy, then the years not in memory. Returns the offset
-    /// it is counted in.
-    pub(super) async fn admit_calendar(
-        &self,
-        live: &LiveSources,
-        login: &Login,
-        requested: i32,
-        past: PastYears,
-        payer: &dyn Payer,
-    ) -> Result<i32, ImageError> {
-        shown(live, login)?;
-        let offset = live.contributions.counted_offset(login, requested);
-        let units = live.contributions.missing(login, offset, past).await;
-        if units > 0 {
-            payer.charge(units)?;
-        }
-        Ok(offset)
     }
 
     /// What only the data can tell: whose gist it is.
     pub(super) fn check_shown(&self, data: &CardData) -> Result<(), ImageError> {
         match (self.inner.live.as_ref(), data) {
-            (Some(live), CardData::Code { card, .. }) => match Login::parse(&card.owner) {
-                Ok(owner) => shown(live, &owner),
-                // GitHub's own logins always parse; an owner we cannot name is not one we refuse.
-                Err(_) => Ok(()),
-            },
+            (Some(live), CardData::Code { card, .. }) => owner_shown(live, card),
             _ => Ok(()),
         }
+    }
+}
+
+/// What a calendar's admission decided.
+pub(super) struct CalendarPlan {
+    /// The offset it is counted in: the reader's, or the nearest of the user's offsets today.
+    pub(super) offset: i32,
+    /// The calendar, when it is whole and fresh in memory.
+    pub(super) warm: Option<CalendarLookup>,
+    /// Queries it needs otherwise.
+    pub(super) units: u32,
+}
+
+/// The login policy, then a user's cost: one unit when they are not in memory.
+pub(super) fn user_units(live: &LiveSources, login: &Login) -> Result<u32, ImageError> {
+    shown(live, login)?;
+    Ok(u32::from(!live.stats.is_cached(login)))
+}
+
+/// A repository's owner must be shown; a repository or gist not in memory costs one unit (a
+/// gist's owner is checked once it is known, [`owner_shown`]).
+pub(super) fn code_units(live: &LiveSources, key: CodeKey<'_>) -> Result<u32, ImageError> {
+    if let CodeKey::Repository(repo) = key {
+        shown(live, &repo.owner)?;
+    }
+    Ok(u32::from(!live.code.is_cached(key)))
+}
+
+/// The login policy, then the calendar from memory, or the offset and years it needs.
+pub(super) async fn calendar_plan(
+    live: &LiveSources,
+    login: &Login,
+    requested: i32,
+    past: PastYears,
+) -> Result<CalendarPlan, ImageError> {
+    shown(live, login)?;
+    if let Some(warm) = live.contributions.warm(login, requested, past).await {
+        return Ok(CalendarPlan { offset: requested, warm: Some(warm), units: 0 });
+    }
+    let offset = live.contributions.counted_offset(login, requested);
+    Ok(CalendarPlan { offset, warm: None, units: live.contributions.missing(login, offset, past).await })
+}
+
+/// Charges `units` when there are any.
+pub(super) fn charge(payer: &dyn Payer, units: u32) -> Result<(), ImageError> {
+    if units > 0 { payer.charge(units) } else { Ok(()) }
+}
+
+/// A repository's or gist's owner, as GitHub names it, must be shown.
+pub(super) fn owner_shown(live: &LiveSources, card: &CodeCard) -> Result<(), ImageError> {
+    match Login::parse(&card.owner) {
+        Ok(owner) => shown(live, &owner),
+        // GitHub's own logins always parse; an owner we cannot name is not one we refuse.
+        Err(_) => Ok(()),
     }
 }
 

@@ -16,33 +16,29 @@ mod admission;
 mod encoding;
 mod error_cards;
 pub mod grs;
+mod image;
 mod request;
+mod sources;
 pub mod streak_stats;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use axum::http::HeaderValue;
 use bytes::Bytes;
-use chrono::{DateTime, Utc};
-use sha2::{Digest, Sha256};
 
 pub use admission::{Payer, Unlimited};
 pub use encoding::{Coding, negotiate};
 pub use error_cards::ErrorText;
+pub use image::{Image, Rendered};
+use image::{Key, cache_key, digest, svg_image};
 pub use request::{CardRequest, Look, Refused, SubjectFrom, UrlRequest, UrlRoute, query_pairs};
 
-use crate::cards::{self, CardData, Source, Subject};
-use crate::domain::{CodeCard, ImageFormat, Login, PastYears, UserSnapshot, WakaUser};
-use crate::render::{
-    CommitWindow, DarkTheme, OptionError, Pack, RasterError, RasterPool, Renderer, Scheme, ThemeSet, both_schemes,
-};
-use crate::stats::FIRST_YEAR;
+use crate::cards::{self, Subject};
+use crate::domain::{ImageFormat, Login};
+use crate::render::{DarkTheme, OptionError, Pack, RasterError, RasterPool, Renderer, Scheme, ThemeSet, both_schemes};
 use crate::stats::{
-    CalendarLookup, CodeKey, CodeService, CommitsService, ContributionsService, Freshness, Lookup, StatsError,
-    StatsLookup, StatsService, WakaService,
+    CodeService, CommitsService, ContributionsService, Freshness, StatsError, StatsService, WakaService,
 };
-use admission::Admitted;
-use chrono::Datelike;
 
 /// PNGs are drawn at twice the SVG size so they stay crisp on high-density screens.
 pub const PNG_SCALE: f32 = 2.0;
@@ -85,62 +81,6 @@ impl From<RasterError> for ImageError {
     }
 }
 
-/// A finished image, as cached.
-#[derive(Debug)]
-pub struct Image {
-    pub format: ImageFormat,
-    pub bytes: Bytes,
-    /// The same bytes compressed, made the first time a client accepts the coding (SVG only:
-    /// PNG is compressed already).
-    gzip: OnceLock<Bytes>,
-    brotli: OnceLock<Bytes>,
-    /// Derived from the cache key: a strong ETag, quoted.
-    pub etag: HeaderValue,
-    /// When the data was fetched (RFC 3339), for `X-Stats-Fetched-At`; part of the key, so made
-    /// once.
-    pub fetched_at: Option<HeaderValue>,
-}
-
-/// What identifies a finished image: 128 bits of SHA-256 over everything it depends on.
-type Key = [u8; 16];
-
-impl Image {
-    fn new(format: ImageFormat, bytes: Bytes, key: &Key) -> Self {
-        Self { format, bytes, gzip: OnceLock::new(), brotli: OnceLock::new(), etag: etag(key), fetched_at: None }
-    }
-
-    /// The body in `coding` when compressing is worth it (SVG), else as it is.
-    pub fn body(&self, coding: Coding) -> (Bytes, Coding) {
-        match (self.format.is_text(), coding) {
-            (true, Coding::Brotli) => {
-                (self.brotli.get_or_init(|| encoding::brotli(&self.bytes)).clone(), Coding::Brotli)
-            }
-            (true, Coding::Gzip) => (self.gzip.get_or_init(|| encoding::gzip(&self.bytes)).clone(), Coding::Gzip),
-            _ => (self.bytes.clone(), Coding::Identity),
-        }
-    }
-
-    /// What the cache counts: an SVG's compressed forms are each well under half of it.
-    fn weight(&self) -> u32 {
-        let len = if self.format.is_text() { self.bytes.len() * 2 } else { self.bytes.len() };
-        u32::try_from(len + 256).unwrap_or(u32::MAX)
-    }
-}
-
-/// An image and what it says about its data's age.
-#[derive(Debug, Clone)]
-pub struct Rendered {
-    pub image: Arc<Image>,
-    /// For live data: how fresh it is.
-    pub freshness: Option<Freshness>,
-    /// For live data: when GitHub was asked.
-    pub fetched_at: Option<DateTime<Utc>>,
-    /// Contribution cards counted in another UTC offset than the reader's (minutes east).
-    pub counted_in: Option<i32>,
-    /// True when this call drew it (rather than finding it cached).
-    pub drawn_now: bool,
-}
-
 #[derive(Clone)]
 pub struct ImageService {
     inner: Arc<Inner>,
@@ -162,58 +102,6 @@ struct Inner {
     renderer: Arc<Renderer>,
     raster: Arc<RasterPool>,
     cache: moka::future::Cache<Key, Arc<Image>>,
-}
-
-/// Data for a card, with what callers show about its age.
-struct Fetched {
-    data: CardData,
-    freshness: Option<Freshness>,
-    fetched_at: Option<DateTime<Utc>>,
-    /// Contribution cards counted in another offset than the reader's (minutes east of UTC).
-    counted_in: Option<i32>,
-}
-
-impl Fetched {
-    fn code(lookup: Lookup<CodeCard>) -> Self {
-        let fetched_at = lookup.value.fetched_at;
-        Self {
-            data: CardData::Code { card: lookup.value, stale: lookup.freshness != Freshness::Fresh },
-            freshness: Some(lookup.freshness),
-            fetched_at: Some(fetched_at),
-            counted_in: None,
-        }
-    }
-
-    /// A calendar as a card's data; `requested` is the reader's offset (the lookup may be
-    /// counted in the nearest other).
-    fn contributions(login: &Login, requested: i32, lookup: CalendarLookup) -> Self {
-        let fetched_at = lookup.years.first().map(|y| y.fetched_at);
-        let stale = matches!(lookup.freshness, Freshness::Revalidating | Freshness::StaleIfError);
-        let counted_in = (lookup.offset_minutes != requested).then_some(lookup.offset_minutes);
-        Self {
-            data: CardData::Contributions {
-                login: login.as_str().to_owned(),
-                years: lookup.years,
-                past: lookup.past_version,
-                today: lookup.today,
-                stale,
-                counted_in,
-            },
-            freshness: Some(lookup.freshness),
-            fetched_at,
-            counted_in,
-        }
-    }
-
-    fn rendered(&self, image: Arc<Image>, drawn_now: bool) -> Rendered {
-        Rendered {
-            image,
-            freshness: self.freshness,
-            fetched_at: self.fetched_at,
-            counted_in: self.counted_in,
-            drawn_now,
-        }
-    }
 }
 
 impl ImageService {
@@ -306,42 +194,6 @@ impl ImageService {
         String::from_utf8(rendered.image.bytes.to_vec()).map_err(|e| ImageError::Render(e.to_string()))
     }
 
-    /// A user's stats for a GraphQL field, admitted like a card of them.
-    pub async fn user(&self, login: &Login, payer: &dyn Payer) -> Result<StatsLookup, ImageError> {
-        let live = self.live()?;
-        self.admit_user(live, login, payer)?;
-        let failed = |error| ImageError::Stats { login: login.as_str().to_owned(), error };
-        live.stats.get_paid(login, payer.anonymous_share()).await.map_err(failed)
-    }
-
-    /// A repository or gist for a GraphQL field, admitted like its card.
-    pub async fn code(&self, key: CodeKey<'_>, payer: &dyn Payer) -> Result<Lookup<CodeCard>, ImageError> {
-        let live = self.live()?;
-        if let CodeKey::Repository(repo) = key {
-            admission::shown(live, &repo.owner)?;
-        }
-        if !live.code.is_cached(key) {
-            payer.charge(1)?;
-        }
-        let lookup = self.code_lookup(live, key).await?;
-        self.check_shown(&CardData::Code { card: lookup.value.clone(), stale: false })?;
-        Ok(lookup)
-    }
-
-    /// A user's contribution calendar in `timezone` for a GraphQL field, admitted like a card.
-    pub async fn calendar(
-        &self,
-        login: &Login,
-        timezone: &chrono_tz::Tz,
-        past: PastYears,
-        payer: &dyn Payer,
-    ) -> Result<CalendarLookup, ImageError> {
-        let live = self.live()?;
-        let requested = live.contributions.offset_now(timezone);
-        let offset = self.admit_calendar(live, login, requested, past, payer).await?;
-        self.calendar_lookup(login, offset, past).await
-    }
-
     /// An error card for `look`, saying `text`; as SVG when the PNG cannot be drawn now.
     pub async fn error_card(&self, look: &Look, text: &ErrorText) -> Arc<Image> {
         let svg = error_cards::svg(&self.inner.renderer, look, text);
@@ -371,109 +223,6 @@ impl ImageService {
         self.inner.live.as_ref().ok_or(ImageError::NoSource)
     }
 
-    async fn fetch(
-        &self,
-        request: &CardRequest,
-        source: Source,
-        admitted: &Admitted,
-        payer: &dyn Payer,
-    ) -> Result<Fetched, ImageError> {
-        let options = &request.options;
-        match (source, &request.subject) {
-            (source, Subject::Sample(sample)) => {
-                Ok(Fetched { data: source.sample(*sample), freshness: None, fetched_at: None, counted_in: None })
-            }
-            (_, Subject::Given(data)) => {
-                Ok(Fetched { data: data.clone(), freshness: None, fetched_at: None, counted_in: None })
-            }
-            (Source::Repository, Subject::Repository(repo)) => {
-                let lookup = self.code_lookup(self.live()?, CodeKey::Repository(repo)).await?;
-                Ok(Fetched::code(lookup))
-            }
-            (Source::Gist, Subject::Gist(id)) => {
-                Ok(Fetched::code(self.code_lookup(self.live()?, CodeKey::Gist(id)).await?))
-            }
-            (Source::WakaTime, Subject::WakaTime(user)) => self.wakatime(user).await,
-            (Source::Contributions, Subject::User(login)) => {
-                let past = cards::kind(request.kind).past_years(options);
-                let requested = self.live()?.contributions.offset_now(&options.contributions.timezone);
-                let lookup = match &admitted.calendar {
-                    Some(warm) => warm.clone(),
-                    None => self.calendar_lookup(login, admitted.offset.unwrap_or(requested), past).await?,
-                };
-                Ok(Fetched::contributions(login, requested, lookup))
-            }
-            (Source::UserStats, Subject::User(login)) => {
-                let stats = &self.live()?.stats;
-                let failed = |error: StatsError| ImageError::Stats { login: login.as_str().to_owned(), error };
-                let lookup = match stats.get_cached(login).await {
-                    Some(lookup) => lookup,
-                    None => stats.get_or_partial(login, payer.anonymous_share()).await.map_err(failed)?,
-                };
-                let fetched_at = lookup.snapshot.fetched_at;
-                let stale = matches!(lookup.freshness, Freshness::Revalidating | Freshness::StaleIfError);
-                let partial = match lookup.freshness {
-                    Freshness::Partial(count) => Some(count),
-                    _ => None,
-                };
-                let commits = self.commits(&lookup.snapshot, login, options.commits).await;
-                Ok(Fetched {
-                    data: CardData::User { snapshot: lookup.snapshot, stale, commits, partial },
-                    freshness: Some(lookup.freshness),
-                    fetched_at: Some(fetched_at),
-                    counted_in: None,
-                })
-            }
-            // A request names its subject by its kind's source, so this is a caller's mistake.
-            _ => Err(ImageError::NoSource),
-        }
-    }
-
-    /// Commits of a window other than the last 12 months. When GitHub cannot say, None: the card
-    /// shows the last 12 months, labelled so, rather than failing.
-    async fn commits(&self, snapshot: &UserSnapshot, login: &Login, window: CommitWindow) -> Option<i64> {
-        let commits = &self.inner.live.as_ref()?.commits;
-        let counted = match window {
-            CommitWindow::LastYear => return None,
-            CommitWindow::Year(year) => commits.in_year(login, year).await,
-            CommitWindow::AllTime => {
-                let first = snapshot.profile.created_at.map_or(FIRST_YEAR, |at| at.year());
-                commits.all_time(login, first).await
-            }
-        };
-        counted.inspect_err(|error| tracing::warn!(%error, %login, "could not count commits beyond the last year")).ok()
-    }
-
-    /// A repository or gist, from memory or GitHub (admitted before).
-    async fn code_lookup(&self, live: &LiveSources, key: CodeKey<'_>) -> Result<Lookup<CodeCard>, ImageError> {
-        live.code.get(key).await.map_err(|error| ImageError::Code { what: key.describe(), upstream: "GitHub", error })
-    }
-
-    /// A user's contribution calendar counted at `offset`: the current year from memory or
-    /// GitHub, with the past years the card shows (admitted before).
-    async fn calendar_lookup(&self, login: &Login, offset: i32, past: PastYears) -> Result<CalendarLookup, ImageError> {
-        self.live()?
-            .contributions
-            .calendar(login, offset, past)
-            .await
-            .map_err(|error| ImageError::Stats { login: login.as_str().to_owned(), error })
-    }
-
-    /// A WakaTime user, from memory or WakaTime (admitted before).
-    async fn wakatime(&self, user: &WakaUser) -> Result<Fetched, ImageError> {
-        let wakatime = &self.live()?.wakatime;
-        let what = format!("WakaTime user {}", user.name);
-        let lookup =
-            wakatime.get(user).await.map_err(|error| ImageError::Code { what, upstream: "WakaTime", error })?;
-        let fetched_at = lookup.value.fetched_at;
-        Ok(Fetched {
-            data: CardData::WakaTime { stats: lookup.value, stale: lookup.freshness != Freshness::Fresh },
-            freshness: Some(lookup.freshness),
-            fetched_at: Some(fetched_at),
-            counted_in: None,
-        })
-    }
-
     async fn encode(&self, svg: String, format: ImageFormat, key: &Key) -> Result<Image, ImageError> {
         match format {
             ImageFormat::Svg => Ok(svg_image(svg, key)),
@@ -484,10 +233,6 @@ impl ImageService {
             }
         }
     }
-}
-
-fn svg_image(svg: String, key: &Key) -> Image {
-    Image::new(ImageFormat::Svg, Bytes::from(svg), key)
 }
 
 /// The request's packs: its theme, and for a light/dark pair (`theme=auto`, `theme=LIGHT,DARK`)
@@ -521,34 +266,4 @@ fn pack_named<'a>(themes: &'a ThemeSet, name: &str, request: &CardRequest) -> Re
         .into());
     }
     Ok(pack)
-}
-
-/// Everything the image depends on; equal keys are equal images.
-fn cache_key(request: &CardRequest, data: &CardData, generation: u64) -> Key {
-    digest(&(request.kind.as_str(), request.format.as_str(), data.version(), generation, &request.options))
-}
-
-/// SHA-256 of a value's `Hash` stream, truncated to 128 bits: no formatting, no allocation, and
-/// no collisions to fear between distinct images.
-fn digest(value: &impl std::hash::Hash) -> Key {
-    struct Sha(Sha256);
-    impl std::hash::Hasher for Sha {
-        fn write(&mut self, bytes: &[u8]) {
-            self.0.update(bytes);
-        }
-        fn finish(&self) -> u64 {
-            0
-        }
-    }
-    let mut hasher = Sha(Sha256::new());
-    value.hash(&mut hasher);
-    let digest = hasher.0.finalize();
-    let mut key = [0u8; 16];
-    key.copy_from_slice(&digest[..16]);
-    key
-}
-
-fn etag(key: &Key) -> HeaderValue {
-    // Hex digits in quotes: always a valid header value.
-    HeaderValue::from_str(&format!("\"{}\"", hex::encode(key))).unwrap_or(HeaderValue::from_static("\"0\""))
 }
