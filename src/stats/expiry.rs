@@ -5,14 +5,16 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use moka::Expiry;
 
 use super::CacheEntry;
+use crate::clock::Clock;
 
 pub(super) struct EntryExpiry {
     pub(super) hard_ttl: Duration,
     pub(super) stale_retry: Duration,
+    /// The service's clock, which snapshots are stamped and aged by.
+    pub(super) clock: Arc<dyn Clock>,
 }
 
 impl EntryExpiry {
@@ -20,7 +22,7 @@ impl EntryExpiry {
         if entry.upstream_error {
             self.stale_retry
         } else {
-            let age = (Utc::now() - entry.snapshot.fetched_at).to_std().unwrap_or(Duration::ZERO);
+            let age = (self.clock.now() - entry.snapshot.fetched_at).to_std().unwrap_or(Duration::ZERO);
             self.hard_ttl.saturating_sub(age)
         }
     }

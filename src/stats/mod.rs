@@ -16,7 +16,10 @@ mod code;
 mod commits;
 mod contributions;
 mod expiry;
+mod fetching;
 mod flights;
+mod lookup;
+mod stored;
 mod upstream;
 mod wakatime;
 
@@ -28,7 +31,7 @@ use moka::future::Cache;
 
 use crate::clock::Clock;
 use crate::domain::{Login, LoginPolicy, PartialCount, SnapshotSource, UserSnapshot};
-use crate::github::{AnonymousShare, FetchProgress, GitHubApi, GitHubError};
+use crate::github::{AnonymousShare, GitHubApi, GitHubError};
 use crate::store::{Claims, SnapshotStore};
 use expiry::EntryExpiry;
 use flights::Flights;
@@ -36,6 +39,8 @@ use flights::Flights;
 pub use code::{CodeKey, CodeService};
 pub use commits::{CommitsService, FIRST_YEAR};
 pub use contributions::{CalendarLookup, ContributionsService, MAX_OFFSETS_PER_USER};
+use fetching::ProgressList;
+pub use lookup::{Freshness, RefreshError, StatsError, StatsLookup, StatsSettings, TtlPolicy, Waits};
 pub use upstream::Lookup;
 pub use wakatime::WakaService;
 
@@ -54,89 +59,6 @@ pub const MANUAL_REFRESH_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Refresh notifications kept for slow subscribers; a lagging one skips to the newest.
 const UPDATES_CAPACITY: usize = 256;
-
-/// Why the stats of a user could not be had.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum StatsError {
-    #[error("this instance does not show `{login}`")]
-    Refused { login: String },
-    #[error("GitHub has not answered for `{login}` yet; the fetch goes on")]
-    StillFetching { login: String },
-    #[error(transparent)]
-    GitHub(#[from] GitHubError),
-}
-
-/// Why an explicit refresh did not happen.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum RefreshError {
-    #[error("{login} was refreshed less than a minute ago; try again in {retry_after_secs}s")]
-    Throttled { login: String, retry_after_secs: u64 },
-    #[error("refreshing {login} failed: {error}")]
-    Failed { login: String, error: StatsError },
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct TtlPolicy {
-    /// Younger data is served as is.
-    pub soft: Duration,
-    /// Younger data is served at once and refreshed in the background; older data needs GitHub.
-    pub hard: Duration,
-}
-
-/// How long a request waits for GitHub before it is answered without it.
-#[derive(Debug, Clone, Copy)]
-pub struct Waits {
-    /// A user with a stored snapshot: after this, the snapshot is served.
-    pub known_user: Duration,
-    /// A user we know nothing about: after this, an error card says to come back shortly.
-    pub new_user: Duration,
-}
-
-impl Default for Waits {
-    fn default() -> Self {
-        Self { known_user: Duration::from_millis(300), new_user: Duration::from_secs(3) }
-    }
-}
-
-/// Everything StatsService is configured with.
-#[derive(Debug, Clone)]
-pub struct StatsSettings {
-    pub ttl: TtlPolicy,
-    /// Users kept in memory.
-    pub max_users: u64,
-    pub waits: Waits,
-    pub access: LoginPolicy,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Freshness {
-    /// Younger than the soft TTL.
-    Fresh,
-    /// Older than the soft TTL; a background refresh is under way (or recently failed).
-    Revalidating,
-    /// Older than the hard TTL, and GitHub failed or was too slow just now.
-    StaleIfError,
-    /// A user seen for the first time whose repositories were still arriving at the deadline:
-    /// the pages fetched so far. Never cached; the fetch goes on.
-    Partial(PartialCount),
-}
-
-impl Freshness {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Freshness::Fresh => "fresh",
-            Freshness::Revalidating => "revalidating",
-            Freshness::StaleIfError => "stale-if-error",
-            Freshness::Partial(_) => "partial",
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct StatsLookup {
-    pub snapshot: Arc<UserSnapshot>,
-    pub freshness: Freshness,
-}
 
 struct CacheEntry {
     snapshot: Arc<UserSnapshot>,
@@ -191,7 +113,7 @@ impl StatsService {
         let StatsSettings { ttl: policy, max_users, waits, access } = settings;
         let cache = Cache::builder()
             .max_capacity(max_users)
-            .expire_after(EntryExpiry { hard_ttl: policy.hard, stale_retry: STALE_RETRY })
+            .expire_after(EntryExpiry { hard_ttl: policy.hard, stale_retry: STALE_RETRY, clock: clock.clone() })
             .build();
         let not_found = Cache::builder().max_capacity(max_users).time_to_live(NOT_FOUND_TTL).build();
         let refresh_failed = Cache::builder().max_capacity(max_users).time_to_live(STALE_RETRY).build();
@@ -259,70 +181,6 @@ impl StatsService {
         self.inner.github.anonymous_remaining()
     }
 
-    /// One page of a user's stored repositories (most starred first); None for an unknown user.
-    pub async fn repositories(
-        &self,
-        login: &Login,
-        first: u64,
-        after: Option<(i64, String)>,
-    ) -> Result<Option<crate::store::RepoPage>, crate::store::StoreError> {
-        self.inner.store.list_repositories(login, first, after).await
-    }
-
-    /// Stored profile summaries for many users at once (one query), keyed by lowercase login.
-    pub async fn summaries(
-        &self,
-        logins: &[String],
-    ) -> Result<std::collections::HashMap<String, crate::store::UserSummary>, crate::store::StoreError> {
-        self.inner.store.load_many(logins).await
-    }
-
-    /// Existing users viewed since the last call, with when (the scheduler keeps them fresh for
-    /// `VIEWED_WINDOW` after their last view).
-    pub fn take_views(&self) -> Vec<(String, DateTime<Utc>)> {
-        let mut views = self.inner.views.lock().unwrap_or_else(|p| p.into_inner());
-        std::mem::take(&mut *views).into_values().collect()
-    }
-
-    fn record_view(&self, login: &Login) {
-        let now = self.now();
-        let mut views = self.inner.views.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((_, at)) = views.get_mut(login.as_key()) {
-            *at = now;
-        } else if (views.len() as u64) < self.inner.max_users {
-            views.insert(login.key(), (login.as_str().to_owned(), now));
-        }
-    }
-
-    /// A refresh by the scheduler: like `refresh_now` without the per-user throttle, and waiting
-    /// for GitHub however long it takes.
-    pub async fn refresh_scheduled(&self, login: &Login) -> Result<(), StatsError> {
-        self.check_access(login)?;
-        self.fetch(login, None).await.map(|_| ()).map_err(StatsError::from)
-    }
-
-    /// The stored snapshot, bypassing the cache (it may be newer than the cache: another replica
-    /// stored it).
-    pub async fn stored_snapshot(&self, login: &Login) -> Option<UserSnapshot> {
-        match self.inner.store.load(login).await {
-            Ok(snapshot) => snapshot,
-            Err(error) => {
-                tracing::warn!(%error, login = %login, "could not read stored snapshot");
-                None
-            }
-        }
-    }
-
-    /// Another replica refreshed `login`: take its snapshot from the store into this cache and
-    /// tell this replica's subscribers.
-    pub async fn reload_from_store(&self, login: &Login) {
-        if let Some(snapshot) = self.stored_snapshot(login).await {
-            let snapshot = Arc::new(snapshot);
-            self.inner.cache.insert(login.key(), self.entry(snapshot.clone(), false)).await;
-            let _ = self.inner.updates.send(snapshot);
-        }
-    }
-
     /// Waits for the fetch of `login` under way, if any (tests step background refreshes with it).
     pub async fn settled(&self, login: &Login) {
         if let Some(flight) = self.inner.flights.running(&login.key()) {
@@ -333,38 +191,6 @@ impl StatsService {
     /// Snapshots as they arrive from GitHub (any refresh: miss, background or explicit).
     pub fn updates(&self) -> tokio::sync::broadcast::Receiver<Arc<UserSnapshot>> {
         self.inner.updates.subscribe()
-    }
-
-    /// Fetches from GitHub now, whatever the cache holds; at most once per user per
-    /// `MANUAL_REFRESH_INTERVAL`.
-    pub async fn refresh_now(&self, login: &Login) -> Result<Arc<UserSnapshot>, RefreshError> {
-        let failed = |error: StatsError| RefreshError::Failed { login: login.as_str().to_owned(), error };
-        self.check_access(login).map_err(failed)?;
-        if let Some(claims) = &self.inner.claims {
-            match claims.claim_refresh(login.as_key(), self.now(), MANUAL_REFRESH_INTERVAL).await {
-                Ok(Ok(())) => {}
-                Ok(Err(left)) => {
-                    return Err(RefreshError::Throttled {
-                        login: login.as_str().to_owned(),
-                        retry_after_secs: left.as_secs().max(1),
-                    });
-                }
-                // The throttle protects GitHub's budget; without the database it errs on the
-                // side of refreshing.
-                Err(error) => tracing::warn!(%error, login = %login, "could not check the refresh throttle"),
-            }
-        }
-        let result = self.fetch(login, None).await.map_err(|e| failed(e.into()));
-        if result.is_err()
-            && let Some(claims) = &self.inner.claims
-        {
-            // A failed refresh does not use up the minute: a retry (GitHub's webhook redelivery,
-            // say) may try again at once.
-            if let Err(error) = claims.release_refresh(login.as_key()).await {
-                tracing::warn!(%error, login = %login, "could not release the refresh throttle");
-            }
-        }
-        result
     }
 
     /// The user's snapshot when it is in memory and may be served (the hot path: one cache
@@ -543,103 +369,11 @@ impl StatsService {
         StatsLookup { snapshot, freshness: Freshness::StaleIfError }
     }
 
-    /// Joins the fetch of `login` under way, or starts one in its own task.
-    /// The visitor who starts a fetch pays for its token-less requests (`share`); one who joins
-    /// a fetch under way pays nothing more.
-    fn fetch(&self, login: &Login, share: Option<Arc<dyn AnonymousShare>>) -> flights::Flight {
-        let this = self.clone();
-        let owned = login.clone();
-        self.inner.flights.join_or_start(login.key(), async move { this.refresh_into_cache(&owned, share).await })
-    }
-
-    async fn fetch_and_save(
-        &self,
-        login: &Login,
-        share: Option<Arc<dyn AnonymousShare>>,
-    ) -> Result<Arc<UserSnapshot>, GitHubError> {
-        let progress = InProgress::new(&self.inner.progress, login.key(), share);
-        let mut snapshot = self.inner.github.fetch_user(login, &progress.progress).await?;
-        drop(progress);
-        // The service's clock is the one TTLs are measured by; microseconds are what both
-        // databases keep, so the time read back equals the time written (it versions renders).
-        snapshot.fetched_at = self.now().trunc_subsecs(6);
-        if let Err(error) = self.inner.store.save(&snapshot).await {
-            // The fresh data is still served; it just will not survive a restart.
-            tracing::error!(%error, login = %login, "could not store snapshot");
-        }
-        let snapshot = Arc::new(snapshot);
-        // Nobody listening is fine: the send only fails when there are no subscribers.
-        let _ = self.inner.updates.send(snapshot.clone());
-        Ok(snapshot)
-    }
-
-    /// Fetches and stores a user and puts the result in the cache; a user GitHub no longer knows
-    /// leaves the cache and is remembered as not found. Every fetch goes through here, in a flight.
-    async fn refresh_into_cache(
-        &self,
-        login: &Login,
-        share: Option<Arc<dyn AnonymousShare>>,
-    ) -> Result<Arc<UserSnapshot>, GitHubError> {
-        let key = login.key();
-        match self.fetch_and_save(login, share).await {
-            Ok(snapshot) => {
-                self.inner.not_found.invalidate(&key).await;
-                self.inner.refresh_failed.invalidate(&key).await;
-                self.inner.cache.insert(key, self.entry(snapshot.clone(), false)).await;
-                Ok(snapshot)
-            }
-            Err(GitHubError::NotFound) => {
-                self.inner.cache.invalidate(&key).await;
-                self.inner.not_found.insert(key, ()).await;
-                Err(GitHubError::NotFound)
-            }
-            Err(error) => {
-                if error.reached_github() {
-                    self.inner.refresh_failed.insert(key, error.clone()).await;
-                }
-                Err(error)
-            }
-        }
-    }
-
-    /// Starts a background refresh unless one is under way or one failed within `STALE_RETRY`.
-    fn spawn_refresh(&self, login: &Login) {
-        if self.inner.refresh_failed.contains_key(&login.key()) {
-            return;
-        }
-        // The flight runs in its own task; nobody needs to wait for it here.
-        drop(self.fetch(login, None));
-    }
-
     fn age(&self, snapshot: &UserSnapshot) -> Duration {
         self.since(snapshot.fetched_at)
     }
 
     fn since(&self, at: DateTime<Utc>) -> Duration {
         (self.now() - at).to_std().unwrap_or(Duration::ZERO)
-    }
-}
-
-type ProgressList = std::sync::Mutex<std::collections::HashMap<String, FetchProgress>>;
-
-/// Lists a fetch's progress for `so_far` while the fetch runs; unlisted when dropped, however the
-/// fetch ends.
-struct InProgress<'a> {
-    progress: FetchProgress,
-    list: &'a ProgressList,
-    key: String,
-}
-
-impl<'a> InProgress<'a> {
-    fn new(list: &'a ProgressList, key: String, share: Option<Arc<dyn AnonymousShare>>) -> Self {
-        let progress = FetchProgress::paid_by(share);
-        list.lock().unwrap_or_else(|p| p.into_inner()).insert(key.clone(), progress.clone());
-        Self { progress, list, key }
-    }
-}
-
-impl Drop for InProgress<'_> {
-    fn drop(&mut self) {
-        self.list.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.key);
     }
 }
