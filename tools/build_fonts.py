@@ -298,13 +298,7 @@ def subset_script(sf: ScriptFont, src: Path, dst: Path, texts: dict[str, str], l
         # Joining forms, conjuncts, reordering and mark positioning: keep every feature and
         # every glyph they reach from the kept characters.
         opts.layout_features = ["*"]
-    opts.name_IDs = ["*"]
-    opts.name_languages = ["*"]
-    opts.notdef_outline = True
-    opts.hinting = False
-    sub = subset.Subsetter(opts)
-    sub.populate(unicodes=unicodes)
-    sub.subset(font)
+    cut(font, opts, unicodes)
     font.save(str(dst))
     if latin is not None:
         merge_latin(dst, latin)
@@ -312,6 +306,17 @@ def subset_script(sf: ScriptFont, src: Path, dst: Path, texts: dict[str, str], l
         "labels": sum(ord(c) in cmap for c in labels),
         "codepoints": len(TTFont(str(dst)).getBestCmap()),
     }
+
+
+def cut(font: TTFont, opts: "subset.Options", unicodes: set[int]) -> None:
+    """Subsets `font` in place to `unicodes`, keeping every name, an outlined .notdef, no hinting."""
+    opts.name_IDs = ["*"]
+    opts.name_languages = ["*"]
+    opts.notdef_outline = True
+    opts.hinting = False
+    sub = subset.Subsetter(opts)
+    sub.populate(unicodes=unicodes)
+    sub.subset(font)
 
 
 def merge_latin(dst: Path, latin: Path) -> None:
@@ -324,14 +329,8 @@ def merge_latin(dst: Path, latin: Path) -> None:
     font = TTFont(str(latin), recalcTimestamp=False)
     wanted = {u for lo, hi in LATIN_RANGES for u in range(lo, hi + 1)}
     unicodes = (wanted & font.getBestCmap().keys()) - have
-    opts = subset.Options()  # the features shapers apply by default (kern, marks, ...), no more
-    opts.name_IDs = ["*"]
-    opts.name_languages = ["*"]
-    opts.notdef_outline = True
-    opts.hinting = False
-    sub = subset.Subsetter(opts)
-    sub.populate(unicodes=unicodes)
-    sub.subset(font)
+    # The features shapers apply by default (kern, marks, ...), no more.
+    cut(font, subset.Options(), unicodes)
     with tempfile.TemporaryDirectory(prefix="banner-latin-") as t:
         part = Path(t) / "latin.ttf"
         font.save(str(part))
@@ -598,7 +597,7 @@ family), and fails if one is not.
   `font-family="{font_family}"`. usvg falls back to any loaded face that has
   a missing character, but only where the fallback shapes the whole string
   into as many glyphs as the first font (so not inside Arabic, Indic, Myanmar
-  or Thai strings), and the renderer's fallback chooser (`src/render/png.rs`)
+  or Thai strings), and the renderer's fallback chooser (`src/render/png/fallback.rs`)
   picks the face nearest in weight.
 - CJK fallback: `Noto Sans CJK SC` (Regular 400, Bold 700), covering CJK
   punctuation, hiragana/katakana, all 20,992 CJK Unified Ideographs

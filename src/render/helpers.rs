@@ -142,6 +142,11 @@ impl HelperDef for Translate {
     }
 }
 
+/// A number as a whole one (rounded), as the number helpers show it.
+fn integer(value: &Value) -> Option<i64> {
+    value.as_i64().or_else(|| value.as_f64().map(|f| f.round() as i64))
+}
+
 /// `{{number n}}` 1,234,567 · `{{short n}}` 1.2k · `{{percent p}}` 42.5%, in the banner's locale.
 enum NumberFormat {
     Long,
@@ -170,10 +175,7 @@ impl HelperDef for NumberFormat {
         let text = match self {
             NumberFormat::Percent => locale.percent(value.as_f64().ok_or_else(|| usage(name, "expects a number"))?),
             NumberFormat::Long | NumberFormat::Short | NumberFormat::Bytes => {
-                let n = value
-                    .as_i64()
-                    .or_else(|| value.as_f64().map(|f| f.round() as i64))
-                    .ok_or_else(|| usage(name, "expects a number"))?;
+                let n = integer(value).ok_or_else(|| usage(name, "expects a number"))?;
                 let precision = h.param(1).and_then(|p| p.value().as_u64()).map_or(1, |p| p.min(2) as usize);
                 match self {
                     NumberFormat::Long => locale.number(n),
@@ -232,10 +234,7 @@ impl HelperDef for StatValue {
         let hint = "call as {{stat_value value percent short}}";
         let value = h.param(0).map(|p| p.value()).ok_or_else(|| usage("stat_value", hint))?;
         let flag = |i: usize| h.param(i).is_some_and(|p| p.value().as_bool() == Some(true));
-        let n = value
-            .as_i64()
-            .or_else(|| value.as_f64().map(|f| f.round() as i64))
-            .ok_or_else(|| usage("stat_value", hint))?;
+        let n = integer(value).ok_or_else(|| usage("stat_value", hint))?;
         let locale = locale_of(ctx);
         let text = if flag(1) {
             format!("{value}%")
