@@ -509,6 +509,33 @@ mod tests {
     }
 
     #[test]
+    fn the_admission_and_edge_settings_have_safe_defaults_and_name_themselves_when_wrong() {
+        let s = parse(&[]).unwrap();
+        assert_eq!((s.limits.client_anonymous_per_hour, s.limits.client_ipv6_prefix), (10, 64));
+        assert_eq!(s.limits.forwarded_header, ForwardedHeader::XForwardedFor);
+        assert_eq!(
+            (s.limits.websocket_max_operations, s.limits.websocket_idle_timeout),
+            (100, Duration::from_secs(60))
+        );
+        assert_eq!(s.public_url, None);
+        let s = parse(&["--public-url", "https://banners.example.com/", "--forwarded-header", "Forwarded"]).unwrap();
+        assert_eq!(s.public_url.as_deref(), Some("https://banners.example.com"));
+        assert_eq!(s.limits.forwarded_header, ForwardedHeader::Forwarded);
+        for (flag, value, name) in [
+            ("--public-url", "javascript:alert(1)", "PUBLIC_URL"),
+            ("--public-url", "https://x.example/?a=1", "PUBLIC_URL"),
+            ("--forwarded-header", "x-real-ip", "FORWARDED_HEADER"),
+            ("--client-ipv6-prefix", "8", "CLIENT_IPV6_PREFIX"),
+            ("--client-anonymous-per-hour", "0", "CLIENT_ANONYMOUS_PER_HOUR"),
+            ("--websocket-max-operations", "0", "WEBSOCKET_MAX_OPERATIONS"),
+            ("--websocket-idle-timeout", "soon", "WEBSOCKET_IDLE_TIMEOUT"),
+        ] {
+            let err = parse(&[flag, value]).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(err.contains(name), "{flag} {value}: {err}");
+        }
+    }
+
+    #[test]
     fn soft_ttl_above_hard_ttl_is_rejected() {
         let s = parse(&["--cache-soft-ttl", "2d"]).unwrap();
         assert!(matches!(s.validate(), Err(ConfigError::SoftTtlAboveHard { .. })));

@@ -493,3 +493,61 @@ async fn graphql_refuses_dates_out_of_range_without_a_panic() {
         "{ok}"
     );
 }
+
+/// GraphQL's `utcOffset`: the offset the days are counted in. It costs nothing beyond the
+/// calendar (admitted and charged like a streak card: the login policy, the client's costly
+/// budget); two spellings of one offset are one offset; a fifth offset is the nearest counted one.
+#[tokio::test]
+async fn graphql_says_which_utc_offset_the_days_are_counted_in() {
+    let mut config = TestConfig {
+        clock: Some(new_year_clock()),
+        blocked_users: vec!["blocked".to_owned()],
+        ..TestConfig::default()
+    };
+    config.limits.graphql_max_users = 10;
+    let app = spawn_app_with(config).await;
+    app.github.set_user(long_timer());
+    let offset = |timezone: &'static str| {
+        let app = &app;
+        async move {
+            let query = format!(
+                r#"{{ user(login: "longtimer") {{ contributions(timezone: "{timezone}") {{ utcOffset }} }} }}"#
+            );
+            let reply = app.graphql(&query, json!({}), None).await;
+            reply["data"]["user"]["contributions"]["utcOffset"].as_str().unwrap_or_else(|| panic!("{reply}")).to_owned()
+        }
+    };
+    // Berlin and Paris are one offset in January: one of the four a user may cost a day.
+    for (timezone, expected) in [
+        ("UTC", "+00:00"),
+        ("Europe/Berlin", "+01:00"),
+        ("Europe/Paris", "+01:00"),
+        ("Asia/Kolkata", "+05:30"),
+        ("Asia/Tokyo", "+09:00"),
+        ("America/New_York", "+00:00"),
+    ] {
+        assert_eq!(offset(timezone).await, expected, "{timezone}");
+    }
+    let blocked = app.graphql(r#"{ user(login: "blocked") { contributions { utcOffset } } }"#, json!({}), None).await;
+    assert_eq!(blocked["errors"][0]["extensions"]["code"], "FORBIDDEN", "{blocked}");
+}
+
+#[tokio::test]
+async fn graphql_contributions_spend_the_clients_costly_budget() {
+    let mut config = TestConfig { clock: Some(new_year_clock()), ..TestConfig::default() };
+    config.limits.client_costly_per_minute = 4;
+    let app = spawn_app_with(config).await;
+    app.github.set_user(long_timer());
+    app.github.set_user(FakeUser::new("second").contribution("2024-03-01T12:00:00Z", 1));
+    // Their stats in memory, so only the calendars are costly.
+    for login in ["longtimer", "second"] {
+        app.stats.get(&github_banners::domain::Login::parse(login).unwrap()).await.unwrap();
+    }
+    let query = |login: &str| format!(r#"{{ user(login: "{login}") {{ contributions {{ utcOffset total }} }} }}"#);
+    let first = app.graphql(&query("longtimer"), json!({}), None).await;
+    assert!(first["errors"].is_null(), "{first}");
+    let before = app.github.operation_count("ContributionCalendar");
+    let second = app.graphql(&query("second"), json!({}), None).await;
+    assert_eq!(second["errors"][0]["extensions"]["code"], "TOO_MANY_REQUESTS", "{second}");
+    assert_eq!(app.github.operation_count("ContributionCalendar"), before, "refused before any query");
+}
